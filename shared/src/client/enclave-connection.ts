@@ -1,0 +1,297 @@
+/**
+ * One authenticated channel to one room: opens the WebSocket, answers the relay's challenge, then carries
+ * y-websocket frames and Enclave requests. Reconnects with backoff after a non-fatal close; stops for good
+ * after a fatal one (denied, revoked, unsupported version).
+ */
+import * as decoding from 'lib0/decoding';
+import { ObservableV2 } from 'lib0/observable';
+import { type Identity, defaultCrypto, importSigningKey } from '../identity/keys.js';
+import type { Role } from '../protocol/access.js';
+import { CloseCode, isFatalCloseCode } from '../protocol/close-codes.js';
+import { decodeServerMessage, encodeClientMessage, MessageTag, readTag } from '../protocol/frames.js';
+import { answerChallenge } from '../protocol/handshake.js';
+import type {
+  ChallengeMessage,
+  FromServerMessage,
+  NoticeMessage,
+  Request,
+  RequestOp,
+  ResultOf,
+  WelcomeMessage,
+} from '../protocol/messages.js';
+import { ProtocolViolation } from '../protocol/messages.js';
+import { type RoomAddress, roomName, roomUrl } from '../protocol/rooms.js';
+import { negotiateVersion } from '../protocol/version.js';
+import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+import { ConnectionClosedError, RequestError } from './errors.js';
+import { messageBytes, type WebSocketConstructor, type WebSocketLike, WS_OPEN } from './websocket-like.js';
+
+export type ConnectionStatus =
+  | 'idle'
+  | 'connecting'
+  | 'authenticating'
+  | 'connected'
+  | 'disconnected'
+  | 'denied'
+  | 'closed';
+
+export interface ConnectionOptions {
+  readonly relayUrl: string;
+  readonly room: RoomAddress;
+  readonly identity: Identity;
+  readonly WebSocket: WebSocketConstructor;
+  readonly crypto?: Crypto;
+  /** Reconnect after a non-fatal close (default true). */
+  readonly reconnect?: boolean;
+  readonly backoff?: BackoffOptions;
+  /** Refuse to authenticate to any relay whose id differs (pinning). */
+  readonly expectedRelayId?: string;
+}
+
+export interface CloseInfo {
+  readonly code: number;
+  readonly reason: string;
+  readonly willReconnect: boolean;
+}
+
+export interface ConnectionEvents {
+  status: (status: ConnectionStatus) => void;
+  welcome: (welcome: WelcomeMessage) => void;
+  /** A y-websocket frame (sync, awareness, query awareness); the tag has been read from the decoder. */
+  frame: (tag: number, decoder: decoding.Decoder) => void;
+  notice: (notice: NoticeMessage) => void;
+  'role-changed': (role: Role) => void;
+  closed: (info: CloseInfo) => void;
+}
+
+interface Pending {
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+}
+
+export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
+  private socket: WebSocketLike | undefined;
+  private currentStatus: ConnectionStatus = 'idle';
+  private welcomeMessage: WelcomeMessage | undefined;
+  private signingKey: Promise<CryptoKey> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextRequestId = 1;
+  private readonly backoff: Backoff;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastCloseInfo: CloseInfo | undefined;
+  private userClosed = false;
+
+  constructor(readonly options: ConnectionOptions) {
+    super();
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+  }
+
+  get status(): ConnectionStatus {
+    return this.currentStatus;
+  }
+
+  /** The latest welcome, while connected. */
+  get welcome(): WelcomeMessage | undefined {
+    return this.currentStatus === 'connected' ? this.welcomeMessage : undefined;
+  }
+
+  get lastClose(): CloseInfo | undefined {
+    return this.lastCloseInfo;
+  }
+
+  get room(): string {
+    return roomName(this.options.room);
+  }
+
+  connect(): this {
+    if (this.userClosed) throw new Error('this connection was closed; create a new one');
+    if (this.socket) return this;
+    clearTimeout(this.reconnectTimer);
+    this.setStatus('connecting');
+    const socket = new this.options.WebSocket(roomUrl(this.options.relayUrl, this.options.room));
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    socket.onopen = () => {
+      if (this.socket === socket) this.setStatus('authenticating');
+    };
+    socket.onmessage = (event) => {
+      if (this.socket !== socket) return;
+      const bytes = messageBytes(event.data);
+      try {
+        if (!bytes) throw new ProtocolViolation('text frame');
+        this.receive(socket, bytes);
+      } catch (error) {
+        const reason = error instanceof ProtocolViolation ? error.message : 'client error';
+        socket.close(CloseCode.ProtocolError, reason.slice(0, 120));
+        this.handleClose(socket, CloseCode.ProtocolError, reason);
+      }
+    };
+    socket.onclose = (event) => this.handleClose(socket, event.code, event.reason);
+    socket.onerror = () => {
+      /* onclose follows with the code */
+    };
+    return this;
+  }
+
+  /** Resolves with the welcome once admitted; rejects if the relay refuses or the connection is closed. */
+  whenWelcomed(): Promise<WelcomeMessage> {
+    const current = this.welcome;
+    if (current) return Promise.resolve(current);
+    if (this.currentStatus === 'denied' || this.currentStatus === 'closed') {
+      return Promise.reject(this.closedError());
+    }
+    return new Promise((resolve, reject) => {
+      const onWelcome = (welcome: WelcomeMessage): void => {
+        cleanup();
+        resolve(welcome);
+      };
+      const onStatus = (status: ConnectionStatus): void => {
+        if (status === 'denied' || status === 'closed') {
+          cleanup();
+          reject(this.closedError());
+        }
+      };
+      const cleanup = (): void => {
+        this.off('welcome', onWelcome);
+        this.off('status', onStatus);
+      };
+      this.on('welcome', onWelcome);
+      this.on('status', onStatus);
+    });
+  }
+
+  /** Sends a request once admitted; rejects with RequestError if refused, ConnectionClosedError if cut off. */
+  async request<Op extends RequestOp>(request: Extract<Request, { op: Op }>): Promise<ResultOf[Op]> {
+    await this.whenWelcomed();
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WS_OPEN) throw this.closedError();
+    const id = this.nextRequestId++;
+    return new Promise<ResultOf[Op]>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      socket.send(encodeClientMessage({ type: 'request', id, request }));
+    });
+  }
+
+  /** Sends a y-websocket frame; false when not connected (the caller resyncs on reconnect). */
+  send(frame: Uint8Array): boolean {
+    if (this.currentStatus !== 'connected' || this.socket?.readyState !== WS_OPEN) return false;
+    this.socket.send(frame);
+    return true;
+  }
+
+  /** Closes for good. */
+  close(): void {
+    this.userClosed = true;
+    clearTimeout(this.reconnectTimer);
+    const socket = this.socket;
+    if (socket) {
+      socket.close(1000, 'client closed');
+      this.handleClose(socket, 1000, 'client closed');
+    } else {
+      this.setStatus('closed');
+    }
+  }
+
+  override destroy(): void {
+    this.close();
+    super.destroy();
+  }
+
+  private receive(socket: WebSocketLike, bytes: Uint8Array): void {
+    const decoder = decoding.createDecoder(bytes);
+    const tag = readTag(decoder);
+    if (tag !== MessageTag.Enclave) {
+      if (this.currentStatus !== 'connected') throw new ProtocolViolation('document frame before welcome');
+      this.emit('frame', [tag, decoder]);
+      return;
+    }
+    this.handleMessage(socket, decodeServerMessage(decoder));
+  }
+
+  private handleMessage(socket: WebSocketLike, message: FromServerMessage): void {
+    switch (message.type) {
+      case 'challenge':
+        if (this.currentStatus === 'connected') throw new ProtocolViolation('second challenge');
+        void this.authenticate(socket, message);
+        return;
+      case 'welcome':
+        this.welcomeMessage = message;
+        this.backoff.reset();
+        this.setStatus('connected');
+        this.emit('welcome', [message]);
+        return;
+      case 'response': {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        if (message.ok) pending.resolve(message.result);
+        else pending.reject(new RequestError(message.error.code, message.error.message));
+        return;
+      }
+      case 'notice':
+        this.emit('notice', [message]);
+        return;
+      case 'role-changed':
+        if (this.welcomeMessage) this.welcomeMessage = { ...this.welcomeMessage, role: message.role };
+        this.emit('role-changed', [message.role]);
+        return;
+    }
+  }
+
+  private async authenticate(socket: WebSocketLike, challenge: ChallengeMessage): Promise<void> {
+    const { expectedRelayId, identity } = this.options;
+    if (expectedRelayId && challenge.relayId !== expectedRelayId) {
+      socket.close(1000, 'unexpected relay');
+      this.handleClose(socket, CloseCode.Forbidden, `relay id ${challenge.relayId} is not the expected one`);
+      return;
+    }
+    const protocol = negotiateVersion(challenge.protocols);
+    if (protocol === undefined) {
+      socket.close(1000, 'no common protocol version');
+      this.handleClose(socket, CloseCode.UnsupportedVersion, `relay speaks versions ${challenge.protocols.join(', ')}`);
+      return;
+    }
+    try {
+      const crypto = this.options.crypto ?? defaultCrypto();
+      this.signingKey ??= importSigningKey(identity, crypto);
+      const answer = await answerChallenge(challenge, identity, await this.signingKey, this.room, protocol, crypto);
+      if (this.socket === socket && socket.readyState === WS_OPEN) socket.send(encodeClientMessage(answer));
+    } catch (error) {
+      this.signingKey = undefined;
+      socket.close(1000, 'cannot sign');
+      this.handleClose(socket, CloseCode.Unauthenticated, (error as Error).message);
+    }
+  }
+
+  private handleClose(socket: WebSocketLike, code: number, reason: string): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    const willReconnect = !this.userClosed && this.options.reconnect !== false && !isFatalCloseCode(code);
+    this.lastCloseInfo = { code, reason, willReconnect };
+    const error = new ConnectionClosedError(code, reason);
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+    this.emit('closed', [this.lastCloseInfo]);
+    if (willReconnect) {
+      this.setStatus('disconnected');
+      this.reconnectTimer = setTimeout(() => {
+        if (!this.userClosed && !this.socket) this.connect();
+      }, this.backoff.next());
+    } else {
+      // 'denied' means the relay will not have us (until a lead acts); 'closed' is any other final stop.
+      this.setStatus(!this.userClosed && isFatalCloseCode(code) ? 'denied' : 'closed');
+    }
+  }
+
+  private closedError(): ConnectionClosedError {
+    const info = this.lastCloseInfo;
+    return new ConnectionClosedError(info?.code ?? 1000, info?.reason ?? 'closed');
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (this.currentStatus === status) return;
+    this.currentStatus = status;
+    this.emit('status', [status]);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * WebSocket close codes the relay uses, shared by both ends. 4xxx mirrors the HTTP status it resembles.
+ */
+export const CloseCode = {
+  /** The relay is shutting down or restarting; reconnect with backoff. */
+  GoingAway: 1001,
+  /** A frame could not be decoded, or a message arrived that the current state does not allow. */
+  ProtocolError: 4400,
+  /** No valid authentication: handshake skipped, wrong key or signature, replayed or stale challenge. */
+  Unauthenticated: 4401,
+  /** Authenticated, but not admitted to this room (also sent when the space does not exist). */
+  Forbidden: 4403,
+  /** No protocol version in common. */
+  UnsupportedVersion: 4406,
+  /** The handshake was not completed in time. */
+  HandshakeTimeout: 4408,
+  /** The identity's membership was revoked while connected. */
+  AccessRevoked: 4409,
+  /** A frame exceeded the relay's size limit. */
+  FrameTooLarge: 4413,
+  /** Too many messages in too short a time. */
+  RateLimited: 4429,
+  /** The relay failed; the connection may be retried. */
+  InternalError: 4500,
+} as const;
+
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
+
+const DESCRIPTIONS: Record<number, string> = {
+  [CloseCode.GoingAway]: 'the relay is restarting',
+  [CloseCode.ProtocolError]: 'protocol error',
+  [CloseCode.Unauthenticated]: 'authentication failed',
+  [CloseCode.Forbidden]: 'access denied',
+  [CloseCode.UnsupportedVersion]: 'no protocol version in common with the relay',
+  [CloseCode.HandshakeTimeout]: 'authentication timed out',
+  [CloseCode.AccessRevoked]: 'access was revoked',
+  [CloseCode.FrameTooLarge]: 'message too large',
+  [CloseCode.RateLimited]: 'too many messages',
+  [CloseCode.InternalError]: 'relay error',
+};
+
+export function describeCloseCode(code: number): string {
+  return DESCRIPTIONS[code] ?? `connection closed (${code})`;
+}
+
+/** Codes after which reconnecting cannot help until something changes (a grant, an upgrade). */
+export function isFatalCloseCode(code: number): boolean {
+  return (
+    code === CloseCode.Unauthenticated ||
+    code === CloseCode.Forbidden ||
+    code === CloseCode.UnsupportedVersion ||
+    code === CloseCode.AccessRevoked ||
+    code === CloseCode.ProtocolError ||
+    code === CloseCode.FrameTooLarge
+  );
+}

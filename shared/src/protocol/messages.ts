@@ -1,0 +1,264 @@
+/**
+ * Enclave's own messages: the one table both ends import. They travel as JSON inside binary frames
+ * tagged `MessageTag.Enclave` (see frames.ts), beside y-websocket's sync and awareness frames.
+ * Every inbound message is untrusted: `parseFromClient` / `parseFromServer` validate each field.
+ */
+import { isPublicKeyText, type PublicKeyText } from '../identity/keys.js';
+import { type DocumentKind, isDocumentKind } from '../schema/document-kind.js';
+import type { AuditEntry, Member, Participant, Role } from './access.js';
+import { isRole } from './access.js';
+
+// ---------------------------------------------------------------- relay -> client
+
+/** First message on every connection. Nothing about the room is said before the client is admitted. */
+export interface ChallengeMessage {
+  readonly type: 'challenge';
+  /** Protocol versions the relay speaks. */
+  readonly protocols: readonly number[];
+  /** The relay's own public key; signed by the client so a signature is useless at another relay. */
+  readonly relayId: PublicKeyText;
+  /** 32 random bytes, base64url, valid for this connection only and until the handshake timeout. */
+  readonly nonce: string;
+}
+
+/** The client is admitted. Sync and awareness may start. */
+export interface WelcomeMessage {
+  readonly type: 'welcome';
+  readonly protocol: number;
+  /** The identity as the relay knows it (name from the access list, not from the client). */
+  readonly you: Participant;
+  /** The member's role, or null for a relay admin who is not a member of this space. */
+  readonly role: Role | null;
+  /** Whether the identity is a relay admin (may create spaces). */
+  readonly admin: boolean;
+  /** Whether the space exists; false only for admins, who may create it. */
+  readonly spaceExists: boolean;
+  /** The document's record, or null when it does not exist yet (document rooms only). */
+  readonly document: DocumentInfo | null;
+}
+
+export interface DocumentInfo {
+  readonly name: string;
+  readonly kind: DocumentKind;
+  /** ISO 8601. */
+  readonly created: string;
+  /** Bytes of stored state, approximate (snapshot plus pending updates). */
+  readonly size?: number;
+}
+
+export type ErrorCode =
+  | 'bad-request'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'read-only'
+  | 'last-lead'
+  | 'internal';
+
+export interface EnclaveError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export type ResponseMessage =
+  | { readonly type: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly type: 'response'; readonly id: number; readonly ok: false; readonly error: EnclaveError };
+
+/** Something the client should show: e.g. a viewer's edit was dropped. */
+export interface NoticeMessage {
+  readonly type: 'notice';
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/** The member's role changed while connected (a revoke closes the connection instead). */
+export interface RoleChangedMessage {
+  readonly type: 'role-changed';
+  readonly role: Role;
+}
+
+export type FromServerMessage =
+  | ChallengeMessage
+  | WelcomeMessage
+  | ResponseMessage
+  | NoticeMessage
+  | RoleChangedMessage;
+
+// ---------------------------------------------------------------- client -> relay
+
+/** Answer to the challenge: a signature over `authPayload(...)` (handshake.ts). */
+export interface AuthenticateMessage {
+  readonly type: 'authenticate';
+  readonly protocol: number;
+  readonly publicKey: PublicKeyText;
+  /** Ed25519 signature, base64url. */
+  readonly signature: string;
+}
+
+/** Requests, by operation. Where each may be sent and by whom is stated per op. */
+export type Request =
+  /** Space channel, relay admins: create the space; the caller becomes its lead. */
+  | { readonly op: 'space.create'; readonly name?: string }
+  /** Space channel, any member. */
+  | { readonly op: 'members.list' }
+  /** Space channel, leads: add a member or change a member's role. */
+  | { readonly op: 'members.grant'; readonly publicKey: PublicKeyText; readonly role: Role; readonly name?: string }
+  /** Space channel, leads: remove a member and close their connections. */
+  | { readonly op: 'members.revoke'; readonly publicKey: PublicKeyText }
+  /** Space channel, leads: audit entries after `after` (a seq), oldest first. */
+  | { readonly op: 'audit.list'; readonly after?: number; readonly limit?: number }
+  /** Space channel, any member. */
+  | { readonly op: 'documents.list' }
+  /** Document channel, editors and leads: create the document with a kind (no-op if it exists with that kind). */
+  | { readonly op: 'document.create'; readonly kind: DocumentKind }
+  /** Document channel: answered once every earlier update on this connection is durably stored. */
+  | { readonly op: 'flush' };
+
+export type RequestOp = Request['op'];
+
+/** What each request answers with. */
+export interface ResultOf {
+  'space.create': { readonly space: string };
+  'members.list': { readonly members: readonly Member[] };
+  'members.grant': { readonly member: Member };
+  'members.revoke': { readonly removed: boolean };
+  'audit.list': { readonly entries: readonly AuditEntry[] };
+  'documents.list': { readonly documents: readonly DocumentInfo[] };
+  'document.create': { readonly document: DocumentInfo };
+  flush: { readonly stored: true };
+}
+
+export interface RequestMessage {
+  readonly type: 'request';
+  /** Chosen by the client, echoed in the response. */
+  readonly id: number;
+  readonly request: Request;
+}
+
+export type FromClientMessage = AuthenticateMessage | RequestMessage;
+
+// ---------------------------------------------------------------- guards
+
+/** Thrown when a peer's message does not follow this table. */
+export class ProtocolViolation extends Error {
+  override readonly name = 'ProtocolViolation';
+}
+
+type Obj = Record<string, unknown>;
+
+function object(value: unknown, what: string): Obj {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolViolation(`${what} is not an object`);
+  return value as Obj;
+}
+function string(o: Obj, key: string, max = 4096): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v.length > max) throw new ProtocolViolation(`"${key}" is not a string of at most ${max}`);
+  return v;
+}
+function optionalString(o: Obj, key: string, max = 256): string | undefined {
+  return o[key] === undefined ? undefined : string(o, key, max);
+}
+function integer(o: Obj, key: string): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ProtocolViolation(`"${key}" is not an integer`);
+  return v;
+}
+function optionalInteger(o: Obj, key: string): number | undefined {
+  return o[key] === undefined ? undefined : integer(o, key);
+}
+function publicKey(o: Obj, key: string): PublicKeyText {
+  const v = o[key];
+  if (!isPublicKeyText(v)) throw new ProtocolViolation(`"${key}" is not an ed25519 public key`);
+  return v;
+}
+function role(o: Obj, key: string): Role {
+  const v = o[key];
+  if (!isRole(v)) throw new ProtocolViolation(`"${key}" is not a role`);
+  return v;
+}
+
+function parseRequest(value: unknown): Request {
+  const o = object(value, 'request');
+  const op = o['op'];
+  switch (op) {
+    case 'space.create': {
+      const name = optionalString(o, 'name');
+      return name === undefined ? { op } : { op, name };
+    }
+    case 'members.list':
+    case 'documents.list':
+    case 'flush':
+      return { op };
+    case 'members.grant': {
+      const name = optionalString(o, 'name');
+      const base = { op, publicKey: publicKey(o, 'publicKey'), role: role(o, 'role') } as const;
+      return name === undefined ? base : { ...base, name };
+    }
+    case 'members.revoke':
+      return { op, publicKey: publicKey(o, 'publicKey') };
+    case 'audit.list': {
+      const after = optionalInteger(o, 'after');
+      const limit = optionalInteger(o, 'limit');
+      return { op, ...(after === undefined ? {} : { after }), ...(limit === undefined ? {} : { limit }) };
+    }
+    case 'document.create': {
+      const kind = o['kind'];
+      if (!isDocumentKind(kind)) throw new ProtocolViolation('"kind" is not a document kind');
+      return { op, kind };
+    }
+    default:
+      throw new ProtocolViolation(`unknown request op ${JSON.stringify(op)}`);
+  }
+}
+
+/** Validates a message a client sent; throws ProtocolViolation on anything else. */
+export function parseFromClient(value: unknown): FromClientMessage {
+  const o = object(value, 'message');
+  switch (o['type']) {
+    case 'authenticate':
+      return {
+        type: 'authenticate',
+        protocol: integer(o, 'protocol'),
+        publicKey: publicKey(o, 'publicKey'),
+        signature: string(o, 'signature', 128),
+      };
+    case 'request':
+      return { type: 'request', id: integer(o, 'id'), request: parseRequest(o['request']) };
+    default:
+      throw new ProtocolViolation(`unknown message type ${JSON.stringify(o['type'])}`);
+  }
+}
+
+/**
+ * Validates a message the relay sent. The relay is trusted more than a client, so only the envelope and
+ * the fields the client acts on are checked; results are typed by the request that asked for them.
+ */
+export function parseFromServer(value: unknown): FromServerMessage {
+  const o = object(value, 'message');
+  switch (o['type']) {
+    case 'challenge': {
+      const protocols = o['protocols'];
+      if (!Array.isArray(protocols) || !protocols.every((p) => Number.isSafeInteger(p))) {
+        throw new ProtocolViolation('"protocols" is not a list of versions');
+      }
+      return { type: 'challenge', protocols, relayId: publicKey(o, 'relayId'), nonce: string(o, 'nonce', 128) };
+    }
+    case 'welcome':
+      object(o['you'], 'you');
+      integer(o, 'protocol');
+      return o as unknown as WelcomeMessage;
+    case 'response': {
+      integer(o, 'id');
+      if (o['ok'] === false) object(o['error'], 'error');
+      return o as unknown as ResponseMessage;
+    }
+    case 'notice':
+      string(o, 'code');
+      string(o, 'message');
+      return o as unknown as NoticeMessage;
+    case 'role-changed':
+      return { type: 'role-changed', role: role(o, 'role') };
+    default:
+      throw new ProtocolViolation(`unknown message type ${JSON.stringify(o['type'])}`);
+  }
+}

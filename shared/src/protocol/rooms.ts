@@ -1,0 +1,58 @@
+/**
+ * Rooms are addressed by URL path: `/<space>` for a space's control channel, `/<space>/<doc>` for a
+ * document (as y-websocket puts the room name in the path). Names are restricted so that they are safe in
+ * paths, file names and logs.
+ */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export interface RoomAddress {
+  readonly space: string;
+  /** Undefined for the space's control channel. */
+  readonly document?: string;
+}
+
+export function isValidName(name: string): boolean {
+  return NAME.test(name) && !name.includes('..');
+}
+
+export function checkName(kind: 'space' | 'document', name: string): string {
+  if (!isValidName(name)) {
+    throw new Error(
+      `invalid ${kind} name "${name}": use 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+/** The room string that is signed in the handshake: `space` or `space/doc`. */
+export function roomName(address: RoomAddress): string {
+  return address.document === undefined ? address.space : `${address.space}/${address.document}`;
+}
+
+/** Parses `space` or `space/doc` (as typed on a command line). */
+export function parseRoomName(text: string): RoomAddress {
+  const parts = text.split('/');
+  if (parts.length > 2 || parts.some((p) => p === '')) throw new Error(`"${text}" is not SPACE or SPACE/DOC`);
+  const [space, document] = parts as [string, string | undefined];
+  checkName('space', space);
+  if (document !== undefined) checkName('document', document);
+  return document === undefined ? { space } : { space, document };
+}
+
+/** Parses a request path such as `/team/notes.ipynb?x=1`; undefined when it names no valid room. */
+export function parseRoomPath(path: string): RoomAddress | undefined {
+  const pathname = path.split('?')[0] ?? '';
+  try {
+    return parseRoomName(decodeURIComponent(pathname.replace(/^\/+/, '')));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `ws://host:port` + room -> the WebSocket URL of that room. */
+export function roomUrl(relayUrl: string, address: RoomAddress): string {
+  const base = relayUrl.replace(/\/+$/, '');
+  return `${base}/${encodeURIComponent(address.space)}${
+    address.document === undefined ? '' : `/${encodeURIComponent(address.document)}`
+  }`;
+}

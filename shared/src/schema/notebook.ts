@@ -1,0 +1,131 @@
+/**
+ * `.ipynb` <-> YNotebook, the single place where notebooks change form. YNotebook's own fromJSON/toJSON do
+ * the heavy lifting; this module adds what they lose (`metadata.orig_nbformat`) and input checks.
+ */
+import { YNotebook } from '@jupyter/ydoc';
+import type * as nbformat from '@jupyterlab/nbformat';
+
+export type NotebookContent = nbformat.INotebookContent;
+
+/** Parses `.ipynb` text into notebook JSON, with errors that say what is wrong. */
+export function parseIpynb(text: string): NotebookContent {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`not a notebook: the file is not JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error('not a notebook: the JSON is not an object');
+  }
+  const nb = value as Partial<NotebookContent>;
+  if (nb.nbformat !== 4) throw new Error(`unsupported notebook: nbformat ${String(nb.nbformat)} (only 4 is supported)`);
+  if (typeof nb.nbformat_minor !== 'number') throw new Error('not a notebook: "nbformat_minor" is missing');
+  if (!Array.isArray(nb.cells)) throw new Error('not a notebook: "cells" is not a list');
+  if (typeof nb.metadata !== 'object' || nb.metadata === null) throw new Error('not a notebook: "metadata" is missing');
+  nb.cells.forEach((cell, index) => {
+    if (typeof cell !== 'object' || cell === null || !['code', 'markdown', 'raw'].includes(cell.cell_type)) {
+      throw new Error(`not a notebook: cell ${index} has no valid "cell_type"`);
+    }
+  });
+  return nb as NotebookContent;
+}
+
+/** Writes notebook JSON the way Jupyter does: one-space indent, trailing newline. */
+export function serializeIpynb(content: NotebookContent): string {
+  return `${JSON.stringify(content, null, 1)}\n`;
+}
+
+/**
+ * Replaces the whole content of `notebook` with `content`, in one transaction, as edits to the shared
+ * document (cells inserted, old cells deleted), so live peers see a replacement rather than a fork.
+ */
+export function writeNotebook(notebook: YNotebook, content: NotebookContent): void {
+  const copy = structuredClone(content) as NotebookContent;
+  for (const cell of copy.cells) {
+    if (Array.isArray(cell.source)) cell.source = cell.source.join('');
+    // YCodeCell stores a stream's text in a Y.Text and would turn an array into "a,b": join it first.
+    for (const output of (cell['outputs'] ?? []) as Record<string, unknown>[]) {
+      if (output['output_type'] === 'stream' && Array.isArray(output['text'])) {
+        output['text'] = (output['text'] as string[]).join('');
+      }
+    }
+  }
+  withoutPrematureAccessWarnings(() =>
+    notebook.transact(() => {
+      notebook.fromJSON(copy);
+      // fromJSON drops metadata.orig_nbformat; the round trip must keep it.
+      if (content.metadata['orig_nbformat'] !== undefined) {
+        notebook.setMetadata(structuredClone(content.metadata));
+      }
+    }),
+  );
+}
+
+const PREMATURE_ACCESS = 'Invalid access: Add Yjs type to a document before reading data.';
+
+/**
+ * @jupyter/ydoc's createCell reads each new cell's Y types before they are inserted, and yjs 13.6 warns
+ * once per read (hundreds of lines for one notebook). The reads return the values just set, so the
+ * warning is noise here; only that exact message is filtered, and only while cells are being built.
+ */
+function withoutPrematureAccessWarnings(action: () => void): void {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!args.some((a) => typeof a === 'string' && a.includes(PREMATURE_ACCESS))) warn(...args);
+  };
+  try {
+    action();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** The notebook as `.ipynb` JSON. Cell ids are omitted below nbformat 4.5, as nbformat requires. */
+export function readNotebook(notebook: YNotebook): NotebookContent {
+  // Through JSON, so that keys YNotebook leaves as `undefined` (e.g. attachments) vanish as in a file.
+  return JSON.parse(JSON.stringify(notebook.toJSON())) as NotebookContent;
+}
+
+/** A detached YNotebook holding `content`; the caller disposes it. */
+export function notebookFromContent(content: NotebookContent): YNotebook {
+  const notebook = new YNotebook();
+  writeNotebook(notebook, content);
+  return notebook;
+}
+
+/**
+ * The form in which two notebooks are compared: multi-line string arrays joined into strings (nbformat
+ * treats both forms as equal). Used by tests and by the CLI's `--check` paths, never to alter stored data.
+ */
+export function normalizeNotebook(content: NotebookContent): unknown {
+  const join = (value: unknown): unknown => (Array.isArray(value) ? value.join('') : value);
+  const normalizeOutput = (output: Record<string, unknown>): Record<string, unknown> => {
+    const result: Record<string, unknown> = { ...output };
+    if ('text' in result) result['text'] = join(result['text']);
+    if (result['data'] && typeof result['data'] === 'object') {
+      result['data'] = Object.fromEntries(
+        Object.entries(result['data'] as Record<string, unknown>).map(([mime, value]) => [mime, join(value)]),
+      );
+    }
+    return result;
+  };
+  return {
+    ...content,
+    cells: content.cells.map((cell) => {
+      const result: Record<string, unknown> = { ...cell, source: join(cell.source) };
+      if (Array.isArray(cell['outputs'])) {
+        result['outputs'] = (cell['outputs'] as Record<string, unknown>[]).map(normalizeOutput);
+      }
+      if (cell['attachments'] && typeof cell['attachments'] === 'object') {
+        result['attachments'] = Object.fromEntries(
+          Object.entries(cell['attachments'] as Record<string, Record<string, unknown>>).map(([name, bundle]) => [
+            name,
+            Object.fromEntries(Object.entries(bundle).map(([mime, value]) => [mime, join(value)])),
+          ]),
+        );
+      }
+      return result;
+    }),
+  };
+}
