@@ -1,5 +1,6 @@
 /**
- * WebSocket close codes the relay uses, shared by both ends. 4xxx mirrors the HTTP status it resembles.
+ * WebSocket close codes the relay uses, shared by both ends. 4xxx mirrors the HTTP status it resembles;
+ * 1001 and 1009 are the standard codes for their cases.
  */
 export const CloseCode = {
   /** The relay is shutting down or restarting; reconnect with backoff. */
@@ -16,8 +17,8 @@ export const CloseCode = {
   HandshakeTimeout: 4408,
   /** The identity's membership was revoked while connected. */
   AccessRevoked: 4409,
-  /** A frame exceeded the relay's size limit. */
-  FrameTooLarge: 4413,
+  /** A frame exceeded the relay's size limit (the standard "message too big", sent before it is buffered). */
+  FrameTooLarge: 1009,
   /** Too many messages in too short a time. */
   RateLimited: 4429,
   /** The relay failed; the connection may be retried. */

@@ -1,0 +1,147 @@
+/**
+ * Who may do what in a space: admission, grants, revocations (with the last-lead rule) and the audit log.
+ * Membership changes are announced to listeners so the relay can cut off or re-role live connections.
+ */
+import {
+  colorForFingerprint,
+  fingerprint,
+  type Member,
+  type Participant,
+  type PublicKeyText,
+  type Role,
+} from '@enclave/shared';
+import type { Logger } from '../observability/logger.js';
+import {
+  type MemberRecord,
+  type NewAuditEntry,
+  type SpaceRecord,
+  type Storage,
+  StorageConflict,
+} from '../storage/storage.js';
+import { RequestFailure } from '../control/request-failure.js';
+
+export type MembershipListener = (space: string, publicKey: PublicKeyText, member: MemberRecord | undefined) => void;
+
+export class AccessService {
+  private readonly fingerprints = new Map<string, Promise<string>>();
+  private readonly listeners = new Set<MembershipListener>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly admins: ReadonlySet<string>,
+    private readonly logger: Logger,
+  ) {}
+
+  isAdmin(publicKey: string): boolean {
+    return this.admins.has(publicKey);
+  }
+
+  onMembershipChange(listener: MembershipListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async lookup(space: string, publicKey: string): Promise<{ space?: SpaceRecord; member?: MemberRecord }> {
+    const record = await this.storage.getSpace(space);
+    if (!record) return {};
+    const member = await this.storage.getMember(space, publicKey);
+    return member ? { space: record, member } : { space: record };
+  }
+
+  /** The identity as others see it: the access-list name, fingerprint and colour. */
+  async participant(publicKey: PublicKeyText, name: string | undefined): Promise<Participant> {
+    const fp = await this.fingerprintOf(publicKey);
+    return { publicKey, name: name?.trim() || `key ${fp}`, fingerprint: fp, color: colorForFingerprint(fp) };
+  }
+
+  async toWire(member: MemberRecord): Promise<Member> {
+    return { ...member, fingerprint: await this.fingerprintOf(member.publicKey) };
+  }
+
+  async createSpace(space: string, creator: PublicKeyText, creatorName: string | undefined): Promise<void> {
+    if (!this.isAdmin(creator)) throw new RequestFailure('forbidden', 'only relay admins can create spaces');
+    const now = new Date().toISOString();
+    const name = creatorName?.trim() || `admin ${await this.fingerprintOf(creator)}`;
+    try {
+      await this.storage.createSpace(
+        { name: space, created: now, createdBy: creator },
+        { publicKey: creator, name, role: 'lead', since: now, grantedBy: null },
+      );
+    } catch (error) {
+      if (error instanceof StorageConflict) throw new RequestFailure('conflict', `space ${space} already exists`);
+      throw error;
+    }
+    await this.audit(space, { event: 'space-created', actor: creator, subject: creator, role: 'lead' });
+  }
+
+  /** Adds a member or changes a role. Only leads; the last lead cannot step down. */
+  async grant(space: string, actor: PublicKeyText, target: PublicKeyText, role: Role, name?: string): Promise<MemberRecord> {
+    await this.requireLead(space, actor);
+    const existing = await this.storage.getMember(space, target);
+    if (existing?.role === 'lead' && role !== 'lead') await this.requireAnotherLead(space, target);
+    const member: MemberRecord = {
+      publicKey: target,
+      name: name?.trim() || existing?.name || `key ${await this.fingerprintOf(target)}`,
+      role,
+      since: existing && existing.role === role ? existing.since : new Date().toISOString(),
+      grantedBy: actor,
+    };
+    await this.storage.putMember(space, member);
+    await this.audit(space, { event: existing ? 'role-changed' : 'granted', actor, subject: target, role });
+    this.announce(space, target, member);
+    return member;
+  }
+
+  async revoke(space: string, actor: PublicKeyText, target: PublicKeyText): Promise<boolean> {
+    await this.requireLead(space, actor);
+    const existing = await this.storage.getMember(space, target);
+    if (!existing) return false;
+    if (existing.role === 'lead') await this.requireAnotherLead(space, target);
+    const removed = await this.storage.removeMember(space, target);
+    await this.audit(space, { event: 'revoked', actor, subject: target, role: existing.role });
+    this.announce(space, target, undefined);
+    return removed;
+  }
+
+  async requireMember(space: string, publicKey: string): Promise<MemberRecord> {
+    const member = await this.storage.getMember(space, publicKey);
+    if (!member) throw new RequestFailure('forbidden', 'you are not a member of this space');
+    return member;
+  }
+
+  async requireLead(space: string, publicKey: string): Promise<MemberRecord> {
+    const member = await this.requireMember(space, publicKey);
+    if (member.role !== 'lead') throw new RequestFailure('forbidden', 'only a lead of this space can do that');
+    return member;
+  }
+
+  /** Records an audit entry; a failure is logged, never allowed to break the action it records. */
+  async audit(space: string, entry: NewAuditEntry): Promise<void> {
+    try {
+      await this.storage.appendAudit(space, entry);
+    } catch (error) {
+      this.logger.log('error', 'audit write failed', { space, event: entry.event, error: String(error) });
+    }
+  }
+
+  private async requireAnotherLead(space: string, leaving: string): Promise<void> {
+    const leads = (await this.storage.listMembers(space)).filter((m) => m.role === 'lead');
+    if (!leads.some((m) => m.publicKey !== leaving)) {
+      throw new RequestFailure('last-lead', 'a space needs a lead: grant the lead role to someone else first');
+    }
+  }
+
+  private fingerprintOf(publicKey: string): Promise<string> {
+    let found = this.fingerprints.get(publicKey);
+    if (!found) {
+      if (this.fingerprints.size > 10_000) this.fingerprints.clear(); // bounded: keys are free to make
+      found = fingerprint(publicKey);
+      this.fingerprints.set(publicKey, found);
+    }
+    return found;
+  }
+
+  private announce(space: string, publicKey: PublicKeyText, member: MemberRecord | undefined): void {
+    for (const listener of this.listeners) listener(space, publicKey, member);
+  }
+}

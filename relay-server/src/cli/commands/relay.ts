@@ -1,0 +1,54 @@
+/**
+ * `enclave relay`: runs the relay in the foreground until SIGINT or SIGTERM, then shuts down gracefully
+ * (connections closed with 1001, documents stored and compacted).
+ */
+import { readFileSync } from 'node:fs';
+import { parsePublicKey } from '@enclave/shared';
+import { createRelay } from '../../relay.js';
+import { jsonLogger, type LogLevel } from '../../observability/logger.js';
+import { usageError } from '../cli-error.js';
+import type { CommandArgs } from '../command.js';
+
+export async function relayCommand({ values }: CommandArgs): Promise<void> {
+  const dataDir = values['data'];
+  if (typeof dataDir !== 'string') throw usageError('relay needs --data DIR');
+  const host = (values['host'] as string | undefined) ?? '127.0.0.1';
+  const port = Number(values['port'] ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError('--port takes a number from 0 to 65535');
+  const admins = (values['admin'] as string[] | undefined) ?? [];
+  if (admins.length === 0) throw usageError('relay needs at least one --admin PUBKEY (who may create spaces)');
+  for (const admin of admins) {
+    try {
+      parsePublicKey(admin);
+    } catch (error) {
+      throw usageError(`--admin ${admin}: ${(error as Error).message}`);
+    }
+  }
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  if ((cert === undefined) !== (key === undefined)) throw usageError('--tls-cert and --tls-key go together');
+  const level = ((values['log-level'] as string | undefined) ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw usageError('--log-level is debug, info, warn or error');
+
+  const relay = createRelay({
+    dataDir,
+    host,
+    port,
+    admins,
+    logger: jsonLogger(undefined, level),
+    ...(typeof cert === 'string' && typeof key === 'string'
+      ? { tls: { cert: readFileSync(cert), key: readFileSync(key) } }
+      : {}),
+  });
+  const { url, relayId } = await relay.listen();
+  process.stdout.write(`Enclave relay listening on ${url} (relay id ${relayId}, data in ${dataDir})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void relay.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

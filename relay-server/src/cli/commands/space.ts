@@ -1,0 +1,123 @@
+/**
+ * Space administration: create, grant, revoke, members, audit, docs. Each opens the space's control
+ * channel, asks, prints, and exits with the contract's code.
+ */
+import { isRole, parsePublicKey, type PublicKeyText, checkName, type Role } from '@enclave/shared';
+import { CliError, ExitCode, usageError } from '../cli-error.js';
+import type { CommandArgs } from '../command.js';
+import { table } from '../output.js';
+import { clientSettings, withConnection } from '../remote.js';
+
+function spaceArgument(args: CommandArgs, command: string): string {
+  const space = args.positionals[0];
+  if (!space) throw usageError(`${command} needs SPACE`);
+  try {
+    return checkName('space', space);
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+}
+
+function keyArgument(args: CommandArgs, command: string): PublicKeyText {
+  const key = args.positionals[1];
+  if (!key) throw usageError(`${command} needs SPACE PUBKEY`);
+  try {
+    parsePublicKey(key);
+  } catch (error) {
+    throw usageError(`${key}: ${(error as Error).message}`);
+  }
+  return key as PublicKeyText;
+}
+
+/** Runs a request on the space channel, telling "no such space" apart for admins (members always see it). */
+async function onSpace<T>(args: CommandArgs, space: string, work: Parameters<typeof withConnection<T>>[2]): Promise<T> {
+  const settings = await clientSettings(args.values as Record<string, string>);
+  return withConnection(settings, { space }, async (connection, welcome) => {
+    if (!welcome.spaceExists) throw new CliError(`there is no space "${space}" on this relay`, ExitCode.NotFound);
+    return work(connection, welcome);
+  });
+}
+
+export async function spaceCreate(args: CommandArgs): Promise<void> {
+  const space = spaceArgument(args, 'space create');
+  const settings = await clientSettings(args.values as Record<string, string>);
+  await withConnection(settings, { space }, async (connection, welcome) => {
+    if (!welcome.admin) throw new CliError('only relay admins can create spaces', ExitCode.AccessDenied);
+    if (welcome.spaceExists) throw new CliError(`space "${space}" already exists`);
+    await connection.request({ op: 'space.create', name: settings.identity.name });
+  });
+  process.stdout.write(`created space ${space}; you are its lead\n`);
+}
+
+export async function grant(args: CommandArgs): Promise<void> {
+  const space = spaceArgument(args, 'grant');
+  const publicKey = keyArgument(args, 'grant');
+  const role = args.values['role'];
+  if (!isRole(role)) throw usageError('grant needs --role lead|editor|viewer');
+  const name = args.values['name'] as string | undefined;
+  const { member } = await onSpace(args, space, (connection) =>
+    connection.request({ op: 'members.grant', publicKey, role: role as Role, ...(name ? { name } : {}) }),
+  );
+  process.stdout.write(`${member.name} (${member.fingerprint}) is now ${member.role} in ${space}\n`);
+}
+
+export async function revoke(args: CommandArgs): Promise<void> {
+  const space = spaceArgument(args, 'revoke');
+  const publicKey = keyArgument(args, 'revoke');
+  const { removed } = await onSpace(args, space, (connection) => connection.request({ op: 'members.revoke', publicKey }));
+  if (!removed) throw new CliError(`${publicKey} is not a member of ${space}`, ExitCode.NotFound);
+  process.stdout.write(`revoked ${publicKey} from ${space}; their connections were closed\n`);
+}
+
+export async function members(args: CommandArgs): Promise<void> {
+  const space = spaceArgument(args, 'members');
+  const { members: list } = await onSpace(args, space, (connection) => connection.request({ op: 'members.list' }));
+  if (args.values['json']) {
+    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    return;
+  }
+  const rows = [['ROLE', 'NAME', 'FINGERPRINT', 'PUBLIC KEY'], ...list.map((m) => [m.role, m.name, m.fingerprint, m.publicKey])];
+  process.stdout.write(`${table(rows)}\n`);
+}
+
+export async function audit(args: CommandArgs): Promise<void> {
+  const space = spaceArgument(args, 'audit');
+  const entries = await onSpace(args, space, async (connection) => {
+    const all = [];
+    for (let after = 0; ; ) {
+      const page = (await connection.request({ op: 'audit.list', after })).entries;
+      all.push(...page);
+      if (page.length === 0) break;
+      after = page[page.length - 1]!.seq;
+    }
+    return all;
+  });
+  if (args.values['json']) {
+    process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+    return;
+  }
+  const rows = [
+    ['SEQ', 'TIME', 'EVENT', 'ACTOR', 'DETAIL'],
+    ...entries.map((e) => [
+      String(e.seq),
+      e.time,
+      e.event,
+      e.actor ?? '-',
+      [e.subject && `subject ${e.subject}`, e.role && `role ${e.role}`, e.room && `room ${e.room}`, e.reason]
+        .filter(Boolean)
+        .join('; '),
+    ]),
+  ];
+  process.stdout.write(`${table(rows)}\n`);
+}
+
+export async function docs(args: CommandArgs): Promise<void> {
+  const space = spaceArgument(args, 'docs');
+  const { documents } = await onSpace(args, space, (connection) => connection.request({ op: 'documents.list' }));
+  if (args.values['json']) {
+    process.stdout.write(`${JSON.stringify(documents, null, 2)}\n`);
+    return;
+  }
+  const rows = [['KIND', 'CREATED', 'NAME'], ...documents.map((d) => [d.kind, d.created, d.name])];
+  process.stdout.write(`${table(rows)}\n`);
+}

@@ -1,0 +1,166 @@
+/**
+ * The `enclave` command line: identities, the relay, and space administration. Exit codes (contract):
+ * 0 done, 1 failure, 2 usage, 3 access denied, 4 not found. User errors print one line, never a stack.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliError, ExitCode, toCliError, usageError } from './cli-error.js';
+import type { CommandArgs } from './command.js';
+import { identityNew, identityShow } from './commands/identity.js';
+import { pull, push } from './commands/documents.js';
+import { relayCommand } from './commands/relay.js';
+import { audit, docs, grant, members, revoke, spaceCreate } from './commands/space.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const CLIENT: Options = {
+  relay: { type: 'string' },
+  identity: { type: 'string' },
+  timeout: { type: 'string' },
+};
+
+interface Command {
+  readonly usage: string;
+  readonly summary: string;
+  readonly options: Options;
+  run(args: CommandArgs): Promise<void>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  'identity new': {
+    usage: 'identity new --name NAME --out FILE [--force]',
+    summary: 'create a key pair; writes the identity file (mode 0600), prints the public key',
+    options: { name: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
+    run: identityNew,
+  },
+  'identity show': {
+    usage: 'identity show [--identity FILE] [--json]',
+    summary: 'print the name, public key and fingerprint of an identity file',
+    options: { identity: { type: 'string' }, json: { type: 'boolean' } },
+    run: identityShow,
+  },
+  relay: {
+    usage: 'relay --data DIR [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL]',
+    summary: 'run the relay in the foreground (default 127.0.0.1:8787); admins may create spaces',
+    options: {
+      data: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      admin: { type: 'string', multiple: true },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+    run: relayCommand,
+  },
+  'space create': {
+    usage: 'space create SPACE',
+    summary: 'create a space (relay admins); you become its lead',
+    options: CLIENT,
+    run: spaceCreate,
+  },
+  grant: {
+    usage: 'grant SPACE PUBKEY --role editor|viewer|lead [--name NAME]',
+    summary: 'add a member or change their role (leads)',
+    options: { ...CLIENT, role: { type: 'string' }, name: { type: 'string' } },
+    run: grant,
+  },
+  revoke: {
+    usage: 'revoke SPACE PUBKEY',
+    summary: 'remove a member and close their connections at once (leads)',
+    options: CLIENT,
+    run: revoke,
+  },
+  members: {
+    usage: 'members SPACE [--json]',
+    summary: 'list the access list',
+    options: { ...CLIENT, json: { type: 'boolean' } },
+    run: members,
+  },
+  audit: {
+    usage: 'audit SPACE [--json]',
+    summary: 'show the audit log: joins, leaves, grants, revokes, refusals (leads)',
+    options: { ...CLIENT, json: { type: 'boolean' } },
+    run: audit,
+  },
+  docs: {
+    usage: 'docs SPACE [--json]',
+    summary: 'list the documents of a space',
+    options: { ...CLIENT, json: { type: 'boolean' } },
+    run: docs,
+  },
+  push: {
+    usage: 'push SPACE/DOC FILE',
+    summary: 'put a file into a document (.ipynb: notebook, else draft); creates or replaces',
+    options: CLIENT,
+    run: push,
+  },
+  pull: {
+    usage: 'pull SPACE/DOC --out FILE',
+    summary: 'write a document to a file',
+    options: { ...CLIENT, out: { type: 'string' } },
+    run: pull,
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.split(' [')[0]!.length));
+  const lines = Object.values(COMMANDS).map((c) => `  enclave ${c.usage.split(' [')[0]!.padEnd(width)}  ${c.summary}`);
+  return `Enclave: live co-editing through a relay that only admits allowlisted keys.
+
+Usage:
+${lines.join('\n')}
+
+Client commands take --relay URL and --identity FILE (or ENCLAVE_RELAY, ENCLAVE_IDENTITY), and
+--timeout SECONDS (default 120). Run "enclave COMMAND --help" for a command's full usage.
+Exit codes: 0 done, 1 failed, 2 usage, 3 access denied, 4 not found.
+`;
+}
+
+function findCommand(argv: readonly string[]): [Command, string[]] | undefined {
+  const two = `${argv[0]} ${argv[1]}`;
+  if (COMMANDS[two]) return [COMMANDS[two], argv.slice(2)];
+  const one = argv[0] ?? '';
+  if (COMMANDS[one]) return [COMMANDS[one], argv.slice(1)];
+  return undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(help());
+    return argv.length === 0 ? ExitCode.Usage : ExitCode.Done;
+  }
+  const found = findCommand(argv);
+  if (!found) throw usageError(`unknown command "${argv.slice(0, 2).join(' ')}"; see enclave --help`);
+  const [command, rest] = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`usage: enclave ${command.usage}\n${command.summary}\n`);
+    return ExitCode.Done;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageError(`${(error as Error).message.split('\n')[0]}\nusage: enclave ${command.usage}`);
+  }
+  await command.run({ values: parsed.values, positionals: parsed.positionals });
+  return ExitCode.Done;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const cliError = toCliError(error, process.env['ENCLAVE_RELAY'] ?? argValue('--relay'));
+    process.stderr.write(`enclave: ${cliError.message}\n`);
+    if (process.env['ENCLAVE_DEBUG'] && !(error instanceof CliError) && error instanceof Error) {
+      process.stderr.write(`${error.stack}\n`);
+    }
+    process.exitCode = cliError.exitCode;
+  },
+);
+
+function argValue(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}

@@ -1,0 +1,86 @@
+/**
+ * Opening connections from the CLI: one attempt (no reconnect), Node's `ws` as the WebSocket, and a
+ * deadline so a silent relay cannot hang a script.
+ */
+import { readFileSync } from 'node:fs';
+import WebSocket from 'ws';
+import {
+  checkIdentity,
+  EnclaveConnection,
+  type Identity,
+  parseIdentity,
+  type RoomAddress,
+  type WebSocketConstructor,
+  type WelcomeMessage,
+} from '@enclave/shared';
+import { CliError, usageError } from './cli-error.js';
+
+export interface ClientSettings {
+  readonly relayUrl: string;
+  readonly identity: Identity;
+  readonly timeoutMs: number;
+}
+
+export function readIdentityFile(file: string): Identity {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read identity file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    return parseIdentity(text);
+  } catch (error) {
+    throw new CliError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+/** --relay/--identity, falling back to ENCLAVE_RELAY/ENCLAVE_IDENTITY. */
+export async function clientSettings(values: { relay?: string; identity?: string; timeout?: string }): Promise<ClientSettings> {
+  const relayUrl = values.relay ?? process.env['ENCLAVE_RELAY'];
+  const identityFile = values.identity ?? process.env['ENCLAVE_IDENTITY'];
+  if (!relayUrl) throw usageError('no relay: pass --relay URL or set ENCLAVE_RELAY');
+  if (!/^wss?:\/\//.test(relayUrl)) throw usageError(`--relay must be a ws:// or wss:// URL, not "${relayUrl}"`);
+  if (!identityFile) throw usageError('no identity: pass --identity FILE or set ENCLAVE_IDENTITY');
+  const timeoutSeconds = values.timeout === undefined ? 120 : Number(values.timeout);
+  if (!(timeoutSeconds > 0)) throw usageError('--timeout takes a number of seconds');
+  const identity = readIdentityFile(identityFile);
+  try {
+    await checkIdentity(identity);
+  } catch (error) {
+    throw new CliError(`${identityFile}: ${(error as Error).message}`);
+  }
+  return { relayUrl, identity, timeoutMs: timeoutSeconds * 1000 };
+}
+
+export function openConnection(settings: ClientSettings, room: RoomAddress): EnclaveConnection {
+  return new EnclaveConnection({
+    relayUrl: settings.relayUrl,
+    room,
+    identity: settings.identity,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    reconnect: false,
+  }).connect();
+}
+
+/** Runs `work` against a connection to `room`, closing it afterwards, within the deadline. */
+export async function withConnection<T>(
+  settings: ClientSettings,
+  room: RoomAddress,
+  work: (connection: EnclaveConnection, welcome: WelcomeMessage) => Promise<T>,
+): Promise<T> {
+  const connection = openConnection(settings, room);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new CliError(`no answer from ${settings.relayUrl} within ${settings.timeoutMs / 1000} s`)),
+      settings.timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([connection.whenWelcomed().then((welcome) => work(connection, welcome)), deadline]);
+  } finally {
+    clearTimeout(timer);
+    connection.destroy();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Relay options and their defaults, in one place.
+ */
+import type { Identity } from '@enclave/shared';
+import type { Logger } from './observability/logger.js';
+import type { Storage } from './storage/storage.js';
+
+export interface RelayLimits {
+  /** Largest accepted frame; larger ones close the connection with CloseCode.FrameTooLarge. */
+  readonly maxFrameBytes: number;
+  /** Sustained messages per second per connection, and the burst allowed above it. */
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
+  /** Time a client has to answer the challenge. */
+  readonly handshakeTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: RelayLimits = {
+  // The largest fixture notebook is 3.9 MB as .ipynb and about 2 MB as one Yjs update; leave room.
+  maxFrameBytes: 32 * 1024 * 1024,
+  messagesPerSecond: 200,
+  messageBurst: 1000,
+  handshakeTimeoutMs: 10_000,
+};
+
+export interface RelayOptions {
+  /** Folder for the SQLite database and the relay's own key; in-memory storage when omitted. */
+  readonly dataDir?: string;
+  /** A storage to use instead of the one in dataDir (PostgreSQL later, tests). */
+  readonly storage?: Storage;
+  /** The relay's own key pair; loaded from or created in dataDir, or ephemeral. */
+  readonly relayIdentity?: Identity;
+  /** Public keys that may create spaces. */
+  readonly admins: readonly string[];
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** PEM certificate and key: serve wss:// and https://. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  readonly limits?: Partial<RelayLimits>;
+  /** How long a document with no connections stays in memory. */
+  readonly idleUnloadMs?: number;
+  /** Stored updates after which a document is compacted into a snapshot. */
+  readonly compactAfterUpdates?: number;
+  readonly logger?: Logger;
+}
+
+export const DEFAULT_IDLE_UNLOAD_MS = 30_000;
+export const DEFAULT_COMPACT_AFTER_UPDATES = 1_000;

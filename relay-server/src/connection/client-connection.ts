@@ -1,0 +1,335 @@
+/**
+ * One client's WebSocket, from challenge to close. Until the handshake succeeds the client receives the
+ * challenge and nothing else: no document bytes, no presence, nothing that says whether the space or
+ * document exists. Every inbound frame is untrusted: decoded inside a guard, processed in order, and any
+ * failure closes this connection only.
+ */
+import * as decoding from 'lib0/decoding';
+import type { WebSocket } from 'ws';
+import {
+  type AuthenticateMessage,
+  CloseCode,
+  canWrite,
+  decodeClientMessage,
+  encodeServerMessage,
+  type FromServerMessage,
+  MessageTag,
+  newNonce,
+  type Participant,
+  ProtocolViolation,
+  type PublicKeyText,
+  type RequestMessage,
+  type Role,
+  type RoomAddress,
+  roomName,
+  readTag,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  verifyAnswer,
+} from '@enclave/shared';
+import type { AccessService } from '../access/access-service.js';
+import type { RelayLimits } from '../config.js';
+import { documentInfo, handleRequest } from '../control/request-handlers.js';
+import { RequestFailure } from '../control/request-failure.js';
+import { type StampedUser, stampedUser } from '../documents/awareness-stamp.js';
+import type { DocumentPeer } from '../documents/document-peer.js';
+import type { DocumentRegistry } from '../documents/document-registry.js';
+import type { LiveDocument } from '../documents/live-document.js';
+import type { Logger } from '../observability/logger.js';
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { DocumentRecord, Storage } from '../storage/storage.js';
+import { RateLimiter } from './rate-limiter.js';
+
+export interface ConnectionContext {
+  readonly relayId: PublicKeyText;
+  readonly access: AccessService;
+  readonly storage: Storage;
+  readonly documents: DocumentRegistry;
+  readonly metrics: RelayMetrics;
+  readonly logger: Logger;
+  readonly limits: RelayLimits;
+  /** Admitted connections, so that revocations and role changes reach them. */
+  readonly admitted: Set<ClientConnection>;
+}
+
+type State = 'challenged' | 'verifying' | 'admitted' | 'closed';
+
+const READ_ONLY_NOTICE_INTERVAL_MS = 5_000;
+const WS_OPEN = 1;
+
+export class ClientConnection implements DocumentPeer {
+  private state: State = 'challenged';
+  private readonly nonce = newNonce();
+  private readonly handshakeTimer: ReturnType<typeof setTimeout>;
+  private readonly rate: RateLimiter;
+  private queue: Promise<void> = Promise.resolve();
+  private document: LiveDocument | undefined;
+  private publicKeyText: PublicKeyText | undefined;
+  private currentRole: Role | null = null;
+  private stamped: StampedUser | undefined;
+  private lastReadOnlyNotice = -Infinity;
+  /** Whether a 'joined' entry was written, so that 'left' is written only with its pair. */
+  private joinAudited = false;
+  private readonly openedAt = Date.now();
+
+  constructor(
+    private readonly socket: WebSocket,
+    readonly room: RoomAddress,
+    private readonly context: ConnectionContext,
+  ) {
+    this.rate = new RateLimiter(context.limits.messagesPerSecond, context.limits.messageBurst);
+    this.handshakeTimer = setTimeout(() => this.refuse(CloseCode.HandshakeTimeout, 'no answer to the challenge', null), context.limits.handshakeTimeoutMs);
+    socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    socket.on('close', (code) => this.onClosed(code));
+    socket.on('error', (error) => context.logger.log('debug', 'socket error', { error: error.message }));
+    context.metrics.connections.inc({ state: 'handshake' });
+    this.sendMessage({
+      type: 'challenge',
+      protocols: SUPPORTED_PROTOCOL_VERSIONS,
+      relayId: context.relayId,
+      nonce: this.nonce,
+    });
+  }
+
+  get publicKey(): PublicKeyText | undefined {
+    return this.publicKeyText;
+  }
+
+  get role(): Role | null {
+    return this.currentRole;
+  }
+
+  // ---- DocumentPeer
+
+  get canWrite(): boolean {
+    return this.currentRole !== null && canWrite(this.currentRole);
+  }
+
+  get user(): StampedUser {
+    if (!this.stamped) throw new Error('not admitted');
+    return this.stamped;
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.socket.readyState === WS_OPEN) this.socket.send(frame);
+  }
+
+  noticeReadOnly(): void {
+    const now = performance.now();
+    if (now - this.lastReadOnlyNotice < READ_ONLY_NOTICE_INTERVAL_MS) return;
+    this.lastReadOnlyNotice = now;
+    this.sendMessage({ type: 'notice', code: 'read-only', message: 'you are a viewer in this space: your edit was not saved or shared' });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.handshakeTimer);
+    this.socket.close(code, reason.slice(0, 120));
+  }
+
+  // ---- membership changes (called by the relay)
+
+  /** The member's role changed while connected. */
+  changeRole(role: Role): void {
+    if (this.state !== 'admitted' || this.currentRole === role) return;
+    this.currentRole = role;
+    this.sendMessage({ type: 'role-changed', role });
+  }
+
+  // ---- inbound
+
+  private onMessage(data: unknown, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    if (!isBinary) return this.close(CloseCode.ProtocolError, 'text frames are not part of the protocol');
+    if (!this.rate.take()) {
+      this.context.metrics.closes.inc({ code: String(CloseCode.RateLimited) });
+      return this.close(CloseCode.RateLimited, 'too many messages');
+    }
+    const bytes = toBytes(data);
+    this.context.metrics.bytesReceived.inc(bytes.length);
+    this.queue = this.queue.then(() => this.process(bytes)).catch((error: unknown) => this.onFailure(error));
+  }
+
+  private async process(bytes: Uint8Array): Promise<void> {
+    if (this.state === 'closed') return;
+    const decoder = decoding.createDecoder(bytes);
+    const tag = readTag(decoder);
+    if (this.state !== 'admitted') {
+      // A stock y-websocket client starts with a sync frame: it is closed here, having received nothing.
+      if (tag !== MessageTag.Enclave || this.state !== 'challenged') {
+        return this.refuse(CloseCode.Unauthenticated, 'authenticate first', null);
+      }
+      const message = decodeClientMessage(decoder);
+      if (message.type !== 'authenticate') return this.refuse(CloseCode.Unauthenticated, 'authenticate first', null);
+      return this.authenticate(message);
+    }
+    switch (tag) {
+      case MessageTag.Enclave: {
+        this.context.metrics.framesReceived.inc({ kind: 'control' });
+        const message = decodeClientMessage(decoder);
+        if (message.type !== 'request') throw new ProtocolViolation('already authenticated');
+        return this.answer(message);
+      }
+      case MessageTag.Sync:
+        this.context.metrics.framesReceived.inc({ kind: 'sync' });
+        return this.requireDocument().handleSync(this, decoder);
+      case MessageTag.Awareness:
+        this.context.metrics.framesReceived.inc({ kind: 'awareness' });
+        return this.requireDocument().handleAwareness(this, decoding.readVarUint8Array(decoder));
+      case MessageTag.QueryAwareness:
+        return this.requireDocument().sendPresenceTo(this);
+      default:
+        throw new ProtocolViolation(`unknown frame tag ${tag}`);
+    }
+  }
+
+  private requireDocument(): LiveDocument {
+    if (!this.document) throw new ProtocolViolation('no document is open on this connection');
+    return this.document;
+  }
+
+  private async authenticate(message: AuthenticateMessage): Promise<void> {
+    this.state = 'verifying';
+    const { access, storage } = this.context;
+    const { space } = this.room;
+    if (!SUPPORTED_PROTOCOL_VERSIONS.includes(message.protocol)) {
+      return this.refuse(CloseCode.UnsupportedVersion, `protocol ${message.protocol} is not supported`, null);
+    }
+    const valid = await verifyAnswer(message, { nonce: this.nonce, relayId: this.context.relayId, room: roomName(this.room) });
+    if (!valid) return this.refuse(CloseCode.Unauthenticated, 'invalid signature', message.publicKey);
+    const { space: spaceRecord, member } = await access.lookup(space, message.publicKey);
+    const admin = access.isAdmin(message.publicKey);
+    const admitted = this.room.document === undefined ? Boolean(member) || admin : Boolean(member);
+    if (!admitted) return this.refuse(CloseCode.Forbidden, 'not a member', message.publicKey, Boolean(spaceRecord));
+    const record = this.room.document === undefined ? undefined : await storage.getDocument(space, this.room.document);
+    const participant: Participant = await access.participant(message.publicKey, member?.name);
+    if (this.state !== 'verifying') return; // closed while verifying
+    clearTimeout(this.handshakeTimer);
+    this.state = 'admitted';
+    this.publicKeyText = message.publicKey;
+    this.currentRole = member?.role ?? null;
+    this.stamped = stampedUser(participant);
+    this.context.admitted.add(this);
+    this.context.metrics.connections.dec({ state: 'handshake' });
+    this.context.metrics.connections.inc({ state: 'admitted' });
+    this.context.metrics.handshakes.inc({ outcome: 'admitted' });
+    this.sendMessage({
+      type: 'welcome',
+      protocol: message.protocol,
+      you: participant,
+      role: this.currentRole,
+      admin,
+      spaceExists: Boolean(spaceRecord),
+      document: record ? documentInfo(record) : null,
+    });
+    if (spaceRecord) {
+      this.joinAudited = true;
+      await access.audit(space, { event: 'joined', actor: message.publicKey, room: roomName(this.room) });
+    }
+    if (record) await this.attach(record);
+  }
+
+  /** Joins the live document: from here on sync and awareness flow. */
+  private async attach(record: DocumentRecord): Promise<void> {
+    const document = await this.context.documents.open(this.room.space, record);
+    if (this.state !== 'admitted') {
+      this.context.documents.release(document);
+      return;
+    }
+    this.document = document;
+    document.addPeer(this);
+  }
+
+  private async answer(message: RequestMessage): Promise<void> {
+    const publicKey = this.publicKeyText!;
+    try {
+      const result = await handleRequest(this.context, {
+        space: this.room.space,
+        document: this.room.document,
+        publicKey,
+        role: this.currentRole,
+        attached: this.document !== undefined,
+        attach: (record) => this.attach(record),
+        drain: () => this.document?.drain() ?? Promise.resolve(),
+      }, message.request);
+      this.sendMessage({ type: 'response', id: message.id, ok: true, result });
+    } catch (error) {
+      if (!(error instanceof RequestFailure)) {
+        this.context.logger.log('error', 'request failed', { op: message.request.op, error: String(error) });
+      }
+      const failure = error instanceof RequestFailure ? error : new RequestFailure('internal', 'the relay failed to do that');
+      this.sendMessage({ type: 'response', id: message.id, ok: false, error: { code: failure.code, message: failure.message } });
+    }
+  }
+
+  // ---- refusal, failure, close
+
+  /**
+   * Refuses the handshake. The audit records refusals at existing spaces only; for others the log line is
+   * all, and the client gets the same close code either way (existence is not revealed).
+   */
+  private refuse(code: number, reason: string, claimedKey: PublicKeyText | null, spaceExists?: boolean): void {
+    if (this.state === 'closed') return;
+    this.context.metrics.handshakes.inc({ outcome: `refused-${code}` });
+    this.context.logger.log('info', 'handshake refused', { room: roomName(this.room), code, reason, key: claimedKey });
+    const audit = async (): Promise<void> => {
+      const exists = spaceExists ?? Boolean(await this.context.storage.getSpace(this.room.space));
+      if (exists) {
+        await this.context.access.audit(this.room.space, { event: 'refused', actor: claimedKey, room: roomName(this.room), reason });
+      }
+    };
+    void audit().catch(() => undefined);
+    this.close(code, code === CloseCode.Forbidden ? 'access denied' : reason);
+  }
+
+  private onFailure(error: unknown): void {
+    if (this.state === 'closed') return;
+    if (error instanceof ProtocolViolation || isDecodingError(error)) {
+      this.context.logger.log('info', 'protocol violation', { room: roomName(this.room), error: String(error) });
+      return this.close(CloseCode.ProtocolError, error instanceof ProtocolViolation ? error.message : 'malformed frame');
+    }
+    this.context.logger.log('error', 'connection failed', { room: roomName(this.room), error: String(error) });
+    this.close(CloseCode.InternalError, 'relay error');
+  }
+
+  private onClosed(code: number): void {
+    const wasAdmitted = this.context.admitted.delete(this);
+    this.state = 'closed';
+    clearTimeout(this.handshakeTimer);
+    this.context.metrics.closes.inc({ code: String(code) });
+    this.context.metrics.connections.dec({ state: wasAdmitted ? 'admitted' : 'handshake' });
+    if (this.document) {
+      this.document.removePeer(this);
+      this.context.documents.release(this.document);
+      this.document = undefined;
+    }
+    if (wasAdmitted && this.joinAudited && this.publicKeyText) {
+      const seconds = Math.round((Date.now() - this.openedAt) / 1000);
+      void this.context.access.audit(this.room.space, {
+        event: 'left',
+        actor: this.publicKeyText,
+        room: roomName(this.room),
+        reason: `closed with ${code} after ${seconds} s`,
+      });
+    }
+  }
+
+  private sendMessage(message: FromServerMessage): void {
+    this.send(encodeServerMessage(message));
+  }
+}
+
+function toBytes(data: unknown): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data as Buffer[]));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  const buffer = data as Buffer;
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** lib0's decoders throw plain Errors on truncated input; JSON.parse throws SyntaxError. */
+function isDecodingError(error: unknown): boolean {
+  return (
+    error instanceof SyntaxError ||
+    (error instanceof Error && /Unexpected end of array|Integer out of Range|out of bounds/i.test(error.message))
+  );
+}

@@ -1,0 +1,122 @@
+/**
+ * Enclave requests, by op: what each checks and does. The connection calls `handleRequest` for every
+ * request frame and sends back its result or its RequestFailure.
+ */
+import {
+  DOCUMENT_SCHEMA_VERSION,
+  type DocumentInfo,
+  type PublicKeyText,
+  type Request,
+  type ResultOf,
+  type Role,
+  canWrite,
+} from '@enclave/shared';
+import type { AccessService } from '../access/access-service.js';
+import { type DocumentRecord, type Storage, StorageConflict } from '../storage/storage.js';
+import { RequestFailure } from './request-failure.js';
+
+/** What a handler knows of the connection that asked. */
+export interface Requester {
+  readonly space: string;
+  /** Undefined on the space's control channel. */
+  readonly document: string | undefined;
+  readonly publicKey: PublicKeyText;
+  readonly role: Role | null;
+  /** Whether this connection is attached to a live document. */
+  readonly attached: boolean;
+  /** Attaches the connection to its (now existing) document and starts sync. */
+  attach(record: DocumentRecord): Promise<void>;
+  /** Resolves once every update received on this connection so far is stored. */
+  drain(): Promise<void>;
+}
+
+export interface RequestServices {
+  readonly access: AccessService;
+  readonly storage: Storage;
+}
+
+export function documentInfo(record: DocumentRecord, size?: number): DocumentInfo {
+  return { name: record.name, kind: record.kind, created: record.created, ...(size === undefined ? {} : { size }) };
+}
+
+const AUDIT_PAGE_MAX = 1000;
+
+export async function handleRequest(
+  services: RequestServices,
+  who: Requester,
+  request: Request,
+): Promise<ResultOf[Request['op']]> {
+  const { access, storage } = services;
+  const onSpaceChannel = (): void => {
+    if (who.document !== undefined) throw new RequestFailure('bad-request', `${request.op} is sent on the space channel`);
+  };
+  const onDocumentChannel = (): string => {
+    if (who.document === undefined) throw new RequestFailure('bad-request', `${request.op} is sent on a document channel`);
+    return who.document;
+  };
+
+  switch (request.op) {
+    case 'space.create':
+      onSpaceChannel();
+      await access.createSpace(who.space, who.publicKey, request.name);
+      return { space: who.space };
+
+    case 'members.list': {
+      onSpaceChannel();
+      await access.requireMember(who.space, who.publicKey);
+      const members = await storage.listMembers(who.space);
+      return { members: await Promise.all(members.map((m) => access.toWire(m))) };
+    }
+
+    case 'members.grant': {
+      onSpaceChannel();
+      const member = await access.grant(who.space, who.publicKey, request.publicKey, request.role, request.name);
+      return { member: await access.toWire(member) };
+    }
+
+    case 'members.revoke':
+      onSpaceChannel();
+      return { removed: await access.revoke(who.space, who.publicKey, request.publicKey) };
+
+    case 'audit.list': {
+      onSpaceChannel();
+      await access.requireLead(who.space, who.publicKey);
+      const limit = Math.min(Math.max(request.limit ?? AUDIT_PAGE_MAX, 1), AUDIT_PAGE_MAX);
+      return { entries: await storage.listAudit(who.space, request.after ?? 0, limit) };
+    }
+
+    case 'documents.list': {
+      onSpaceChannel();
+      await access.requireMember(who.space, who.publicKey);
+      return { documents: (await storage.listDocuments(who.space)).map((d) => documentInfo(d)) };
+    }
+
+    case 'document.create': {
+      const name = onDocumentChannel();
+      if (who.role === null || !canWrite(who.role)) {
+        throw new RequestFailure('read-only', 'viewers cannot create documents');
+      }
+      let record = await storage.getDocument(who.space, name);
+      if (!record) {
+        record = { name, kind: request.kind, schemaVersion: DOCUMENT_SCHEMA_VERSION, created: new Date().toISOString() };
+        try {
+          await storage.createDocument(who.space, record);
+          await access.audit(who.space, { event: 'document-created', actor: who.publicKey, room: `${who.space}/${name}` });
+        } catch (error) {
+          if (!(error instanceof StorageConflict)) throw error;
+          record = (await storage.getDocument(who.space, name))!; // created concurrently by someone else
+        }
+      }
+      if (record.kind !== request.kind) {
+        throw new RequestFailure('conflict', `${name} exists as a ${record.kind}, not a ${request.kind}`);
+      }
+      if (!who.attached) await who.attach(record);
+      return { document: documentInfo(record) };
+    }
+
+    case 'flush':
+      onDocumentChannel();
+      await who.drain();
+      return { stored: true };
+  }
+}

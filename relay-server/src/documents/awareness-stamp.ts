@@ -1,0 +1,65 @@
+/**
+ * Rewrites a client's awareness update so that each state's `user` field is the identity the relay
+ * authenticated, whatever the client claimed, and so that a client cannot speak for another client's
+ * awareness id. The `user` fields are those JupyterLab's and the VS Code extension's cursors render.
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import type { Participant } from '@enclave/shared';
+import { initialsOf, ProtocolViolation } from '@enclave/shared';
+
+export interface StampedUser {
+  readonly name: string;
+  readonly display_name: string;
+  readonly username: string;
+  readonly initials: string;
+  readonly color: string;
+  readonly publicKey: string;
+  readonly fingerprint: string;
+}
+
+export function stampedUser(participant: Participant): StampedUser {
+  return {
+    name: participant.name,
+    display_name: participant.name,
+    username: participant.fingerprint,
+    initials: initialsOf(participant.name),
+    color: participant.color,
+    publicKey: participant.publicKey,
+    fingerprint: participant.fingerprint,
+  };
+}
+
+/**
+ * @param mayUse decides whether this connection may set the state of an awareness client id
+ * @returns the rewritten update, or undefined when no entry was left
+ * @throws on a malformed update (the caller closes the connection)
+ */
+export function stampAwarenessUpdate(
+  update: Uint8Array,
+  user: StampedUser,
+  mayUse: (clientId: number) => boolean,
+): Uint8Array | undefined {
+  const decoder = decoding.createDecoder(update);
+  const encoder = encoding.createEncoder();
+  const count = decoding.readVarUint(decoder);
+  if (count > 64) throw new ProtocolViolation('too many awareness entries');
+  const entries: [number, number, string][] = [];
+  for (let i = 0; i < count; i++) {
+    const clientId = decoding.readVarUint(decoder);
+    const clock = decoding.readVarUint(decoder);
+    const json = decoding.readVarString(decoder);
+    if (!mayUse(clientId)) continue;
+    const state: unknown = JSON.parse(json);
+    if (state !== null && (typeof state !== 'object' || Array.isArray(state))) throw new ProtocolViolation('awareness state is not an object');
+    entries.push([clientId, clock, state === null ? 'null' : JSON.stringify({ ...(state as object), user })]);
+  }
+  if (entries.length === 0) return undefined;
+  encoding.writeVarUint(encoder, entries.length);
+  for (const [clientId, clock, json] of entries) {
+    encoding.writeVarUint(encoder, clientId);
+    encoding.writeVarUint(encoder, clock);
+    encoding.writeVarString(encoder, json);
+  }
+  return encoding.toUint8Array(encoder);
+}

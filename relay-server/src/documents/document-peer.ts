@@ -1,0 +1,16 @@
+/**
+ * What a live document needs from a connection that joined it.
+ */
+import type { StampedUser } from './awareness-stamp.js';
+
+export interface DocumentPeer {
+  /** Whether document updates from this peer are accepted (editors and leads). */
+  readonly canWrite: boolean;
+  /** The identity stamped into this peer's awareness states. */
+  readonly user: StampedUser;
+  send(frame: Uint8Array): void;
+  /** Tells the peer, at most now and then, that its edit was dropped because it may only read. */
+  noticeReadOnly(): void;
+  /** Closes the peer's connection (storage failure, revocation). */
+  close(code: number, reason: string): void;
+}

@@ -1,0 +1,258 @@
+/**
+ * One document held in memory while anyone has it open: its Y.Doc, presence, and the peers connected to
+ * it. Every update a writer sends is applied, durably stored, and only then forwarded. The stored bytes
+ * are the update as Yjs integrated it, never the client's raw bytes, so garbage cannot reach storage.
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { CloseCode, MessageTag, ProtocolViolation } from '@enclave/shared';
+import type { Logger } from '../observability/logger.js';
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { DocumentRecord, Storage } from '../storage/storage.js';
+import { stampAwarenessUpdate } from './awareness-stamp.js';
+import type { DocumentPeer } from './document-peer.js';
+
+const SYNC_STEP1 = 0;
+const SYNC_STEP2 = 1;
+const SYNC_UPDATE = 2;
+const FROM_STORAGE = Symbol('storage');
+
+export interface LiveDocumentContext {
+  readonly storage: Storage;
+  readonly metrics: RelayMetrics;
+  readonly logger: Logger;
+  readonly compactAfterUpdates: number;
+}
+
+/** An update that changes nothing: no structs, no deletions (what a reader's sync step 2 usually is). */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0;
+}
+
+export class LiveDocument {
+  readonly doc = new Y.Doc();
+  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  readonly peers = new Set<DocumentPeer>();
+  private readonly awarenessOwners = new Map<number, DocumentPeer>();
+  /** Serialises storage writes and the sends that must follow them. */
+  private queue: Promise<void> = Promise.resolve();
+  private captured: Uint8Array[] | undefined;
+  private storedSinceCompaction = 0;
+  private failed: Error | undefined;
+
+  private constructor(
+    readonly space: string,
+    readonly record: DocumentRecord,
+    private lastSeq: number,
+    private bytes: number,
+    private readonly context: LiveDocumentContext,
+  ) {
+    this.awareness.setLocalState(null);
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== FROM_STORAGE) this.captured?.push(update);
+    });
+    this.awareness.on('update', this.onAwarenessChange);
+  }
+
+  static async load(space: string, record: DocumentRecord, context: LiveDocumentContext): Promise<LiveDocument> {
+    const state = await context.storage.loadDocument(space, record.name);
+    const live = new LiveDocument(space, record, state.lastSeq, state.bytes, context);
+    live.doc.transact(() => {
+      if (state.snapshot) Y.applyUpdate(live.doc, state.snapshot, FROM_STORAGE);
+      for (const update of state.updates) Y.applyUpdate(live.doc, update, FROM_STORAGE);
+    }, FROM_STORAGE);
+    live.storedSinceCompaction = state.updates.length;
+    return live;
+  }
+
+  get name(): string {
+    return this.record.name;
+  }
+
+  /** Approximate stored size: snapshot plus updates since. */
+  get storedBytes(): number {
+    return this.bytes;
+  }
+
+  get isFailed(): boolean {
+    return this.failed !== undefined;
+  }
+
+  /** Joins a peer: it receives the relay's state vector (sync step 1) and everyone's presence. */
+  addPeer(peer: DocumentPeer): void {
+    this.peers.add(peer);
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MessageTag.Sync);
+    encoding.writeVarUint(encoder, SYNC_STEP1);
+    encoding.writeVarUint8Array(encoder, Y.encodeStateVector(this.doc));
+    peer.send(encoding.toUint8Array(encoder));
+    this.sendPresenceTo(peer);
+  }
+
+  /** Everyone's presence, for a joining peer or one that asked (y-websocket's query awareness). */
+  sendPresenceTo(peer: DocumentPeer): void {
+    const states = [...this.awareness.getStates().keys()];
+    if (states.length > 0) peer.send(this.awarenessFrame(states));
+  }
+
+  removePeer(peer: DocumentPeer): void {
+    if (!this.peers.delete(peer)) return;
+    const owned = [...this.awarenessOwners].filter(([, owner]) => owner === peer).map(([id]) => id);
+    owned.forEach((id) => this.awarenessOwners.delete(id));
+    if (owned.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, owned, null);
+  }
+
+  /** Handles a y-protocols sync message; resolves once any update in it is stored and forwarded. */
+  handleSync(peer: DocumentPeer, decoder: decoding.Decoder): Promise<void> {
+    const type = decoding.readVarUint(decoder);
+    switch (type) {
+      case SYNC_STEP1: {
+        const stateVector = decoding.readVarUint8Array(decoder);
+        // Queued behind pending writes, so nothing unstored is ever sent.
+        return this.enqueue(() => {
+          const encoder = encoding.createEncoder();
+          encoding.writeVarUint(encoder, MessageTag.Sync);
+          encoding.writeVarUint(encoder, SYNC_STEP2);
+          encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(this.doc, stateVector));
+          peer.send(encoding.toUint8Array(encoder));
+        });
+      }
+      case SYNC_STEP2:
+      case SYNC_UPDATE:
+        return this.applyUpdate(peer, decoding.readVarUint8Array(decoder));
+      default:
+        throw new ProtocolViolation(`unknown sync message ${type}`);
+    }
+  }
+
+  handleAwareness(peer: DocumentPeer, update: Uint8Array): void {
+    const stamped = stampAwarenessUpdate(update, peer.user, (id) => {
+      const owner = this.awarenessOwners.get(id);
+      return owner === undefined || owner === peer;
+    });
+    if (!stamped) return;
+    // Ownership is taken only for ids this peer actually set, after the update decoded cleanly.
+    const decoder = decoding.createDecoder(stamped);
+    for (let n = decoding.readVarUint(decoder); n > 0; n--) {
+      this.awarenessOwners.set(decoding.readVarUint(decoder), peer);
+      decoding.readVarUint(decoder);
+      decoding.readVarString(decoder);
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped, peer);
+  }
+
+  /** Resolves once everything queued so far is stored (and forwarded). */
+  drain(): Promise<void> {
+    return this.enqueue(() => undefined);
+  }
+
+  /** Folds the stored updates into one snapshot. */
+  compact(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.storedSinceCompaction === 0) return;
+      const snapshot = Y.encodeStateAsUpdate(this.doc);
+      await this.context.storage.compactDocument(this.space, this.name, snapshot, this.lastSeq);
+      this.storedSinceCompaction = 0;
+      this.bytes = snapshot.length;
+      this.context.metrics.compactions.inc();
+    });
+  }
+
+  destroy(): void {
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+
+  private applyUpdate(peer: DocumentPeer, update: Uint8Array): Promise<void> {
+    if (!peer.canWrite) {
+      if (!isEmptyUpdate(update)) {
+        this.context.metrics.updatesDropped.inc({ reason: 'read-only' });
+        peer.noticeReadOnly();
+      }
+      return Promise.resolve();
+    }
+    if (this.failed) return Promise.reject(this.failed);
+    // With structs waiting for missing ones, what integrates now may include other peers' content,
+    // so the sender must receive it too.
+    const hadPending = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
+    const captured: Uint8Array[] = [];
+    this.captured = captured;
+    let invalid: unknown;
+    try {
+      Y.applyUpdate(this.doc, update, peer);
+    } catch (error) {
+      invalid = error;
+    } finally {
+      this.captured = undefined;
+    }
+    const stored = captured.length > 0 ? this.persistAndForward(captured, hadPending ? undefined : peer) : Promise.resolve();
+    if (invalid !== undefined) {
+      this.context.metrics.updatesDropped.inc({ reason: 'malformed' });
+      return stored.then(() => Promise.reject(new ProtocolViolation('malformed document update')));
+    }
+    return stored;
+  }
+
+  private persistAndForward(updates: Uint8Array[], origin: DocumentPeer | undefined): Promise<void> {
+    return this.enqueue(async () => {
+      for (const update of updates) {
+        this.lastSeq = await this.context.storage.appendUpdate(this.space, this.name, update);
+        this.bytes += update.length;
+        this.storedSinceCompaction++;
+        this.context.metrics.updatesStored.inc();
+      }
+      for (const update of updates) {
+        const encoder = encoding.createEncoder();
+        encoding.writeVarUint(encoder, MessageTag.Sync);
+        encoding.writeVarUint(encoder, SYNC_UPDATE);
+        encoding.writeVarUint8Array(encoder, update);
+        const frame = encoding.toUint8Array(encoder);
+        for (const peer of this.peers) if (peer !== origin) peer.send(frame);
+      }
+      if (this.storedSinceCompaction >= this.context.compactAfterUpdates) void this.compact();
+    });
+  }
+
+  private enqueue(task: () => void | Promise<void>): Promise<void> {
+    const run = this.queue.then(() => {
+      if (this.failed) throw this.failed;
+      return task();
+    });
+    this.queue = run.catch((error: unknown) => this.fail(error));
+    return run;
+  }
+
+  /**
+   * Storage failed: what is in memory may now be ahead of what is stored. Close every peer so that they
+   * reconnect to a copy reloaded from storage and resend what it lacks; nothing acknowledged is lost.
+   */
+  private fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = error instanceof Error ? error : new Error(String(error));
+    this.context.logger.log('error', 'document storage failed; disconnecting its peers', {
+      space: this.space,
+      document: this.name,
+      error: this.failed.message,
+    });
+    for (const peer of [...this.peers]) peer.close(CloseCode.InternalError, 'storage failed; reconnect');
+  }
+
+  private readonly onAwarenessChange = (
+    changes: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const changed = changes.added.concat(changes.updated, changes.removed);
+    if (changed.length === 0) return;
+    const frame = this.awarenessFrame(changed);
+    for (const peer of this.peers) if (peer !== origin) peer.send(frame);
+  };
+
+  private awarenessFrame(clients: number[]): Uint8Array {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MessageTag.Awareness);
+    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
+    return encoding.toUint8Array(encoder);
+  }
+}

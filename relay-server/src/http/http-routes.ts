@@ -1,0 +1,42 @@
+/**
+ * The relay's plain HTTP routes: health and metrics. Neither reveals a space, document or member.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RelayMetrics } from '../observability/metrics.js';
+
+export interface HealthSource {
+  readonly relayId: string;
+  readonly connections: number;
+  readonly loadedDocuments: number;
+  readonly shuttingDown: boolean;
+}
+
+export function handleHttp(
+  request: IncomingMessage,
+  response: ServerResponse,
+  metrics: RelayMetrics,
+  health: () => HealthSource,
+): void {
+  const path = (request.url ?? '/').split('?')[0];
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { allow: 'GET, HEAD' }).end();
+    return;
+  }
+  if (path === '/healthz') {
+    const state = health();
+    response
+      .writeHead(state.shuttingDown ? 503 : 200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status: state.shuttingDown ? 'shutting-down' : 'ok', ...state }));
+    return;
+  }
+  if (path === '/metrics') {
+    metrics.registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      () => response.writeHead(500).end(),
+    );
+    return;
+  }
+  response
+    .writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' })
+    .end('Enclave relay: connect with an Enclave client (WebSocket); see /healthz and /metrics\n');
+}

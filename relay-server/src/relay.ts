@@ -1,0 +1,135 @@
+/**
+ * createRelay(options) -> a relay that can listen() and close(). No module-level state: tests run many
+ * relays on port 0 in one process.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { CloseCode, generateIdentity, type Identity, parsePublicKey, type PublicKeyText, parseRoomPath } from '@enclave/shared';
+import { AccessService } from './access/access-service.js';
+import { DEFAULT_COMPACT_AFTER_UPDATES, DEFAULT_IDLE_UNLOAD_MS, DEFAULT_LIMITS, type RelayOptions } from './config.js';
+import { ClientConnection, type ConnectionContext } from './connection/client-connection.js';
+import { DocumentRegistry } from './documents/document-registry.js';
+import { handleHttp } from './http/http-routes.js';
+import { jsonLogger } from './observability/logger.js';
+import { RelayMetrics } from './observability/metrics.js';
+import { loadOrCreateRelayIdentity } from './relay-identity.js';
+import { MemoryStorage } from './storage/memory-storage.js';
+import { SqliteStorage } from './storage/sqlite-storage.js';
+import type { Storage } from './storage/storage.js';
+
+export const DATABASE_FILE = 'enclave.sqlite';
+
+export interface Relay {
+  /** Starts listening; resolves with the ws:// (or wss://) URL clients use. */
+  listen(): Promise<{ url: string; relayId: PublicKeyText }>;
+  /** Stops accepting, closes connections (1001), stores and compacts every open document, closes storage. */
+  close(): Promise<void>;
+  readonly url: string;
+  readonly metrics: RelayMetrics;
+}
+
+export function createRelay(options: RelayOptions): Relay {
+  for (const admin of options.admins) parsePublicKey(admin); // fail fast on a mistyped --admin
+  const logger = options.logger ?? jsonLogger();
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const metrics = new RelayMetrics();
+  let server: Server | undefined;
+  let wss: WebSocketServer | undefined;
+  let storage: Storage | undefined;
+  let documents: DocumentRegistry | undefined;
+  let context: ConnectionContext | undefined;
+  let url = '';
+  let shuttingDown = false;
+  let closing: Promise<void> | undefined;
+
+  async function open(): Promise<{ storage: Storage; identity: Identity }> {
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const store = options.storage ?? (options.dataDir ? new SqliteStorage(join(options.dataDir, DATABASE_FILE)) : new MemoryStorage());
+    const identity =
+      options.relayIdentity ??
+      (options.dataDir ? await loadOrCreateRelayIdentity(options.dataDir) : await generateIdentity('relay'));
+    return { storage: store, identity };
+  }
+
+  function onUpgrade(request: import('node:http').IncomingMessage, socket: Duplex, head: Buffer): void {
+    const room = parseRoomPath(request.url ?? '/');
+    if (!room || !wss || !context || shuttingDown) {
+      socket.end(`HTTP/1.1 ${shuttingDown ? '503 Service Unavailable' : '400 Bad Request'}\r\nconnection: close\r\n\r\n`);
+      return;
+    }
+    const ctx = context;
+    wss.handleUpgrade(request, socket, head, (ws) => new ClientConnection(ws, room, ctx));
+  }
+
+  return {
+    metrics,
+    get url() {
+      return url;
+    },
+
+    async listen() {
+      if (server) throw new Error('the relay is already listening');
+      const opened = await open();
+      storage = opened.storage;
+      const access = new AccessService(storage, new Set(options.admins), logger);
+      documents = new DocumentRegistry(
+        { storage, metrics, logger, compactAfterUpdates: options.compactAfterUpdates ?? DEFAULT_COMPACT_AFTER_UPDATES },
+        options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
+      );
+      const admitted = new Set<ClientConnection>();
+      context = { relayId: opened.identity.publicKey, access, storage, documents, metrics, logger, limits, admitted };
+      access.onMembershipChange((space, publicKey, member) => {
+        for (const connection of [...admitted]) {
+          if (connection.room.space !== space || connection.publicKey !== publicKey) continue;
+          if (member) connection.changeRole(member.role);
+          else connection.close(CloseCode.AccessRevoked, 'your access to this space was revoked');
+        }
+      });
+      wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
+      const registry = documents;
+      const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void =>
+        handleHttp(req, res, metrics, () => ({
+          relayId: opened.identity.publicKey,
+          connections: wss?.clients.size ?? 0,
+          loadedDocuments: registry.loadedCount,
+          shuttingDown,
+        }));
+      server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
+      server.on('upgrade', onUpgrade);
+      const listening = server;
+      await new Promise<void>((resolve, reject) => {
+        listening.once('error', reject);
+        listening.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+          listening.off('error', reject);
+          resolve();
+        });
+      });
+      const address = listening.address() as AddressInfo;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      url = `${options.tls ? 'wss' : 'ws'}://${host}:${address.port}`;
+      logger.log('info', 'relay listening', { url, relayId: opened.identity.publicKey, dataDir: options.dataDir ?? null });
+      return { url, relayId: opened.identity.publicKey };
+    },
+
+    close() {
+      closing ??= (async () => {
+        shuttingDown = true;
+        const stopped = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+        for (const client of wss?.clients ?? []) client.close(CloseCode.GoingAway, 'relay shutting down');
+        await documents?.closeAll();
+        await new Promise((resolve) => setTimeout(resolve, 50)); // let close frames go out
+        for (const client of wss?.clients ?? []) client.terminate();
+        wss?.close();
+        await stopped;
+        await storage?.close();
+        logger.log('info', 'relay stopped', { url });
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Storage kept in memory: for relays started without a data folder (tests, throwaway sessions).
+ * Passes the same conformance suite as SQLite; nothing survives the process.
+ */
+import type { AuditEntry } from '@enclave/shared';
+import {
+  type DocumentRecord,
+  type MemberRecord,
+  type NewAuditEntry,
+  type SpaceRecord,
+  type Storage,
+  StorageConflict,
+  type StoredDocumentState,
+  StorageNotFound,
+} from './storage.js';
+
+interface MemoryDocument {
+  readonly record: DocumentRecord;
+  snapshot: Uint8Array | null;
+  snapshotSeq: number;
+  updates: { seq: number; data: Uint8Array }[];
+}
+
+interface MemorySpace {
+  readonly record: SpaceRecord;
+  readonly members: Map<string, MemberRecord>;
+  readonly documents: Map<string, MemoryDocument>;
+  readonly audit: AuditEntry[];
+}
+
+export class MemoryStorage implements Storage {
+  private readonly spaces = new Map<string, MemorySpace>();
+  private seq = 0;
+
+  async createSpace(space: SpaceRecord, lead: MemberRecord): Promise<void> {
+    if (this.spaces.has(space.name)) throw new StorageConflict(`space ${space.name} already exists`);
+    this.spaces.set(space.name, {
+      record: { ...space },
+      members: new Map([[lead.publicKey, { ...lead }]]),
+      documents: new Map(),
+      audit: [],
+    });
+  }
+
+  async getSpace(name: string): Promise<SpaceRecord | undefined> {
+    return this.spaces.get(name)?.record;
+  }
+
+  async getMember(space: string, publicKey: string): Promise<MemberRecord | undefined> {
+    return this.spaces.get(space)?.members.get(publicKey);
+  }
+
+  async listMembers(space: string): Promise<MemberRecord[]> {
+    return [...(this.spaces.get(space)?.members.values() ?? [])];
+  }
+
+  async putMember(space: string, member: MemberRecord): Promise<void> {
+    this.space(space).members.set(member.publicKey, { ...member });
+  }
+
+  async removeMember(space: string, publicKey: string): Promise<boolean> {
+    return this.spaces.get(space)?.members.delete(publicKey) ?? false;
+  }
+
+  async createDocument(space: string, document: DocumentRecord): Promise<void> {
+    const documents = this.space(space).documents;
+    if (documents.has(document.name)) throw new StorageConflict(`document ${document.name} exists`);
+    documents.set(document.name, { record: { ...document }, snapshot: null, snapshotSeq: 0, updates: [] });
+  }
+
+  async getDocument(space: string, name: string): Promise<DocumentRecord | undefined> {
+    return this.spaces.get(space)?.documents.get(name)?.record;
+  }
+
+  async listDocuments(space: string): Promise<DocumentRecord[]> {
+    const documents = [...(this.spaces.get(space)?.documents.values() ?? [])].map((d) => d.record);
+    return documents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async appendUpdate(space: string, document: string, update: Uint8Array): Promise<number> {
+    const seq = ++this.seq;
+    this.document(space, document).updates.push({ seq, data: update.slice() });
+    return seq;
+  }
+
+  async loadDocument(space: string, document: string): Promise<StoredDocumentState> {
+    const doc = this.document(space, document);
+    const updates = doc.updates.map((u) => u.data);
+    return {
+      snapshot: doc.snapshot,
+      updates,
+      lastSeq: doc.updates.at(-1)?.seq ?? doc.snapshotSeq,
+      bytes: (doc.snapshot?.length ?? 0) + updates.reduce((n, u) => n + u.length, 0),
+    };
+  }
+
+  async compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+    const doc = this.document(space, document);
+    doc.snapshot = snapshot.slice();
+    doc.snapshotSeq = throughSeq;
+    doc.updates = doc.updates.filter((u) => u.seq > throughSeq);
+  }
+
+  async appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry> {
+    const audit = this.space(space).audit;
+    const stored: AuditEntry = { ...entry, seq: audit.length + 1, time: entry.time ?? new Date().toISOString() };
+    audit.push(stored);
+    return stored;
+  }
+
+  async listAudit(space: string, after: number, limit: number): Promise<AuditEntry[]> {
+    return (this.spaces.get(space)?.audit ?? []).filter((e) => e.seq > after).slice(0, limit);
+  }
+
+  async close(): Promise<void> {}
+
+  private space(name: string): MemorySpace {
+    const space = this.spaces.get(name);
+    if (!space) throw new StorageNotFound(`space ${name} does not exist`);
+    return space;
+  }
+
+  private document(space: string, name: string): MemoryDocument {
+    const document = this.space(space).documents.get(name);
+    if (!document) throw new StorageNotFound(`document ${space}/${name} does not exist`);
+    return document;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The conformance suite every Storage implementation runs (a few lines per engine, see *.test.ts).
+ * It checks behaviour the relay relies on: uniqueness, ordering, atomic compaction, audit sequencing,
+ * and that data is still there after the storage is closed and reopened (for durable engines).
+ */
+import assert from 'node:assert/strict';
+import * as Y from 'yjs';
+import type { PublicKeyText } from '@enclave/shared';
+import { type MemberRecord, type Storage, StorageConflict, StorageNotFound } from './storage.js';
+
+export interface ConformanceTarget {
+  /** A fresh, empty storage. */
+  create(): Promise<Storage>;
+  /** Reopens what `create` made last after `close()`; omitted for non-durable engines. */
+  reopen?: () => Promise<Storage>;
+}
+
+const LEAD = 'ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' as PublicKeyText;
+const OTHER = 'ed25519:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE' as PublicKeyText;
+const now = '2026-01-01T00:00:00.000Z';
+const lead: MemberRecord = { publicKey: LEAD, name: 'Lead', role: 'lead', since: now, grantedBy: null };
+
+function textUpdate(doc: Y.Doc, text: string): Uint8Array {
+  let update: Uint8Array | undefined;
+  const capture = (u: Uint8Array): void => {
+    update = u;
+  };
+  doc.on('update', capture);
+  doc.getText('t').insert(doc.getText('t').length, text);
+  doc.off('update', capture);
+  return update!;
+}
+
+export function describeStorageConformance(name: string, target: ConformanceTarget): void {
+  describe(`Storage conformance: ${name}`, () => {
+    let storage: Storage;
+    beforeEach(async () => {
+      storage = await target.create();
+      await storage.createSpace({ name: 'team', created: now, createdBy: LEAD }, lead);
+    });
+    afterEach(async () => storage.close());
+
+    it('creates a space with its lead, and refuses a second space of the same name', async () => {
+      assert.deepEqual(await storage.getSpace('team'), { name: 'team', created: now, createdBy: LEAD });
+      assert.deepEqual(await storage.getMember('team', LEAD), lead);
+      await assert.rejects(
+        storage.createSpace({ name: 'team', created: now, createdBy: OTHER }, { ...lead, publicKey: OTHER }),
+        StorageConflict,
+      );
+      assert.equal(await storage.getMember('team', OTHER), undefined, 'the refused creation left no member');
+      assert.equal(await storage.getSpace('nope'), undefined);
+    });
+
+    it('puts, replaces, lists and removes members', async () => {
+      const editor: MemberRecord = { publicKey: OTHER, name: 'Ed', role: 'editor', since: now, grantedBy: LEAD };
+      await storage.putMember('team', editor);
+      await storage.putMember('team', { ...editor, role: 'viewer', name: 'Eddie' });
+      assert.deepEqual(await storage.getMember('team', OTHER), { ...editor, role: 'viewer', name: 'Eddie' });
+      assert.equal((await storage.listMembers('team')).length, 2);
+      assert.equal(await storage.removeMember('team', OTHER), true);
+      assert.equal(await storage.removeMember('team', OTHER), false);
+      assert.deepEqual(await storage.listMembers('team'), [lead]);
+      assert.deepEqual(await storage.listMembers('nope'), []);
+    });
+
+    it('creates documents once, in existing spaces only, and lists them by name', async () => {
+      await storage.createDocument('team', { name: 'b.md', kind: 'draft', schemaVersion: 1, created: now });
+      await storage.createDocument('team', { name: 'a.ipynb', kind: 'notebook', schemaVersion: 1, created: now });
+      await assert.rejects(
+        storage.createDocument('team', { name: 'a.ipynb', kind: 'draft', schemaVersion: 1, created: now }),
+        StorageConflict,
+      );
+      await assert.rejects(
+        storage.createDocument('nope', { name: 'x', kind: 'draft', schemaVersion: 1, created: now }),
+        StorageNotFound,
+      );
+      assert.deepEqual(
+        (await storage.listDocuments('team')).map((d) => [d.name, d.kind]),
+        [
+          ['a.ipynb', 'notebook'],
+          ['b.md', 'draft'],
+        ],
+      );
+      assert.equal((await storage.getDocument('team', 'a.ipynb'))?.kind, 'notebook');
+    });
+
+    it('appends updates in order and rebuilds the same document from them', async () => {
+      await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
+      const source = new Y.Doc();
+      const seqs: number[] = [];
+      for (const word of ['alpha ', 'beta ', 'gamma']) {
+        seqs.push(await storage.appendUpdate('team', 'd', textUpdate(source, word)));
+      }
+      assert.deepEqual([...seqs].sort((a, b) => a - b), seqs, 'sequence numbers increase');
+      const state = await storage.loadDocument('team', 'd');
+      assert.equal(state.snapshot, null);
+      assert.equal(state.updates.length, 3);
+      assert.equal(state.lastSeq, seqs[2]);
+      const rebuilt = new Y.Doc();
+      state.updates.forEach((u) => Y.applyUpdate(rebuilt, u));
+      assert.equal(rebuilt.getText('t').toString(), 'alpha beta gamma');
+      await assert.rejects(storage.appendUpdate('team', 'missing', new Uint8Array([0, 0])), StorageNotFound);
+      await assert.rejects(storage.loadDocument('team', 'missing'), StorageNotFound);
+    });
+
+    it('compacts atomically: updates up to the snapshot go, later ones stay', async () => {
+      await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
+      const source = new Y.Doc();
+      const first = await storage.appendUpdate('team', 'd', textUpdate(source, 'one '));
+      const snapshot = Y.encodeStateAsUpdate(source);
+      await storage.appendUpdate('team', 'd', textUpdate(source, 'two'));
+      await storage.compactDocument('team', 'd', snapshot, first);
+      const state = await storage.loadDocument('team', 'd');
+      assert.ok(state.snapshot);
+      assert.equal(state.updates.length, 1);
+      const rebuilt = new Y.Doc();
+      Y.applyUpdate(rebuilt, state.snapshot);
+      state.updates.forEach((u) => Y.applyUpdate(rebuilt, u));
+      assert.equal(rebuilt.getText('t').toString(), 'one two');
+    });
+
+    it('numbers audit entries per space and pages through them', async () => {
+      for (let i = 0; i < 5; i++) {
+        await storage.appendAudit('team', { event: 'joined', actor: LEAD, room: `team/doc${i}` });
+      }
+      const firstPage = await storage.listAudit('team', 0, 2);
+      assert.deepEqual(
+        firstPage.map((e) => e.seq),
+        [1, 2],
+      );
+      const rest = await storage.listAudit('team', 2, 100);
+      assert.deepEqual(
+        rest.map((e) => e.room),
+        ['team/doc2', 'team/doc3', 'team/doc4'],
+      );
+      assert.ok(!Number.isNaN(Date.parse(rest[0]!.time)));
+    });
+
+    if (target.reopen) {
+      const reopen = target.reopen;
+      it('keeps everything across close and reopen', async () => {
+        await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
+        const source = new Y.Doc();
+        await storage.appendUpdate('team', 'd', textUpdate(source, 'kept'));
+        await storage.appendAudit('team', { event: 'granted', actor: LEAD, subject: OTHER, role: 'viewer' });
+        await storage.close();
+        storage = await reopen();
+        const rebuilt = new Y.Doc();
+        (await storage.loadDocument('team', 'd')).updates.forEach((u) => Y.applyUpdate(rebuilt, u));
+        assert.equal(rebuilt.getText('t').toString(), 'kept');
+        assert.equal((await storage.listAudit('team', 0, 10))[0]?.subject, OTHER);
+        assert.deepEqual(await storage.getMember('team', LEAD), lead);
+      });
+    }
+  });
+}

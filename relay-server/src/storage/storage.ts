@@ -1,0 +1,81 @@
+/**
+ * Everything the relay keeps, behind one interface, so that SQLite (the embedded default), memory and later
+ * PostgreSQL are interchangeable. Every implementation runs the same conformance suite
+ * (storage-conformance.ts). Methods are async so that networked engines fit; callers never assume
+ * synchronous completion.
+ */
+import type { AuditEntry, AuditEvent, DocumentKind, PublicKeyText, Role } from '@enclave/shared';
+
+export interface SpaceRecord {
+  readonly name: string;
+  /** ISO 8601. */
+  readonly created: string;
+  readonly createdBy: PublicKeyText;
+}
+
+export interface MemberRecord {
+  readonly publicKey: PublicKeyText;
+  readonly name: string;
+  readonly role: Role;
+  /** ISO 8601 of the last grant or role change. */
+  readonly since: string;
+  readonly grantedBy: PublicKeyText | null;
+}
+
+export interface DocumentRecord {
+  readonly name: string;
+  readonly kind: DocumentKind;
+  readonly schemaVersion: number;
+  /** ISO 8601. */
+  readonly created: string;
+}
+
+/** What it takes to rebuild a document: the last snapshot (if any) and the updates stored after it. */
+export interface StoredDocumentState {
+  readonly snapshot: Uint8Array | null;
+  readonly updates: readonly Uint8Array[];
+  /** The sequence number of the last update included (snapshot or update); 0 when empty. */
+  readonly lastSeq: number;
+  /** Bytes of snapshot plus updates. */
+  readonly bytes: number;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'time'> & { readonly time?: string; readonly event: AuditEvent };
+
+export interface Storage {
+  /** Creates a space and its first lead together; rejects with StorageConflict if the name is taken. */
+  createSpace(space: SpaceRecord, lead: MemberRecord): Promise<void>;
+  getSpace(name: string): Promise<SpaceRecord | undefined>;
+
+  getMember(space: string, publicKey: string): Promise<MemberRecord | undefined>;
+  listMembers(space: string): Promise<MemberRecord[]>;
+  /** Inserts or replaces a member. */
+  putMember(space: string, member: MemberRecord): Promise<void>;
+  /** True when a member was removed. */
+  removeMember(space: string, publicKey: string): Promise<boolean>;
+
+  createDocument(space: string, document: DocumentRecord): Promise<void>;
+  getDocument(space: string, name: string): Promise<DocumentRecord | undefined>;
+  listDocuments(space: string): Promise<DocumentRecord[]>;
+  /** Durably appends one Yjs update; resolves with its sequence number once it is stored. */
+  appendUpdate(space: string, document: string, update: Uint8Array): Promise<number>;
+  loadDocument(space: string, document: string): Promise<StoredDocumentState>;
+  /** Replaces every update up to `throughSeq` by `snapshot` (which must include them), atomically. */
+  compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<void>;
+
+  appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Entries with seq > after, oldest first, at most `limit`. */
+  listAudit(space: string, after: number, limit: number): Promise<AuditEntry[]>;
+
+  close(): Promise<void>;
+}
+
+/** A uniqueness constraint was violated (space or document already exists). */
+export class StorageConflict extends Error {
+  override readonly name = 'StorageConflict';
+}
+
+/** A referenced space or document does not exist. */
+export class StorageNotFound extends Error {
+  override readonly name = 'StorageNotFound';
+}
