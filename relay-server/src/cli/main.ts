@@ -140,7 +140,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw usageError(`${(error as Error).message.split('\n')[0]}\nusage: enclave ${command.usage}`);
+    const reason = (error as Error).message.split('. ')[0]!.split('\n')[0];
+    throw usageError(`${reason}; usage: enclave ${command.usage}`);
   }
   await command.run({ values: parsed.values, positionals: parsed.positionals });
   return ExitCode.Done;

@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS documents (
   schema_version INTEGER NOT NULL, created TEXT NOT NULL,
   snapshot BLOB, snapshot_seq INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (space, name));
 CREATE TABLE IF NOT EXISTS updates (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, space TEXT NOT NULL, document TEXT NOT NULL, data BLOB NOT NULL);
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, space TEXT NOT NULL, document TEXT NOT NULL, data BLOB NOT NULL,
+  FOREIGN KEY (space, document) REFERENCES documents (space, name));
 CREATE INDEX IF NOT EXISTS updates_by_document ON updates (space, document, seq);
 CREATE TABLE IF NOT EXISTS audit (
   space TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, event TEXT NOT NULL, actor TEXT,
@@ -174,7 +175,14 @@ export class SqliteStorage implements Storage {
   }
 
   async appendUpdate(space: string, document: string, update: Uint8Array): Promise<number> {
-    return Number(this.statements.appendUpdate.run(space, document, update).lastInsertRowid);
+    try {
+      return Number(this.statements.appendUpdate.run(space, document, update).lastInsertRowid);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+        throw new StorageNotFound(`document ${space}/${document} does not exist`);
+      }
+      throw error;
+    }
   }
 
   async loadDocument(space: string, document: string): Promise<StoredDocumentState> {

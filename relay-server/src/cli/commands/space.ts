@@ -2,7 +2,15 @@
  * Space administration: create, grant, revoke, members, audit, docs. Each opens the space's control
  * channel, asks, prints, and exits with the contract's code.
  */
-import { isRole, parsePublicKey, type PublicKeyText, checkName, type Role } from '@enclave/shared';
+import {
+  checkName,
+  CloseCode,
+  ConnectionClosedError,
+  isRole,
+  parsePublicKey,
+  type PublicKeyText,
+  type Role,
+} from '@enclave/shared';
 import { CliError, ExitCode, usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
 import { table } from '../output.js';
@@ -41,11 +49,19 @@ async function onSpace<T>(args: CommandArgs, space: string, work: Parameters<typ
 export async function spaceCreate(args: CommandArgs): Promise<void> {
   const space = spaceArgument(args, 'space create');
   const settings = await clientSettings(args.values as Record<string, string>);
-  await withConnection(settings, { space }, async (connection, welcome) => {
-    if (!welcome.admin) throw new CliError('only relay admins can create spaces', ExitCode.AccessDenied);
-    if (welcome.spaceExists) throw new CliError(`space "${space}" already exists`);
-    await connection.request({ op: 'space.create', name: settings.identity.name });
-  });
+  try {
+    await withConnection(settings, { space }, async (connection, welcome) => {
+      if (!welcome.admin) throw new CliError('only relay admins can create spaces', ExitCode.AccessDenied);
+      if (welcome.spaceExists) throw new CliError(`space "${space}" already exists`);
+      await connection.request({ op: 'space.create', name: settings.identity.name });
+    });
+  } catch (error) {
+    // Refused at the handshake: not an admin (the relay does not say whether the space exists).
+    if (error instanceof ConnectionClosedError && error.code === CloseCode.Forbidden) {
+      throw new CliError('access denied: only relay admins can create spaces', ExitCode.AccessDenied);
+    }
+    throw error;
+  }
   process.stdout.write(`created space ${space}; you are its lead\n`);
 }
 

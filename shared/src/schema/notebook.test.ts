@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { YFile, YNotebook } from '@jupyter/ydoc';
+import * as Y from 'yjs';
+import { decodeDraftBytes, encodeDraftText, readDraft, writeDraft } from './draft.js';
+import { documentKindForFileName } from './document-kind.js';
+import { normalizeNotebook, notebookFromContent, parseIpynb, readNotebook, serializeIpynb, writeNotebook } from './notebook.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/notebooks');
+const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.ipynb'));
+
+/** Sends a model's state to a fresh model over a Yjs update, as a relay would. */
+function transfer<T extends YNotebook | YFile>(source: T, fresh: T): T {
+  Y.applyUpdate(fresh.ydoc, Y.encodeStateAsUpdate(source.ydoc));
+  return fresh;
+}
+
+describe('notebook schema (YNotebook)', () => {
+  it('has the fixtures', () => assert.ok(fixtures.length >= 7, FIXTURES));
+
+  for (const file of fixtures) {
+    it(`round-trips ${file} through a Y.Doc update`, () => {
+      const source = parseIpynb(readFileSync(join(FIXTURES, file), 'utf8'));
+      const original = notebookFromContent(source);
+      const copy = transfer(original, new YNotebook());
+      const result = readNotebook(copy);
+      assert.deepEqual(normalizeNotebook(result), normalizeNotebook(source));
+      if (source.nbformat_minor < 5) assert.ok(result.cells.every((c) => c.id === undefined), 'no ids below 4.5');
+      assert.deepEqual(JSON.parse(serializeIpynb(result)), result);
+      original.dispose();
+      copy.dispose();
+    });
+  }
+
+  it('replaces content as edits, so a live peer converges on the new content', () => {
+    const a = notebookFromContent(parseIpynb(readFileSync(join(FIXTURES, 'Main_Demo.ipynb'), 'utf8')));
+    const b = transfer(a, new YNotebook());
+    const replacement = parseIpynb(readFileSync(join(FIXTURES, 'Patchscopes_Generation_Demo.ipynb'), 'utf8'));
+    const before = Y.encodeStateVector(b.ydoc);
+    writeNotebook(a, replacement);
+    Y.applyUpdate(b.ydoc, Y.encodeStateAsUpdate(a.ydoc, before));
+    assert.deepEqual(normalizeNotebook(readNotebook(b)), normalizeNotebook(replacement));
+    a.dispose();
+    b.dispose();
+  });
+
+  it('refuses what is not a notebook, saying why', () => {
+    assert.throws(() => parseIpynb('{'), /not JSON/);
+    assert.throws(() => parseIpynb('{"nbformat":3,"nbformat_minor":0,"cells":[],"metadata":{}}'), /nbformat 3/);
+    assert.throws(() => parseIpynb('{"nbformat":4,"nbformat_minor":5,"metadata":{}}'), /cells/);
+    assert.throws(
+      () => parseIpynb('{"nbformat":4,"nbformat_minor":5,"metadata":{},"cells":[{"cell_type":"video"}]}'),
+      /cell 0/,
+    );
+  });
+});
+
+describe('draft schema (YFile)', () => {
+  for (const text of ['plain\n', 'Grüße, 日本語, emoji 🧪\r\nCRLF line\r\n', '\uFEFFwith BOM\n', '']) {
+    it(`keeps ${JSON.stringify(text.slice(0, 12))} byte for byte`, () => {
+      const file = new YFile();
+      writeDraft(file, decodeDraftBytes(encodeDraftText(text)));
+      const copy = transfer(file, new YFile());
+      assert.deepEqual(encodeDraftText(readDraft(copy)), encodeDraftText(text));
+      file.dispose();
+      copy.dispose();
+    });
+  }
+
+  it('refuses bytes that are not UTF-8 text', () => {
+    assert.throws(() => decodeDraftBytes(new Uint8Array([0xff, 0xfe, 0x00, 0xd8])), /UTF-8/);
+  });
+
+  it('maps file names to kinds', () => {
+    assert.equal(documentKindForFileName('a/B.IPYNB'), 'notebook');
+    assert.equal(documentKindForFileName('notes.md'), 'draft');
+  });
+});
