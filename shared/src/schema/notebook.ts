@@ -62,6 +62,11 @@ export function writeNotebook(notebook: YNotebook, content: NotebookContent): vo
   );
 }
 
+/** Inserts cells (nbformat JSON) at `index`, as one transaction; what editors call when a user adds cells. */
+export function insertNotebookCells(notebook: YNotebook, index: number, cells: nbformat.ICell[]): void {
+  withoutPrematureAccessWarnings(() => notebook.insertCells(index, structuredClone(cells)));
+}
+
 const PREMATURE_ACCESS = 'Invalid access: Add Yjs type to a document before reading data.';
 
 /**
