@@ -2,14 +2,21 @@
  * createRelay(options) -> a relay that can listen() and close(). No module-level state: tests run many
  * relays on port 0 in one process.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { CloseCode, generateIdentity, type Identity, parsePublicKey, type PublicKeyText, parseRoomPath } from '@enclave/shared';
+import {
+  CloseCode,
+  generateIdentity,
+  type Identity,
+  parsePublicKey,
+  type PublicKeyText,
+  parseRoomPath,
+} from '@enclave/shared';
 import { AccessService } from './access/access-service.js';
 import { DEFAULT_COMPACT_AFTER_UPDATES, DEFAULT_IDLE_UNLOAD_MS, DEFAULT_LIMITS, type RelayOptions } from './config.js';
 import { ClientConnection, type ConnectionContext } from './connection/client-connection.js';
@@ -49,17 +56,21 @@ export function createRelay(options: RelayOptions): Relay {
 
   async function open(): Promise<{ storage: Storage; identity: Identity }> {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    const store = options.storage ?? (options.dataDir ? new SqliteStorage(join(options.dataDir, DATABASE_FILE)) : new MemoryStorage());
+    const store =
+      options.storage ??
+      (options.dataDir ? new SqliteStorage(join(options.dataDir, DATABASE_FILE)) : new MemoryStorage());
     const identity =
       options.relayIdentity ??
       (options.dataDir ? await loadOrCreateRelayIdentity(options.dataDir) : await generateIdentity('relay'));
     return { storage: store, identity };
   }
 
-  function onUpgrade(request: import('node:http').IncomingMessage, socket: Duplex, head: Buffer): void {
+  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const room = parseRoomPath(request.url ?? '/');
     if (!room || !wss || !context || shuttingDown) {
-      socket.end(`HTTP/1.1 ${shuttingDown ? '503 Service Unavailable' : '400 Bad Request'}\r\nconnection: close\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${shuttingDown ? '503 Service Unavailable' : '400 Bad Request'}\r\nconnection: close\r\n\r\n`,
+      );
       return;
     }
     const ctx = context;
@@ -92,14 +103,16 @@ export function createRelay(options: RelayOptions): Relay {
       });
       wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
       const registry = documents;
-      const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void =>
+      const handler = (req: IncomingMessage, res: ServerResponse): void =>
         handleHttp(req, res, metrics, () => ({
           relayId: opened.identity.publicKey,
           connections: wss?.clients.size ?? 0,
           loadedDocuments: registry.loadedCount,
           shuttingDown,
         }));
-      server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
+      server = options.tls
+        ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+        : createHttpServer(handler);
       server.on('upgrade', onUpgrade);
       const listening = server;
       await new Promise<void>((resolve, reject) => {
@@ -112,7 +125,11 @@ export function createRelay(options: RelayOptions): Relay {
       const address = listening.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `${options.tls ? 'wss' : 'ws'}://${host}:${address.port}`;
-      logger.log('info', 'relay listening', { url, relayId: opened.identity.publicKey, dataDir: options.dataDir ?? null });
+      logger.log('info', 'relay listening', {
+        url,
+        relayId: opened.identity.publicKey,
+        dataDir: options.dataDir ?? null,
+      });
       return { url, relayId: opened.identity.publicKey };
     },
 

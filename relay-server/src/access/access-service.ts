@@ -75,7 +75,13 @@ export class AccessService {
   }
 
   /** Adds a member or changes a role. Only leads; the last lead cannot step down. */
-  async grant(space: string, actor: PublicKeyText, target: PublicKeyText, role: Role, name?: string): Promise<MemberRecord> {
+  async grant(
+    space: string,
+    actor: PublicKeyText,
+    target: PublicKeyText,
+    role: Role,
+    name?: string,
+  ): Promise<MemberRecord> {
     await this.requireLead(space, actor);
     const existing = await this.storage.getMember(space, target);
     if (existing?.role === 'lead' && role !== 'lead') await this.requireAnotherLead(space, target);

@@ -44,7 +44,10 @@ export function toCliError(error: unknown, relayUrl?: string): CliError {
       case CloseCode.AccessRevoked:
         return new CliError('access denied: this identity is not a member of that space', ExitCode.AccessDenied);
       case CloseCode.Unauthenticated:
-        return new CliError(`authentication failed: ${error.reason || 'the relay refused this key'}`, ExitCode.AccessDenied);
+        return new CliError(
+          `authentication failed: ${error.reason || 'the relay refused this key'}`,
+          ExitCode.AccessDenied,
+        );
       case 1006:
         return new CliError(`cannot reach the relay${relayUrl ? ` at ${relayUrl}` : ''} (is it running?)`);
       default:

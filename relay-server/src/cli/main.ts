@@ -39,7 +39,8 @@ const COMMANDS: Record<string, Command> = {
     run: identityShow,
   },
   relay: {
-    usage: 'relay --data DIR [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL]',
+    usage:
+      'relay --data DIR [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL]',
     summary: 'run the relay in the foreground (default 127.0.0.1:8787); admins may create spaces',
     options: {
       data: { type: 'string' },

@@ -36,7 +36,11 @@ export function readIdentityFile(file: string): Identity {
 }
 
 /** --relay/--identity, falling back to ENCLAVE_RELAY/ENCLAVE_IDENTITY. */
-export async function clientSettings(values: { relay?: string; identity?: string; timeout?: string }): Promise<ClientSettings> {
+export async function clientSettings(values: {
+  relay?: string;
+  identity?: string;
+  timeout?: string;
+}): Promise<ClientSettings> {
   const relayUrl = values.relay ?? process.env['ENCLAVE_RELAY'];
   const identityFile = values.identity ?? process.env['ENCLAVE_IDENTITY'];
   if (!relayUrl) throw usageError('no relay: pass --relay URL or set ENCLAVE_RELAY');

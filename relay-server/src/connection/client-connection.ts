@@ -77,7 +77,10 @@ export class ClientConnection implements DocumentPeer {
     private readonly context: ConnectionContext,
   ) {
     this.rate = new RateLimiter(context.limits.messagesPerSecond, context.limits.messageBurst);
-    this.handshakeTimer = setTimeout(() => this.refuse(CloseCode.HandshakeTimeout, 'no answer to the challenge', null), context.limits.handshakeTimeoutMs);
+    this.handshakeTimer = setTimeout(
+      () => this.refuse(CloseCode.HandshakeTimeout, 'no answer to the challenge', null),
+      context.limits.handshakeTimeoutMs,
+    );
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', (code) => this.onClosed(code));
     socket.on('error', (error) => context.logger.log('debug', 'socket error', { error: error.message }));
@@ -117,7 +120,11 @@ export class ClientConnection implements DocumentPeer {
     const now = performance.now();
     if (now - this.lastReadOnlyNotice < READ_ONLY_NOTICE_INTERVAL_MS) return;
     this.lastReadOnlyNotice = now;
-    this.sendMessage({ type: 'notice', code: 'read-only', message: 'you are a viewer in this space: your edit was not saved or shared' });
+    this.sendMessage({
+      type: 'notice',
+      code: 'read-only',
+      message: 'you are a viewer in this space: your edit was not saved or shared',
+    });
   }
 
   close(code: number, reason: string): void {
@@ -195,7 +202,11 @@ export class ClientConnection implements DocumentPeer {
     if (!SUPPORTED_PROTOCOL_VERSIONS.includes(message.protocol)) {
       return this.refuse(CloseCode.UnsupportedVersion, `protocol ${message.protocol} is not supported`, null);
     }
-    const valid = await verifyAnswer(message, { nonce: this.nonce, relayId: this.context.relayId, room: roomName(this.room) });
+    const valid = await verifyAnswer(message, {
+      nonce: this.nonce,
+      relayId: this.context.relayId,
+      room: roomName(this.room),
+    });
     if (!valid) return this.refuse(CloseCode.Unauthenticated, 'invalid signature', message.publicKey);
     const { space: spaceRecord, member } = await access.lookup(space, message.publicKey);
     const admin = access.isAdmin(message.publicKey);
@@ -243,22 +254,32 @@ export class ClientConnection implements DocumentPeer {
   private async answer(message: RequestMessage): Promise<void> {
     const publicKey = this.publicKeyText!;
     try {
-      const result = await handleRequest(this.context, {
-        space: this.room.space,
-        document: this.room.document,
-        publicKey,
-        role: this.currentRole,
-        attached: this.document !== undefined,
-        attach: (record) => this.attach(record),
-        drain: () => this.document?.drain() ?? Promise.resolve(),
-      }, message.request);
+      const result = await handleRequest(
+        this.context,
+        {
+          space: this.room.space,
+          document: this.room.document,
+          publicKey,
+          role: this.currentRole,
+          attached: this.document !== undefined,
+          attach: (record) => this.attach(record),
+          drain: () => this.document?.drain() ?? Promise.resolve(),
+        },
+        message.request,
+      );
       this.sendMessage({ type: 'response', id: message.id, ok: true, result });
     } catch (error) {
       if (!(error instanceof RequestFailure)) {
         this.context.logger.log('error', 'request failed', { op: message.request.op, error: String(error) });
       }
-      const failure = error instanceof RequestFailure ? error : new RequestFailure('internal', 'the relay failed to do that');
-      this.sendMessage({ type: 'response', id: message.id, ok: false, error: { code: failure.code, message: failure.message } });
+      const failure =
+        error instanceof RequestFailure ? error : new RequestFailure('internal', 'the relay failed to do that');
+      this.sendMessage({
+        type: 'response',
+        id: message.id,
+        ok: false,
+        error: { code: failure.code, message: failure.message },
+      });
     }
   }
 
@@ -275,7 +296,12 @@ export class ClientConnection implements DocumentPeer {
     const audit = async (): Promise<void> => {
       const exists = spaceExists ?? Boolean(await this.context.storage.getSpace(this.room.space));
       if (exists) {
-        await this.context.access.audit(this.room.space, { event: 'refused', actor: claimedKey, room: roomName(this.room), reason });
+        await this.context.access.audit(this.room.space, {
+          event: 'refused',
+          actor: claimedKey,
+          room: roomName(this.room),
+          reason,
+        });
       }
     };
     void audit().catch(() => undefined);
@@ -286,7 +312,10 @@ export class ClientConnection implements DocumentPeer {
     if (this.state === 'closed') return;
     if (error instanceof ProtocolViolation || isDecodingError(error)) {
       this.context.logger.log('info', 'protocol violation', { room: roomName(this.room), error: String(error) });
-      return this.close(CloseCode.ProtocolError, error instanceof ProtocolViolation ? error.message : 'malformed frame');
+      return this.close(
+        CloseCode.ProtocolError,
+        error instanceof ProtocolViolation ? error.message : 'malformed frame',
+      );
     }
     this.context.logger.log('error', 'connection failed', { room: roomName(this.room), error: String(error) });
     this.close(CloseCode.InternalError, 'relay error');

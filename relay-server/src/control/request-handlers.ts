@@ -48,10 +48,12 @@ export async function handleRequest(
 ): Promise<ResultOf[Request['op']]> {
   const { access, storage } = services;
   const onSpaceChannel = (): void => {
-    if (who.document !== undefined) throw new RequestFailure('bad-request', `${request.op} is sent on the space channel`);
+    if (who.document !== undefined)
+      throw new RequestFailure('bad-request', `${request.op} is sent on the space channel`);
   };
   const onDocumentChannel = (): string => {
-    if (who.document === undefined) throw new RequestFailure('bad-request', `${request.op} is sent on a document channel`);
+    if (who.document === undefined)
+      throw new RequestFailure('bad-request', `${request.op} is sent on a document channel`);
     return who.document;
   };
 
@@ -98,10 +100,19 @@ export async function handleRequest(
       }
       let record = await storage.getDocument(who.space, name);
       if (!record) {
-        record = { name, kind: request.kind, schemaVersion: DOCUMENT_SCHEMA_VERSION, created: new Date().toISOString() };
+        record = {
+          name,
+          kind: request.kind,
+          schemaVersion: DOCUMENT_SCHEMA_VERSION,
+          created: new Date().toISOString(),
+        };
         try {
           await storage.createDocument(who.space, record);
-          await access.audit(who.space, { event: 'document-created', actor: who.publicKey, room: `${who.space}/${name}` });
+          await access.audit(who.space, {
+            event: 'document-created',
+            actor: who.publicKey,
+            room: `${who.space}/${name}`,
+          });
         } catch (error) {
           if (!(error instanceof StorageConflict)) throw error;
           record = (await storage.getDocument(who.space, name))!; // created concurrently by someone else

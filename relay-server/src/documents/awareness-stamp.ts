@@ -51,7 +51,8 @@ export function stampAwarenessUpdate(
     const json = decoding.readVarString(decoder);
     if (!mayUse(clientId)) continue;
     const state: unknown = JSON.parse(json);
-    if (state !== null && (typeof state !== 'object' || Array.isArray(state))) throw new ProtocolViolation('awareness state is not an object');
+    if (state !== null && (typeof state !== 'object' || Array.isArray(state)))
+      throw new ProtocolViolation('awareness state is not an object');
     entries.push([clientId, clock, state === null ? 'null' : JSON.stringify({ ...(state as object), user })]);
   }
   if (entries.length === 0) return undefined;

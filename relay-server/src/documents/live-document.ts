@@ -187,7 +187,8 @@ export class LiveDocument {
     } finally {
       this.captured = undefined;
     }
-    const stored = captured.length > 0 ? this.persistAndForward(captured, hadPending ? undefined : peer) : Promise.resolve();
+    const stored =
+      captured.length > 0 ? this.persistAndForward(captured, hadPending ? undefined : peer) : Promise.resolve();
     if (invalid !== undefined) {
       this.context.metrics.updatesDropped.inc({ reason: 'malformed' });
       return stored.then(() => Promise.reject(new ProtocolViolation('malformed document update')));

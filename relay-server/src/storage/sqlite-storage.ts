@@ -79,8 +79,7 @@ export class SqliteStorage implements Storage {
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
     const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as
-      | { value: string }
-      | undefined;
+      { value: string } | undefined;
     if (!version) {
       this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     } else if (Number(version.value) > SCHEMA_VERSION) {
@@ -103,7 +102,9 @@ export class SqliteStorage implements Storage {
         'INSERT INTO documents (space, name, kind, schema_version, created) VALUES (?, ?, ?, ?, ?)',
       ),
       getDocument: db.prepare('SELECT name, kind, schema_version, created FROM documents WHERE space = ? AND name = ?'),
-      listDocuments: db.prepare('SELECT name, kind, schema_version, created FROM documents WHERE space = ? ORDER BY name'),
+      listDocuments: db.prepare(
+        'SELECT name, kind, schema_version, created FROM documents WHERE space = ? ORDER BY name',
+      ),
       appendUpdate: db.prepare('INSERT INTO updates (space, document, data) VALUES (?, ?, ?)'),
       getSnapshot: db.prepare('SELECT snapshot, snapshot_seq FROM documents WHERE space = ? AND name = ?'),
       listUpdates: db.prepare('SELECT seq, data FROM updates WHERE space = ? AND document = ? ORDER BY seq'),
@@ -188,8 +189,7 @@ export class SqliteStorage implements Storage {
   async loadDocument(space: string, document: string): Promise<StoredDocumentState> {
     return this.db.transaction(() => {
       const head = this.statements.getSnapshot.get(space, document) as
-        | { snapshot: Buffer | null; snapshot_seq: number }
-        | undefined;
+        { snapshot: Buffer | null; snapshot_seq: number } | undefined;
       if (!head) throw new StorageNotFound(`document ${space}/${document} does not exist`);
       const rows = this.statements.listUpdates.all(space, document) as { seq: number; data: Buffer }[];
       const snapshot = head.snapshot ? new Uint8Array(head.snapshot) : null;

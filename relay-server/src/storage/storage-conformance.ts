@@ -91,7 +91,11 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       for (const word of ['alpha ', 'beta ', 'gamma']) {
         seqs.push(await storage.appendUpdate('team', 'd', textUpdate(source, word)));
       }
-      assert.deepEqual([...seqs].sort((a, b) => a - b), seqs, 'sequence numbers increase');
+      assert.deepEqual(
+        [...seqs].sort((a, b) => a - b),
+        seqs,
+        'sequence numbers increase',
+      );
       const state = await storage.loadDocument('team', 'd');
       assert.equal(state.snapshot, null);
       assert.equal(state.updates.length, 3);

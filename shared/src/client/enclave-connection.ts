@@ -27,13 +27,7 @@ import { ConnectionClosedError, RequestError } from './errors.js';
 import { messageBytes, type WebSocketConstructor, type WebSocketLike, WS_OPEN } from './websocket-like.js';
 
 export type ConnectionStatus =
-  | 'idle'
-  | 'connecting'
-  | 'authenticating'
-  | 'connected'
-  | 'disconnected'
-  | 'denied'
-  | 'closed';
+  'idle' | 'connecting' | 'authenticating' | 'connected' | 'disconnected' | 'denied' | 'closed';
 
 export interface ConnectionOptions {
   readonly relayUrl: string;

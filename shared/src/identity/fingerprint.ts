@@ -13,8 +13,20 @@ export async function fingerprint(publicKey: string, crypto: Crypto = defaultCry
 
 /** Colours that read well on light and dark editor themes. */
 const PALETTE = [
-  '#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6',
-  '#469990', '#9a6324', '#800000', '#808000', '#000075', '#e6beff', '#aaffc3',
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#42d4f4',
+  '#f032e6',
+  '#469990',
+  '#9a6324',
+  '#800000',
+  '#808000',
+  '#000075',
+  '#e6beff',
+  '#aaffc3',
 ] as const;
 
 /** A colour derived from the fingerprint, so everyone sees the same person in the same colour. */
@@ -27,5 +39,10 @@ export function colorForFingerprint(fp: string): string {
 /** Initials for avatars: the first letters of the first two words of a display name. */
 export function initialsOf(name: string): string {
   const words = name.trim().split(/\s+/).filter(Boolean);
-  return words.slice(0, 2).map((w) => [...w][0]!.toUpperCase()).join('') || '?';
+  return (
+    words
+      .slice(0, 2)
+      .map((w) => [...w][0]!.toUpperCase())
+      .join('') || '?'
+  );
 }

@@ -46,14 +46,7 @@ export interface DocumentInfo {
   readonly size?: number;
 }
 
-export type ErrorCode =
-  | 'bad-request'
-  | 'forbidden'
-  | 'not-found'
-  | 'conflict'
-  | 'read-only'
-  | 'last-lead'
-  | 'internal';
+export type ErrorCode = 'bad-request' | 'forbidden' | 'not-found' | 'conflict' | 'read-only' | 'last-lead' | 'internal';
 
 export interface EnclaveError {
   readonly code: ErrorCode;
@@ -78,11 +71,7 @@ export interface RoleChangedMessage {
 }
 
 export type FromServerMessage =
-  | ChallengeMessage
-  | WelcomeMessage
-  | ResponseMessage
-  | NoticeMessage
-  | RoleChangedMessage;
+  ChallengeMessage | WelcomeMessage | ResponseMessage | NoticeMessage | RoleChangedMessage;
 
 // ---------------------------------------------------------------- client -> relay
 
@@ -147,12 +136,14 @@ export class ProtocolViolation extends Error {
 type Obj = Record<string, unknown>;
 
 function object(value: unknown, what: string): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolViolation(`${what} is not an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ProtocolViolation(`${what} is not an object`);
   return value as Obj;
 }
 function string(o: Obj, key: string, max = 4096): string {
   const v = o[key];
-  if (typeof v !== 'string' || v.length > max) throw new ProtocolViolation(`"${key}" is not a string of at most ${max}`);
+  if (typeof v !== 'string' || v.length > max)
+    throw new ProtocolViolation(`"${key}" is not a string of at most ${max}`);
   return v;
 }
 function optionalString(o: Obj, key: string, max = 256): string | undefined {

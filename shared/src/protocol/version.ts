@@ -7,7 +7,10 @@ export const PROTOCOL_VERSION = 1;
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
 
 /** The highest version both sides speak, or undefined when there is none. */
-export function negotiateVersion(offered: readonly number[], supported = SUPPORTED_PROTOCOL_VERSIONS): number | undefined {
+export function negotiateVersion(
+  offered: readonly number[],
+  supported = SUPPORTED_PROTOCOL_VERSIONS,
+): number | undefined {
   const common = offered.filter((v) => supported.includes(v));
   return common.length > 0 ? Math.max(...common) : undefined;
 }

@@ -2,7 +2,7 @@
  * Text <-> YFile. A draft's text is kept exactly: line ends (CRLF or LF), non-ASCII characters and a
  * byte-order mark survive, because the Y.Text holds the decoded string unchanged.
  */
-import { YFile } from '@jupyter/ydoc';
+import { type YFile } from '@jupyter/ydoc';
 
 /** Replaces the draft's text in one transaction. */
 export function writeDraft(file: YFile, text: string): void {

@@ -6,7 +6,14 @@ import { YFile, YNotebook } from '@jupyter/ydoc';
 import * as Y from 'yjs';
 import { decodeDraftBytes, encodeDraftText, readDraft, writeDraft } from './draft.js';
 import { documentKindForFileName } from './document-kind.js';
-import { normalizeNotebook, notebookFromContent, parseIpynb, readNotebook, serializeIpynb, writeNotebook } from './notebook.js';
+import {
+  normalizeNotebook,
+  notebookFromContent,
+  parseIpynb,
+  readNotebook,
+  serializeIpynb,
+  writeNotebook,
+} from './notebook.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/notebooks');
 const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.ipynb'));
@@ -27,7 +34,11 @@ describe('notebook schema (YNotebook)', () => {
       const copy = transfer(original, new YNotebook());
       const result = readNotebook(copy);
       assert.deepEqual(normalizeNotebook(result), normalizeNotebook(source));
-      if (source.nbformat_minor < 5) assert.ok(result.cells.every((c) => c.id === undefined), 'no ids below 4.5');
+      if (source.nbformat_minor < 5)
+        assert.ok(
+          result.cells.every((c) => c.id === undefined),
+          'no ids below 4.5',
+        );
       assert.deepEqual(JSON.parse(serializeIpynb(result)), result);
       original.dispose();
       copy.dispose();

@@ -35,7 +35,10 @@ describe('CLI access management and exit codes (real relay process)', function (
     }
     relay = await startRelayProcess(join(dir, 'data'), keys['lead']!);
     assert.equal((await runCli(['space', 'create', 'team'], as('lead'))).code, 0);
-    assert.equal((await runCli(['grant', 'team', keys['editor']!, '--role', 'editor', '--name', 'Eddie'], as('lead'))).code, 0);
+    assert.equal(
+      (await runCli(['grant', 'team', keys['editor']!, '--role', 'editor', '--name', 'Eddie'], as('lead'))).code,
+      0,
+    );
     assert.equal((await runCli(['grant', 'team', keys['viewer']!, '--role', 'viewer'], as('lead'))).code, 0);
     writeFileSync(join(dir, 'note.md'), 'hello\n');
   });
@@ -66,7 +69,11 @@ describe('CLI access management and exit codes (real relay process)', function (
 
   it('exits 2 on usage errors', async () => {
     assertOneLineError(await runCli(['grant', 'team', keys['editor']!], as('lead')), 2, /--role/);
-    assertOneLineError(await runCli(['grant', 'team', 'ed25519:nope', '--role', 'editor'], as('lead')), 2, /32 bytes|base64/);
+    assertOneLineError(
+      await runCli(['grant', 'team', 'ed25519:nope', '--role', 'editor'], as('lead')),
+      2,
+      /32 bytes|base64/,
+    );
     assertOneLineError(await runCli(['push', 'team'], as('lead')), 2, /SPACE\/DOC/);
     assertOneLineError(await runCli(['frobnicate'], as('lead')), 2, /unknown command/);
     assertOneLineError(await runCli(['members', 'team', '--bogus'], as('lead')), 2, /bogus/);
@@ -75,7 +82,11 @@ describe('CLI access management and exit codes (real relay process)', function (
 
   it('exits 3 when access is denied', async () => {
     assertOneLineError(await runCli(['members', 'team'], as('outsider')), 3, /access denied/);
-    assertOneLineError(await runCli(['push', 'team/note.md', join(dir, 'note.md')], as('outsider')), 3, /access denied/);
+    assertOneLineError(
+      await runCli(['push', 'team/note.md', join(dir, 'note.md')], as('outsider')),
+      3,
+      /access denied/,
+    );
     assertOneLineError(await runCli(['push', 'team/note.md', join(dir, 'note.md')], as('viewer')), 3, /viewer/);
     assertOneLineError(await runCli(['grant', 'team', keys['outsider']!, '--role', 'editor'], as('editor')), 3, /lead/);
     assertOneLineError(await runCli(['audit', 'team'], as('viewer')), 3, /lead/);
@@ -83,7 +94,11 @@ describe('CLI access management and exit codes (real relay process)', function (
   });
 
   it('exits 4 when something does not exist', async () => {
-    assertOneLineError(await runCli(['pull', 'team/missing.md', '--out', join(dir, 'x')], as('editor')), 4, /no document/);
+    assertOneLineError(
+      await runCli(['pull', 'team/missing.md', '--out', join(dir, 'x')], as('editor')),
+      4,
+      /no document/,
+    );
     assertOneLineError(await runCli(['members', 'nowhere'], as('lead')), 4, /no space/);
     assertOneLineError(await runCli(['revoke', 'team', keys['outsider']!], as('lead')), 4, /not a member/);
   });
@@ -94,7 +109,11 @@ describe('CLI access management and exit codes (real relay process)', function (
   });
 
   it('keeps the last lead: a lead cannot demote or revoke themselves when alone', async () => {
-    assertOneLineError(await runCli(['grant', 'team', keys['lead']!, '--role', 'editor'], as('lead')), 1, /needs a lead/);
+    assertOneLineError(
+      await runCli(['grant', 'team', keys['lead']!, '--role', 'editor'], as('lead')),
+      1,
+      /needs a lead/,
+    );
     assertOneLineError(await runCli(['revoke', 'team', keys['lead']!], as('lead')), 1, /needs a lead/);
   });
 

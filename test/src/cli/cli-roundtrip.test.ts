@@ -18,7 +18,9 @@ describe('CLI push and pull (real relay process)', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'enclave-cli-'));
-    const admin = (await runCli(['identity', 'new', '--name', 'Ada Lead', '--out', join(dir, 'ada.json')])).stdout.trim();
+    const admin = (
+      await runCli(['identity', 'new', '--name', 'Ada Lead', '--out', join(dir, 'ada.json')])
+    ).stdout.trim();
     relay = await startRelayProcess(join(dir, 'data'), admin);
     env = { ENCLAVE_RELAY: relay.url, ENCLAVE_IDENTITY: join(dir, 'ada.json') };
     const created = await runCli(['space', 'create', 'lab'], env);
@@ -41,7 +43,11 @@ describe('CLI push and pull (real relay process)', function () {
       const original = parseIpynb(readFileSync(source, 'utf8'));
       const result = parseIpynb(readFileSync(out, 'utf8'));
       assert.deepEqual(normalizeNotebook(result), normalizeNotebook(original));
-      if (original.nbformat_minor < 5) assert.ok(result.cells.every((c) => !('id' in c)), 'no ids added below 4.5');
+      if (original.nbformat_minor < 5)
+        assert.ok(
+          result.cells.every((c) => !('id' in c)),
+          'no ids added below 4.5',
+        );
     });
   }
 

@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { YNotebook } from '@jupyter/ydoc';
 import { generateIdentity, type Identity, insertNotebookCells, readNotebook } from '@enclave/shared';
-import { createSpace, openDocument, type OpenDocument, type RelayFixture, startRelay } from '../support/relay-fixture.js';
+import {
+  createSpace,
+  openDocument,
+  type OpenDocument,
+  type RelayFixture,
+  startRelay,
+} from '../support/relay-fixture.js';
 import { randomInt, seededRandom } from '../support/seeded-random.js';
 import { delay, waitFor } from '../support/wait.js';
 
@@ -42,7 +48,12 @@ describe('convergence under concurrent edits', function () {
   beforeEach(async () => {
     fixture = await startRelay();
     editors = await Promise.all(['Ann', 'Ben', 'Cat', 'Dov'].map((n) => generateIdentity(n)));
-    await createSpace(fixture.url, fixture.admin, 'team', editors.map((identity) => ({ identity, role: 'editor' as const })));
+    await createSpace(
+      fixture.url,
+      fixture.admin,
+      'team',
+      editors.map((identity) => ({ identity, role: 'editor' as const })),
+    );
   });
   afterEach(async () => fixture.close());
 
@@ -72,7 +83,10 @@ describe('convergence under concurrent edits', function () {
         peers[i] ??= await openDocument(fixture.url, identity, ROOM, { doc: notebooks[i]!.ydoc });
       }
       const expected = (): string => JSON.stringify(readNotebook(notebooks[0]!));
-      await waitFor(() => notebooks.every((nb) => JSON.stringify(readNotebook(nb)) === expected()), 'all replicas equal');
+      await waitFor(
+        () => notebooks.every((nb) => JSON.stringify(readNotebook(nb)) === expected()),
+        'all replicas equal',
+      );
       const fresh = new YNotebook();
       const observer = await openDocument(fixture.url, editors[0]!, ROOM, { doc: fresh.ydoc });
       assert.equal(JSON.stringify(readNotebook(fresh)), expected(), 'a fresh client sees the same notebook');
@@ -116,11 +130,19 @@ describe('convergence under concurrent edits', function () {
     await waitFor(() => b.doc.getText('source').toString() === 'before.', 'first sync');
     const port = new URL(fixture.url).port;
     await fixture.relay.close();
-    await waitFor(() => a.connection.status === 'disconnected' && b.connection.status === 'disconnected', 'both see the outage');
+    await waitFor(
+      () => a.connection.status === 'disconnected' && b.connection.status === 'disconnected',
+      'both see the outage',
+    );
     a.doc.getText('source').insert(7, ' offline-a.');
     b.doc.getText('source').insert(0, 'offline-b. ');
     const { createRelay, silentLogger } = await import('@enclave/relay');
-    const restarted = createRelay({ dataDir: fixture.dataDir, admins: [fixture.admin.publicKey], port: Number(port), logger: silentLogger });
+    const restarted = createRelay({
+      dataDir: fixture.dataDir,
+      admins: [fixture.admin.publicKey],
+      port: Number(port),
+      logger: silentLogger,
+    });
     await restarted.listen();
     try {
       const expected = 'offline-b. before. offline-a.';

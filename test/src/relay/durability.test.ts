@@ -61,7 +61,10 @@ describe('durability across relay crashes', function () {
     assert.match(relay.output(), /"relay stopped"/);
     relay = await startRelayProcess(data, admin);
     try {
-      assert.equal((await runCli(['pull', 'lab/d.md', '--out', join(dir, 'o.md')], { ...env, ENCLAVE_RELAY: relay.url })).code, 0);
+      assert.equal(
+        (await runCli(['pull', 'lab/d.md', '--out', join(dir, 'o.md')], { ...env, ENCLAVE_RELAY: relay.url })).code,
+        0,
+      );
       assert.equal(readFileSync(join(dir, 'o.md'), 'utf8'), 'graceful\n');
     } finally {
       await relay.stop();

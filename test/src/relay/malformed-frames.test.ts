@@ -6,8 +6,22 @@
 import assert from 'node:assert/strict';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
-import { answerChallenge, CloseCode, encodeClientMessage, generateIdentity, type Identity, importSigningKey, MessageTag } from '@enclave/shared';
-import { createSpace, openDocument, type OpenDocument, type RelayFixture, startRelay } from '../support/relay-fixture.js';
+import {
+  answerChallenge,
+  CloseCode,
+  encodeClientMessage,
+  generateIdentity,
+  type Identity,
+  importSigningKey,
+  MessageTag,
+} from '@enclave/shared';
+import {
+  createSpace,
+  openDocument,
+  type OpenDocument,
+  type RelayFixture,
+  startRelay,
+} from '../support/relay-fixture.js';
 import { randomInt, seededRandom } from '../support/seeded-random.js';
 import { waitFor } from '../support/wait.js';
 import { WireRecorder } from '../support/wire-recorder.js';
@@ -72,30 +86,62 @@ describe('malformed frames', function () {
     ['an empty frame', () => new Uint8Array(0), CloseCode.ProtocolError],
     ['a truncated varint', () => new Uint8Array([0x80, 0x80, 0x80]), CloseCode.ProtocolError],
     ['an unknown tag', () => frame((e) => encoding.writeVarUint(e, 77)), CloseCode.ProtocolError],
-    ['a sync frame with an unknown sync type', () => frame((e) => encoding.writeVarUint(e, MessageTag.Sync), (e) => encoding.writeVarUint(e, 9)), CloseCode.ProtocolError],
+    [
+      'a sync frame with an unknown sync type',
+      () =>
+        frame(
+          (e) => encoding.writeVarUint(e, MessageTag.Sync),
+          (e) => encoding.writeVarUint(e, 9),
+        ),
+      CloseCode.ProtocolError,
+    ],
     [
       'a sync update whose length prefix lies',
-      () => frame((e) => encoding.writeVarUint(e, MessageTag.Sync), (e) => encoding.writeVarUint(e, 2), (e) => encoding.writeVarUint(e, 5000)),
+      () =>
+        frame(
+          (e) => encoding.writeVarUint(e, MessageTag.Sync),
+          (e) => encoding.writeVarUint(e, 2),
+          (e) => encoding.writeVarUint(e, 5000),
+        ),
       CloseCode.ProtocolError,
     ],
     [
       'a sync update of garbage bytes',
-      () => frame(
-        (e) => encoding.writeVarUint(e, MessageTag.Sync),
-        (e) => encoding.writeVarUint(e, 2),
-        (e) => encoding.writeVarUint8Array(e, new Uint8Array([5, 200, 1, 255, 255, 255, 255, 15, 3, 3])),
-      ),
+      () =>
+        frame(
+          (e) => encoding.writeVarUint(e, MessageTag.Sync),
+          (e) => encoding.writeVarUint(e, 2),
+          (e) => encoding.writeVarUint8Array(e, new Uint8Array([5, 200, 1, 255, 255, 255, 255, 15, 3, 3])),
+        ),
       CloseCode.ProtocolError,
     ],
     [
       'awareness that is not JSON',
-      () => frame(
-        (e) => encoding.writeVarUint(e, MessageTag.Awareness),
-        (e) => encoding.writeVarUint8Array(e, frame((x) => encoding.writeVarUint(x, 1), (x) => encoding.writeVarUint(x, 7), (x) => encoding.writeVarUint(x, 1), (x) => encoding.writeVarString(x, '{nope'))),
-      ),
+      () =>
+        frame(
+          (e) => encoding.writeVarUint(e, MessageTag.Awareness),
+          (e) =>
+            encoding.writeVarUint8Array(
+              e,
+              frame(
+                (x) => encoding.writeVarUint(x, 1),
+                (x) => encoding.writeVarUint(x, 7),
+                (x) => encoding.writeVarUint(x, 1),
+                (x) => encoding.writeVarString(x, '{nope'),
+              ),
+            ),
+        ),
       CloseCode.ProtocolError,
     ],
-    ['a control message that is not JSON', () => frame((e) => encoding.writeVarUint(e, MessageTag.Enclave), (e) => encoding.writeVarString(e, 'DROP')), CloseCode.ProtocolError],
+    [
+      'a control message that is not JSON',
+      () =>
+        frame(
+          (e) => encoding.writeVarUint(e, MessageTag.Enclave),
+          (e) => encoding.writeVarString(e, 'DROP'),
+        ),
+      CloseCode.ProtocolError,
+    ],
     ['a text frame', () => 'hello', CloseCode.ProtocolError],
     ['an oversized frame', () => new Uint8Array(200 * 1024).fill(1), CloseCode.FrameTooLarge],
   ];
@@ -118,7 +164,10 @@ describe('malformed frames', function () {
       // nothing may crash: the next round and the afterEach check prove the relay is still serving.
       await Promise.race([recorder.closed(150).catch(() => undefined)]);
       if (recorder.closeRecord) {
-        assert.ok([CloseCode.ProtocolError, CloseCode.FrameTooLarge].includes(recorder.closeRecord.code as 4400), String(recorder.closeRecord.code));
+        assert.ok(
+          [CloseCode.ProtocolError, CloseCode.FrameTooLarge].includes(recorder.closeRecord.code as 4400),
+          String(recorder.closeRecord.code),
+        );
       }
       recorder.close();
     }

@@ -25,7 +25,12 @@ import { WireRecorder } from '../support/wire-recorder.js';
 const SECRET = 'the-unpublished-result-42';
 
 /** Answers the recorder's challenge as `identity`, optionally signing with another key. */
-async function authenticate(recorder: WireRecorder, identity: Identity, room: string, signer: Identity = identity): Promise<void> {
+async function authenticate(
+  recorder: WireRecorder,
+  identity: Identity,
+  room: string,
+  signer: Identity = identity,
+): Promise<void> {
   const answer = await answerChallenge(recorder.challenge, identity, await importSigningKey(signer), room, 1);
   recorder.send(encodeClientMessage(answer));
 }
@@ -104,7 +109,7 @@ describe('admission: what unadmitted clients receive', () => {
     assertNothingLeaked(recorder);
   });
 
-  it('a replayed handshake (a member\'s real answer, captured and sent again) is refused', async () => {
+  it("a replayed handshake (a member's real answer, captured and sent again) is refused", async () => {
     // The member authenticates for real on one connection; an eavesdropper replays those exact bytes.
     const first = await WireRecorder.open(`${fixture.url}/team/paper.md`);
     const answer = await answerChallenge(first.challenge, member, await importSigningKey(member), 'team/paper.md', 1);
@@ -153,7 +158,10 @@ describe('admission: what unadmitted clients receive', () => {
     assert.equal(provider.awareness.getStates().size <= 1, true, 'no remote presence');
     const tags = received.map((f) => f[0]);
     assert.deepEqual([...new Set(tags)], [MessageTag.Enclave], 'only the challenge reached it');
-    assert.equal(received.some((f) => Buffer.from(f).includes(Buffer.from(SECRET))), false);
+    assert.equal(
+      received.some((f) => Buffer.from(f).includes(Buffer.from(SECRET))),
+      false,
+    );
   });
 
   it('refusals look the same whether or not the space and document exist', async () => {

@@ -47,7 +47,14 @@ export async function startRelay(options: Partial<RelayOptions> = {}): Promise<R
 }
 
 export function connect(url: string, identity: Identity, room: RoomAddress, reconnect = false): EnclaveConnection {
-  return new EnclaveConnection({ relayUrl: url, room, identity, WebSocket: NodeWebSocket, reconnect, backoff: { initialMs: 20, maxMs: 200 } }).connect();
+  return new EnclaveConnection({
+    relayUrl: url,
+    room,
+    identity,
+    WebSocket: NodeWebSocket,
+    reconnect,
+    backoff: { initialMs: 20, maxMs: 200 },
+  }).connect();
 }
 
 /** Creates `space` with `lead` as its lead (lead must be the relay admin) and grants the others. */

@@ -60,7 +60,8 @@ export async function push(args: CommandArgs): Promise<void> {
   model.awareness.setLocalState(null);
   try {
     await withConnection(settings, room, async (connection, welcome) => {
-      if (welcome.role === 'viewer') throw new CliError('viewers cannot push: ask a lead for the editor role', ExitCode.AccessDenied);
+      if (welcome.role === 'viewer')
+        throw new CliError('viewers cannot push: ask a lead for the editor role', ExitCode.AccessDenied);
       const session = new DocumentSession({ connection, doc: model.ydoc, awareness: model.awareness, create: kind });
       try {
         await session.whenSynced();
@@ -90,7 +91,9 @@ export async function pull(args: CommandArgs): Promise<void> {
     const session = new DocumentSession({ connection, doc: model.ydoc, awareness: model.awareness });
     try {
       await session.whenSynced();
-      return model instanceof YNotebook ? encodeDraftText(serializeIpynb(readNotebook(model))) : encodeDraftText(readDraft(model));
+      return model instanceof YNotebook
+        ? encodeDraftText(serializeIpynb(readNotebook(model)))
+        : encodeDraftText(readDraft(model));
     } finally {
       session.destroy();
       model.dispose();

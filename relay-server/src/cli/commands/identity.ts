@@ -30,6 +30,8 @@ export async function identityShow({ values }: CommandArgs): Promise<void> {
     const { name, publicKey } = identity;
     process.stdout.write(`${JSON.stringify({ name, publicKey, fingerprint: await fingerprint(publicKey) })}\n`);
   } else {
-    process.stdout.write(`${identity.name}\n${identity.publicKey}\nfingerprint ${await fingerprint(identity.publicKey)}\n`);
+    process.stdout.write(
+      `${identity.name}\n${identity.publicKey}\nfingerprint ${await fingerprint(identity.publicKey)}\n`,
+    );
   }
 }

@@ -28,7 +28,8 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
   const key = values['tls-key'];
   if ((cert === undefined) !== (key === undefined)) throw usageError('--tls-cert and --tls-key go together');
   const level = ((values['log-level'] as string | undefined) ?? 'info') as LogLevel;
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw usageError('--log-level is debug, info, warn or error');
+  if (!['debug', 'info', 'warn', 'error'].includes(level))
+    throw usageError('--log-level is debug, info, warn or error');
 
   const relay = createRelay({
     dataDir,

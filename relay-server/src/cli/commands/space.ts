@@ -80,7 +80,9 @@ export async function grant(args: CommandArgs): Promise<void> {
 export async function revoke(args: CommandArgs): Promise<void> {
   const space = spaceArgument(args, 'revoke');
   const publicKey = keyArgument(args, 'revoke');
-  const { removed } = await onSpace(args, space, (connection) => connection.request({ op: 'members.revoke', publicKey }));
+  const { removed } = await onSpace(args, space, (connection) =>
+    connection.request({ op: 'members.revoke', publicKey }),
+  );
   if (!removed) throw new CliError(`${publicKey} is not a member of ${space}`, ExitCode.NotFound);
   process.stdout.write(`revoked ${publicKey} from ${space}; their connections were closed\n`);
 }
@@ -92,7 +94,10 @@ export async function members(args: CommandArgs): Promise<void> {
     process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
     return;
   }
-  const rows = [['ROLE', 'NAME', 'FINGERPRINT', 'PUBLIC KEY'], ...list.map((m) => [m.role, m.name, m.fingerprint, m.publicKey])];
+  const rows = [
+    ['ROLE', 'NAME', 'FINGERPRINT', 'PUBLIC KEY'],
+    ...list.map((m) => [m.role, m.name, m.fingerprint, m.publicKey]),
+  ];
   process.stdout.write(`${table(rows)}\n`);
 }
 
@@ -100,7 +105,7 @@ export async function audit(args: CommandArgs): Promise<void> {
   const space = spaceArgument(args, 'audit');
   const entries = await onSpace(args, space, async (connection) => {
     const all = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = (await connection.request({ op: 'audit.list', after })).entries;
       all.push(...page);
       if (page.length === 0) break;

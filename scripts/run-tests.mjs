@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Runs every check and test suite in order, prints each suite's counts, and ends with one line
+// "N passed, N failed" summed over all of them (what CI reads). Exit code 1 if anything failed.
+// Usage: node scripts/run-tests.mjs [suite ...]   (no names: all suites)
+import { spawn } from 'node:child_process';
+
+/** Each suite: a command, and how its output turns into counts. */
+const SUITES = [
+  { name: 'typecheck', command: 'npx tsc -b', kind: 'check' },
+  { name: 'lint', command: 'npx eslint . && npx prettier --check . --log-level warn', kind: 'check' },
+  { name: 'core', command: 'npx mocha', kind: 'mocha' },
+];
+
+function run(command) {
+  return new Promise((resolve) => {
+    const child = spawn(command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const echo = (stream) => (chunk) => {
+      output += chunk;
+      stream.write(chunk);
+    };
+    child.stdout.on('data', echo(process.stdout));
+    child.stderr.on('data', echo(process.stderr));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Mocha's spec reporter ends with "N passing" and, if any, "N failing". */
+function mochaCounts(output, code) {
+  const passing = [...output.matchAll(/^\s*(\d+) passing/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  const failing = [...output.matchAll(/^\s*(\d+) failing/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  // A crash before mocha's summary (or no tests at all) must not pass silently.
+  if (code !== 0 && failing === 0) return { passed: passing, failed: 1 };
+  if (passing + failing === 0) return { passed: 0, failed: 1 };
+  return { passed: passing, failed: failing };
+}
+
+const wanted = process.argv.slice(2);
+const suites = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES;
+const results = [];
+for (const suite of suites) {
+  const started = Date.now();
+  process.stdout.write(`\n=== ${suite.name}: ${suite.command}\n`);
+  const { code, output } = await run(suite.command);
+  const counts =
+    suite.kind === 'mocha'
+      ? mochaCounts(output, code)
+      : code === 0
+        ? { passed: 1, failed: 0 }
+        : { passed: 0, failed: 1 };
+  results.push({ name: suite.name, ...counts, seconds: (Date.now() - started) / 1000 });
+}
+
+process.stdout.write('\nSuite            passed  failed  seconds\n');
+for (const r of results) {
+  process.stdout.write(
+    `${r.name.padEnd(16)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${r.seconds.toFixed(1).padStart(7)}\n`,
+  );
+}
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+process.stdout.write(`${passed} passed, ${failed} failed\n`);
+process.exitCode = failed === 0 ? 0 : 1;

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// `npm start`: a relay on 127.0.0.1 with its data in ./enclave-data, and you as its admin.
+// Creates your identity on first run, prints how to connect, then runs the relay until Ctrl-C.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join, relative } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const enclave = join(root, 'relay-server/bin/enclave.js');
+const data = process.env.ENCLAVE_DATA ?? join(root, 'enclave-data');
+const port = process.env.ENCLAVE_PORT ?? '8787';
+const identityFile = join(data, 'you.identity.json');
+
+mkdirSync(data, { recursive: true, mode: 0o700 });
+if (!existsSync(identityFile)) {
+  execFileSync(process.execPath, [enclave, 'identity', 'new', '--name', userInfo().username, '--out', identityFile], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+const { publicKey } = JSON.parse(readFileSync(identityFile, 'utf8'));
+const url = `ws://127.0.0.1:${port}`;
+const shown = relative(process.cwd(), identityFile) || identityFile;
+const built = (dir, pattern) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => pattern.test(f))
+        .map((f) => join(dir, f))
+    : [];
+const vsix = built(join(root, 'extension'), /\.vsix$/);
+const wheel = built(join(root, 'jupyter-plugin/dist'), /\.whl$/);
+
+process.stdout.write(`
+Enclave relay on ${url} (data in ${relative(process.cwd(), data) || data}); you are its admin.
+  your identity: ${shown}
+  your key:      ${publicKey}
+
+Try it from another terminal:
+  export ENCLAVE_RELAY=${url} ENCLAVE_IDENTITY=${identityFile}
+  npx enclave space create lab
+  npx enclave push lab/demo.ipynb ../shared/fixtures/notebooks/Main_Demo.ipynb
+  npx enclave identity new --name Colleague --out colleague.json   # they send you their key
+  npx enclave grant lab <their key> --role editor
+${vsix.length ? `VS Code extension: code --install-extension ${vsix[0]}\n` : ''}${
+  wheel.length ? `JupyterLab plugin: pip install ${wheel[0]}\n` : ''
+}
+`);
+
+const relay = spawn(
+  process.execPath,
+  [enclave, 'relay', '--data', join(data, 'relay'), '--host', '127.0.0.1', '--port', port, '--admin', publicKey],
+  {
+    stdio: 'inherit',
+  },
+);
+const stop = () => relay.kill('SIGTERM');
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+relay.on('exit', (code) => process.exit(code ?? 0));
