@@ -172,16 +172,16 @@ export class ClientConnection implements DocumentPeer {
     }
     switch (tag) {
       case MessageTag.Enclave: {
-        this.context.metrics.framesReceived.inc({ kind: 'control' });
+        this.context.metrics.frames.control.inc();
         const message = decodeClientMessage(decoder);
         if (message.type !== 'request') throw new ProtocolViolation('already authenticated');
         return this.answer(message);
       }
       case MessageTag.Sync:
-        this.context.metrics.framesReceived.inc({ kind: 'sync' });
+        this.context.metrics.frames.sync.inc();
         return this.requireDocument().handleSync(this, decoder);
       case MessageTag.Awareness:
-        this.context.metrics.framesReceived.inc({ kind: 'awareness' });
+        this.context.metrics.frames.awareness.inc();
         return this.requireDocument().handleAwareness(this, decoding.readVarUint8Array(decoder));
       case MessageTag.QueryAwareness:
         return this.requireDocument().sendPresenceTo(this);

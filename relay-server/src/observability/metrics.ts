@@ -57,6 +57,13 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
+  /** Label children bound once: the per-frame path must not hash label sets. */
+  readonly frames = {
+    sync: this.framesReceived.labels('sync'),
+    awareness: this.framesReceived.labels('awareness'),
+    control: this.framesReceived.labels('control'),
+  };
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'enclave_' });
   }
