@@ -13,6 +13,8 @@ export interface RelayLimits {
   readonly messageBurst: number;
   /** Time a client has to answer the challenge. */
   readonly handshakeTimeoutMs: number;
+  /** How long a non-member's connection waits for a lead to answer its access request. */
+  readonly accessRequestWaitMs: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -21,6 +23,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   messagesPerSecond: 200,
   messageBurst: 1000,
   handshakeTimeoutMs: 10_000,
+  accessRequestWaitMs: 15 * 60_000,
 };
 
 export interface RelayOptions {

@@ -18,6 +18,7 @@ import {
   parseRoomPath,
 } from '@enclave/shared';
 import { AccessService } from './access/access-service.js';
+import { GovernanceService } from './access/governance-service.js';
 import { DEFAULT_COMPACT_AFTER_UPDATES, DEFAULT_IDLE_UNLOAD_MS, DEFAULT_LIMITS, type RelayOptions } from './config.js';
 import { ClientConnection, type ConnectionContext } from './connection/client-connection.js';
 import { DocumentRegistry } from './documents/document-registry.js';
@@ -92,8 +93,44 @@ export function createRelay(options: RelayOptions): Relay {
         { storage, metrics, logger, compactAfterUpdates: options.compactAfterUpdates ?? DEFAULT_COMPACT_AFTER_UPDATES },
         options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       );
+      const governance = new GovernanceService(storage, access);
       const admitted = new Set<ClientConnection>();
-      context = { relayId: opened.identity.publicKey, access, storage, documents, metrics, logger, limits, admitted };
+      const waiting = new Set<ClientConnection>();
+      context = {
+        relayId: opened.identity.publicKey,
+        access,
+        governance,
+        storage,
+        documents,
+        metrics,
+        logger,
+        limits,
+        admitted,
+        waiting,
+      };
+      governance.onEvent((space, event) => {
+        if (event.kind === 'agreement-changed') {
+          // Content stops until each member signs the new text: document channels reconnect and meet it.
+          for (const connection of [...admitted]) {
+            if (connection.room.space === space && connection.isDocumentChannel) {
+              connection.close(CloseCode.AgreementChanged, "the space's agreement changed: read and sign it");
+            }
+          }
+          return;
+        }
+        for (const connection of admitted) {
+          if (connection.room.space === space && !connection.isDocumentChannel && connection.role === 'lead') {
+            connection.notify(event);
+          }
+        }
+        if (event.kind === 'access-request-resolved') {
+          for (const connection of [...waiting]) {
+            if (connection.room.space === space && connection.pendingRequest === event.request.id) {
+              void connection.resolveRequest(event.request.id, event.request.status === 'approved');
+            }
+          }
+        }
+      });
       access.onMembershipChange((space, publicKey, member) => {
         for (const connection of [...admitted]) {
           if (connection.room.space !== space || connection.publicKey !== publicKey) continue;

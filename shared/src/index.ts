@@ -18,3 +18,5 @@ export * from './client/backoff.js';
 export * from './client/errors.js';
 export * from './client/enclave-connection.js';
 export * from './client/document-session.js';
+export * from './protocol/governance.js';
+export * from './protocol/links.js';

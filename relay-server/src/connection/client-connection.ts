@@ -7,6 +7,7 @@
 import * as decoding from 'lib0/decoding';
 import type { WebSocket } from 'ws';
 import {
+  type AgreementInfo,
   type AuthenticateMessage,
   CloseCode,
   canWrite,
@@ -21,12 +22,14 @@ import {
   type RequestMessage,
   type Role,
   type RoomAddress,
+  type SpaceEvent,
   roomName,
   readTag,
   SUPPORTED_PROTOCOL_VERSIONS,
   verifyAnswer,
 } from '@enclave/shared';
 import type { AccessService } from '../access/access-service.js';
+import { type GovernanceService, TooManyRequests } from '../access/governance-service.js';
 import type { RelayLimits } from '../config.js';
 import { documentInfo, handleRequest } from '../control/request-handlers.js';
 import { RequestFailure } from '../control/request-failure.js';
@@ -36,7 +39,7 @@ import type { DocumentRegistry } from '../documents/document-registry.js';
 import type { LiveDocument } from '../documents/live-document.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
-import type { DocumentRecord, Storage } from '../storage/storage.js';
+import type { DocumentRecord, MemberRecord, Storage } from '../storage/storage.js';
 import { RateLimiter } from './rate-limiter.js';
 
 export interface ConnectionContext {
@@ -47,11 +50,18 @@ export interface ConnectionContext {
   readonly metrics: RelayMetrics;
   readonly logger: Logger;
   readonly limits: RelayLimits;
+  readonly governance: GovernanceService;
   /** Admitted connections, so that revocations and role changes reach them. */
   readonly admitted: Set<ClientConnection>;
+  /** Connections of non-members waiting for their access request to be resolved. */
+  readonly waiting: Set<ClientConnection>;
 }
 
-type State = 'challenged' | 'verifying' | 'admitted' | 'closed';
+/**
+ * challenged -> verifying -> admitted, or -> waiting (access request) -> admitted, or -> agreement (must
+ * sign first) -> admitted; any -> closed.
+ */
+type State = 'challenged' | 'verifying' | 'waiting' | 'agreement' | 'admitted' | 'closed';
 
 const READ_ONLY_NOTICE_INTERVAL_MS = 5_000;
 const WS_OPEN = 1;
@@ -69,6 +79,11 @@ export class ClientConnection implements DocumentPeer {
   private lastReadOnlyNotice = -Infinity;
   /** Whether a 'joined' entry was written, so that 'left' is written only with its pair. */
   private joinAudited = false;
+  private protocol = 0;
+  private admin = false;
+  private spaceExists = false;
+  private pendingRequestId: string | undefined;
+  private waitTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly openedAt = Date.now();
 
   constructor(
@@ -131,10 +146,16 @@ export class ClientConnection implements DocumentPeer {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.waitTimer);
     this.socket.close(code, reason.slice(0, 120));
   }
 
   // ---- membership changes (called by the relay)
+
+  /** Live events for leads on the space channel. */
+  notify(event: SpaceEvent): void {
+    if (this.state === 'admitted') this.sendMessage({ type: 'space-event', event });
+  }
 
   /** The member's role changed while connected. */
   changeRole(role: Role): void {
@@ -161,6 +182,8 @@ export class ClientConnection implements DocumentPeer {
     if (this.state === 'closed') return;
     const decoder = decoding.createDecoder(bytes);
     const tag = readTag(decoder);
+    if (this.state === 'waiting') throw new ProtocolViolation('waiting for a lead: send nothing');
+    if (this.state === 'agreement') return this.processBeforeAgreement(tag, decoder);
     if (this.state !== 'admitted') {
       // A stock y-websocket client starts with a sync frame: it is closed here, having received nothing.
       if (tag !== MessageTag.Enclave || this.state !== 'challenged') {
@@ -190,6 +213,20 @@ export class ClientConnection implements DocumentPeer {
     }
   }
 
+  /** Until the agreement is signed, only agreement requests are answered; document frames are dropped. */
+  private async processBeforeAgreement(tag: number, decoder: decoding.Decoder): Promise<void> {
+    if (tag !== MessageTag.Enclave) return;
+    const message = decodeClientMessage(decoder);
+    if (message.type !== 'request') throw new ProtocolViolation('already authenticated');
+    if (message.request.op === 'agreement.get' || message.request.op === 'agreement.sign') return this.answer(message);
+    this.sendMessage({
+      type: 'response',
+      id: message.id,
+      ok: false,
+      error: { code: 'agreement-required', message: "sign the space's agreement first" },
+    });
+  }
+
   private requireDocument(): LiveDocument {
     if (!this.document) throw new ProtocolViolation('no document is open on this connection');
     return this.document;
@@ -197,7 +234,7 @@ export class ClientConnection implements DocumentPeer {
 
   private async authenticate(message: AuthenticateMessage): Promise<void> {
     this.state = 'verifying';
-    const { access, storage } = this.context;
+    const { access, governance } = this.context;
     const { space } = this.room;
     if (!SUPPORTED_PROTOCOL_VERSIONS.includes(message.protocol)) {
       return this.refuse(CloseCode.UnsupportedVersion, `protocol ${message.protocol} is not supported`, null);
@@ -208,36 +245,126 @@ export class ClientConnection implements DocumentPeer {
       room: roomName(this.room),
     });
     if (!valid) return this.refuse(CloseCode.Unauthenticated, 'invalid signature', message.publicKey);
-    const { space: spaceRecord, member } = await access.lookup(space, message.publicKey);
+    this.publicKeyText = message.publicKey;
+    this.protocol = message.protocol;
+    const found = await access.lookup(space, message.publicKey);
+    let member = found.member;
+    if (!member && message.invite !== undefined) {
+      const redeemed = found.space ? await governance.redeem(space, message.publicKey, message.invite) : 'invite not valid';
+      if (typeof redeemed === 'string') {
+        return this.refuse(CloseCode.Forbidden, redeemed, message.publicKey, Boolean(found.space), redeemed);
+      }
+      member = redeemed;
+    }
+    if (!member && message.accessRequest && this.room.document === undefined) {
+      return this.awaitApproval(message.publicKey, message.accessRequest);
+    }
     const admin = access.isAdmin(message.publicKey);
     const admitted = this.room.document === undefined ? Boolean(member) || admin : Boolean(member);
-    if (!admitted) return this.refuse(CloseCode.Forbidden, 'not a member', message.publicKey, Boolean(spaceRecord));
+    if (!admitted) return this.refuse(CloseCode.Forbidden, 'not a member', message.publicKey, Boolean(found.space));
+    return this.admit(member, admin, Boolean(found.space));
+  }
+
+  /**
+   * Sends the welcome. Content (sync, presence) follows only once the member has signed the space's current
+   * agreement, if it has one; until then the connection is in the 'agreement' state.
+   */
+  private async admit(member: MemberRecord | undefined, admin: boolean, spaceExists: boolean): Promise<void> {
+    const { access, governance, storage } = this.context;
+    const { space } = this.room;
+    const publicKey = this.publicKeyText!;
     const record = this.room.document === undefined ? undefined : await storage.getDocument(space, this.room.document);
-    const participant: Participant = await access.participant(message.publicKey, member?.name);
-    if (this.state !== 'verifying') return; // closed while verifying
+    const participant: Participant = await access.participant(publicKey, member?.name);
+    const agreement = member ? await governance.pendingAgreement(space, publicKey) : null;
+    if (this.state !== 'verifying' && this.state !== 'waiting') return; // closed meanwhile
     clearTimeout(this.handshakeTimer);
-    this.state = 'admitted';
-    this.publicKeyText = message.publicKey;
+    this.state = agreement ? 'agreement' : 'admitted';
     this.currentRole = member?.role ?? null;
     this.stamped = stampedUser(participant);
+    this.admin = admin;
+    this.spaceExists = spaceExists;
+    this.context.waiting.delete(this);
     this.context.admitted.add(this);
     this.context.metrics.connections.dec({ state: 'handshake' });
     this.context.metrics.connections.inc({ state: 'admitted' });
     this.context.metrics.handshakes.inc({ outcome: 'admitted' });
+    this.sendWelcome(record, agreement);
+    if (spaceExists) {
+      this.joinAudited = true;
+      await access.audit(space, { event: 'joined', actor: publicKey, room: roomName(this.room) });
+    }
+    if (record && !agreement) await this.attach(record);
+  }
+
+  private sendWelcome(record: DocumentRecord | undefined, agreement: AgreementInfo | null): void {
     this.sendMessage({
       type: 'welcome',
-      protocol: message.protocol,
-      you: participant,
+      protocol: this.protocol,
+      you: {
+        publicKey: this.publicKeyText!,
+        name: this.user.name,
+        fingerprint: this.user.fingerprint,
+        color: this.user.color,
+      },
       role: this.currentRole,
-      admin,
-      spaceExists: Boolean(spaceRecord),
+      admin: this.admin,
+      spaceExists: this.spaceExists,
       document: record ? documentInfo(record) : null,
+      agreement,
     });
-    if (spaceRecord) {
-      this.joinAudited = true;
-      await access.audit(space, { event: 'joined', actor: message.publicKey, room: roomName(this.room) });
-    }
+  }
+
+  /** The member signed the pending agreement: a second welcome, then content. */
+  private async agreementSigned(): Promise<void> {
+    if (this.state !== 'agreement') return;
+    this.state = 'admitted';
+    const record =
+      this.room.document === undefined ? undefined : await this.context.storage.getDocument(this.room.space, this.room.document);
+    this.sendWelcome(record, null);
     if (record) await this.attach(record);
+  }
+
+  /**
+   * A non-member asked to join: the request is recorded (if the space exists; the answer is the same either
+   * way) and the connection waits, receiving nothing, until a lead approves (admitted here) or denies.
+   */
+  private async awaitApproval(publicKey: PublicKeyText, ask: { name: string; message: string }): Promise<void> {
+    let request;
+    try {
+      request = await this.context.governance.requestAccess(this.room.space, publicKey, ask.name, ask.message);
+    } catch (error) {
+      if (error instanceof TooManyRequests) return this.refuse(CloseCode.RateLimited, error.message, publicKey);
+      throw error;
+    }
+    if (this.state !== 'verifying') return;
+    clearTimeout(this.handshakeTimer);
+    this.state = 'waiting';
+    this.pendingRequestId = request?.id ?? Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+    this.context.waiting.add(this);
+    this.waitTimer = setTimeout(
+      () => this.close(CloseCode.Forbidden, 'access request still pending; ask again later'),
+      this.context.limits.accessRequestWaitMs,
+    );
+    this.sendMessage({ type: 'access-pending', requestId: this.pendingRequestId });
+  }
+
+  /** Called by the relay when a lead resolved this connection's pending request. */
+  async resolveRequest(requestId: string, approved: boolean): Promise<void> {
+    if (this.state !== 'waiting' || requestId !== this.pendingRequestId) return;
+    clearTimeout(this.waitTimer);
+    if (!approved) return this.close(CloseCode.Forbidden, 'access request denied');
+    const { member } = await this.context.access.lookup(this.room.space, this.publicKeyText!);
+    if (!member) return this.close(CloseCode.Forbidden, 'access request denied');
+    await this.admit(member, this.context.access.isAdmin(this.publicKeyText!), true);
+  }
+
+  get pendingRequest(): string | undefined {
+    return this.state === 'waiting' ? this.pendingRequestId : undefined;
+  }
+
+  /** Whether this connection carries document content (for agreement changes). */
+  get isDocumentChannel(): boolean {
+    return this.room.document !== undefined;
   }
 
   /** Joins the live document: from here on sync and awareness flow. */
@@ -264,6 +391,7 @@ export class ClientConnection implements DocumentPeer {
           attached: this.document !== undefined,
           attach: (record) => this.attach(record),
           drain: () => this.document?.drain() ?? Promise.resolve(),
+        agreementSigned: () => this.agreementSigned(),
         },
         message.request,
       );
@@ -289,7 +417,13 @@ export class ClientConnection implements DocumentPeer {
    * Refuses the handshake. The audit records refusals at existing spaces only; for others the log line is
    * all, and the client gets the same close code either way (existence is not revealed).
    */
-  private refuse(code: number, reason: string, claimedKey: PublicKeyText | null, spaceExists?: boolean): void {
+  private refuse(
+    code: number,
+    reason: string,
+    claimedKey: PublicKeyText | null,
+    spaceExists?: boolean,
+    publicReason?: string,
+  ): void {
     if (this.state === 'closed') return;
     this.context.metrics.handshakes.inc({ outcome: `refused-${code}` });
     this.context.logger.log('info', 'handshake refused', { room: roomName(this.room), code, reason, key: claimedKey });
@@ -305,7 +439,7 @@ export class ClientConnection implements DocumentPeer {
       }
     };
     void audit().catch(() => undefined);
-    this.close(code, code === CloseCode.Forbidden ? 'access denied' : reason);
+    this.close(code, publicReason ?? (code === CloseCode.Forbidden ? 'access denied' : reason));
   }
 
   private onFailure(error: unknown): void {
@@ -323,8 +457,10 @@ export class ClientConnection implements DocumentPeer {
 
   private onClosed(code: number): void {
     const wasAdmitted = this.context.admitted.delete(this);
+    this.context.waiting.delete(this);
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.waitTimer);
     this.context.metrics.closes.inc({ code: String(code) });
     this.context.metrics.connections.dec({ state: wasAdmitted ? 'admitted' : 'handshake' });
     if (this.document) {

@@ -12,6 +12,7 @@ import {
   canWrite,
 } from '@enclave/shared';
 import type { AccessService } from '../access/access-service.js';
+import type { GovernanceService } from '../access/governance-service.js';
 import { type DocumentRecord, type Storage, StorageConflict } from '../storage/storage.js';
 import { RequestFailure } from './request-failure.js';
 
@@ -28,10 +29,13 @@ export interface Requester {
   attach(record: DocumentRecord): Promise<void>;
   /** Resolves once every update received on this connection so far is stored. */
   drain(): Promise<void>;
+  /** The member signed the pending agreement: content may now flow on this connection. */
+  agreementSigned(): Promise<void>;
 }
 
 export interface RequestServices {
   readonly access: AccessService;
+  readonly governance: GovernanceService;
   readonly storage: Storage;
 }
 
@@ -46,7 +50,7 @@ export async function handleRequest(
   who: Requester,
   request: Request,
 ): Promise<ResultOf[Request['op']]> {
-  const { access, storage } = services;
+  const { access, governance, storage } = services;
   const onSpaceChannel = (): void => {
     if (who.document !== undefined)
       throw new RequestFailure('bad-request', `${request.op} is sent on the space channel`);
@@ -129,5 +133,53 @@ export async function handleRequest(
       onDocumentChannel();
       await who.drain();
       return { stored: true };
+
+    case 'invites.create':
+      onSpaceChannel();
+      return governance.createInvite(who.space, who.publicKey, request.role, request.expiresInSeconds);
+
+    case 'invites.list':
+      onSpaceChannel();
+      return { invites: await governance.listInvites(who.space, who.publicKey) };
+
+    case 'invites.revoke':
+      onSpaceChannel();
+      return { invite: await governance.revokeInvite(who.space, who.publicKey, request.id) };
+
+    case 'requests.list':
+      onSpaceChannel();
+      return { requests: await governance.listRequests(who.space, who.publicKey, request.status) };
+
+    case 'requests.approve': {
+      onSpaceChannel();
+      const approved = await governance.approve(who.space, who.publicKey, request.id, request.role);
+      return { request: approved.request, member: await access.toWire(approved.member) };
+    }
+
+    case 'requests.deny':
+      onSpaceChannel();
+      return { request: await governance.deny(who.space, who.publicKey, request.id) };
+
+    case 'agreement.set':
+      onSpaceChannel();
+      return { agreement: await governance.setAgreement(who.space, who.publicKey, request.text) };
+
+    case 'agreement.get': {
+      await access.requireMember(who.space, who.publicKey);
+      const agreement = (await governance.currentAgreement(who.space)) ?? null;
+      const pending = await governance.pendingAgreement(who.space, who.publicKey);
+      return { agreement, signed: agreement !== null && pending === null };
+    }
+
+    case 'agreement.sign': {
+      await access.requireMember(who.space, who.publicKey);
+      const signature = await governance.sign(who.space, who.publicKey, request.version, request.hash, request.signature);
+      await who.agreementSigned();
+      return { signature };
+    }
+
+    case 'agreement.signatures':
+      onSpaceChannel();
+      return { signatures: await governance.listSignatures(who.space, who.publicKey) };
   }
 }

@@ -2,8 +2,12 @@
  * Storage kept in memory: for relays started without a data folder (tests, throwaway sessions).
  * Passes the same conformance suite as SQLite; nothing survives the process.
  */
-import type { AuditEntry } from '@enclave/shared';
+import type { AuditEntry, PublicKeyText } from '@enclave/shared';
 import {
+  type AccessRequestRecord,
+  type AgreementRecord,
+  type AgreementSignatureRecord,
+  type InviteRecord,
   type DocumentRecord,
   type MemberRecord,
   type NewAuditEntry,
@@ -26,6 +30,10 @@ interface MemorySpace {
   readonly members: Map<string, MemberRecord>;
   readonly documents: Map<string, MemoryDocument>;
   readonly audit: AuditEntry[];
+  readonly invites: InviteRecord[];
+  readonly requests: AccessRequestRecord[];
+  readonly agreements: AgreementRecord[];
+  readonly signatures: AgreementSignatureRecord[];
 }
 
 export class MemoryStorage implements Storage {
@@ -39,6 +47,10 @@ export class MemoryStorage implements Storage {
       members: new Map([[lead.publicKey, { ...lead }]]),
       documents: new Map(),
       audit: [],
+      invites: [],
+      requests: [],
+      agreements: [],
+      signatures: [],
     });
   }
 
@@ -99,6 +111,99 @@ export class MemoryStorage implements Storage {
     doc.snapshot = snapshot.slice();
     doc.snapshotSeq = throughSeq;
     doc.updates = doc.updates.filter((u) => u.seq > throughSeq);
+  }
+
+  async createInvite(space: string, invite: InviteRecord): Promise<void> {
+    const invites = this.space(space).invites;
+    if (invites.some((i) => i.id === invite.id || i.tokenHash === invite.tokenHash)) {
+      throw new StorageConflict(`invite ${invite.id} exists`);
+    }
+    invites.push({ ...invite });
+  }
+
+  async findInvite(space: string, tokenHash: string): Promise<InviteRecord | undefined> {
+    return this.spaces.get(space)?.invites.find((i) => i.tokenHash === tokenHash);
+  }
+
+  async listInvites(space: string): Promise<InviteRecord[]> {
+    return [...(this.spaces.get(space)?.invites ?? [])];
+  }
+
+  async redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean> {
+    const target = this.spaces.get(space);
+    const index = target?.invites.findIndex((i) => i.id === id) ?? -1;
+    const invite = target?.invites[index];
+    if (!target || !invite || invite.usedBy || invite.revokedAt || invite.expires <= now) return false;
+    target.invites[index] = { ...invite, usedBy: member.publicKey, usedAt: now };
+    target.members.set(member.publicKey, { ...member });
+    return true;
+  }
+
+  async revokeInvite(space: string, id: string, now: string): Promise<boolean> {
+    const invites = this.spaces.get(space)?.invites ?? [];
+    const index = invites.findIndex((i) => i.id === id);
+    const invite = invites[index];
+    if (!invite || invite.usedBy || invite.revokedAt) return false;
+    invites[index] = { ...invite, revokedAt: now };
+    return true;
+  }
+
+  async createAccessRequest(space: string, request: AccessRequestRecord): Promise<void> {
+    this.space(space).requests.push({ ...request });
+  }
+
+  async getAccessRequest(space: string, id: string): Promise<AccessRequestRecord | undefined> {
+    return this.spaces.get(space)?.requests.find((r) => r.id === id);
+  }
+
+  async listAccessRequests(space: string): Promise<AccessRequestRecord[]> {
+    return [...(this.spaces.get(space)?.requests ?? [])];
+  }
+
+  async resolveAccessRequest(
+    space: string,
+    id: string,
+    status: 'approved' | 'denied',
+    by: PublicKeyText,
+    at: string,
+  ): Promise<boolean> {
+    const requests = this.spaces.get(space)?.requests ?? [];
+    const index = requests.findIndex((r) => r.id === id);
+    if (requests[index]?.status !== 'pending') return false;
+    requests[index] = { ...requests[index]!, status, resolvedBy: by, resolvedAt: at };
+    return true;
+  }
+
+  async addAgreement(space: string, agreement: AgreementRecord): Promise<void> {
+    const agreements = this.space(space).agreements;
+    if (agreements.some((a) => a.version === agreement.version)) throw new StorageConflict('agreement version exists');
+    agreements.push({ ...agreement });
+  }
+
+  async getAgreement(space: string): Promise<AgreementRecord | undefined> {
+    return this.spaces.get(space)?.agreements.reduce<AgreementRecord | undefined>(
+      (latest, a) => (latest && latest.version > a.version ? latest : a),
+      undefined,
+    );
+  }
+
+  async addAgreementSignature(space: string, signature: AgreementSignatureRecord): Promise<void> {
+    const signatures = this.space(space).signatures;
+    const index = signatures.findIndex((s) => s.version === signature.version && s.publicKey === signature.publicKey);
+    if (index >= 0) signatures[index] = { ...signature };
+    else signatures.push({ ...signature });
+  }
+
+  async getAgreementSignature(
+    space: string,
+    version: number,
+    publicKey: string,
+  ): Promise<AgreementSignatureRecord | undefined> {
+    return this.spaces.get(space)?.signatures.find((s) => s.version === version && s.publicKey === publicKey);
+  }
+
+  async listAgreementSignatures(space: string): Promise<AgreementSignatureRecord[]> {
+    return [...(this.spaces.get(space)?.signatures ?? [])];
   }
 
   async appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry> {

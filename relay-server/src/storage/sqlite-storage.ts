@@ -7,6 +7,10 @@
 import Database from 'better-sqlite3';
 import type { AuditEntry, DocumentKind, PublicKeyText, Role } from '@enclave/shared';
 import {
+  type AccessRequestRecord,
+  type AgreementRecord,
+  type AgreementSignatureRecord,
+  type InviteRecord,
   type DocumentRecord,
   type MemberRecord,
   type NewAuditEntry,
@@ -17,7 +21,7 @@ import {
   StorageNotFound,
 } from './storage.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,6 +41,21 @@ CREATE INDEX IF NOT EXISTS updates_by_document ON updates (space, document, seq)
 CREATE TABLE IF NOT EXISTS audit (
   space TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, event TEXT NOT NULL, actor TEXT,
   subject TEXT, role TEXT, room TEXT, reason TEXT, PRIMARY KEY (space, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS invites (
+  space TEXT NOT NULL REFERENCES spaces(name), id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL, created TEXT NOT NULL, expires TEXT NOT NULL, created_by TEXT NOT NULL,
+  used_by TEXT, used_at TEXT, revoked_at TEXT, PRIMARY KEY (space, id));
+CREATE TABLE IF NOT EXISTS access_requests (
+  space TEXT NOT NULL REFERENCES spaces(name), id TEXT NOT NULL, public_key TEXT NOT NULL, name TEXT NOT NULL,
+  message TEXT NOT NULL, created TEXT NOT NULL, status TEXT NOT NULL, resolved_by TEXT, resolved_at TEXT,
+  PRIMARY KEY (space, id));
+CREATE TABLE IF NOT EXISTS agreements (
+  space TEXT NOT NULL REFERENCES spaces(name), version INTEGER NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL,
+  set_by TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (space, version));
+CREATE TABLE IF NOT EXISTS agreement_signatures (
+  space TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL, public_key TEXT NOT NULL,
+  signature TEXT NOT NULL, signed TEXT NOT NULL, PRIMARY KEY (space, version, public_key),
+  FOREIGN KEY (space, version) REFERENCES agreements (space, version));
 `;
 
 interface MemberRow {
@@ -68,9 +87,24 @@ export interface SqliteStorageOptions {
   readonly synchronous?: 'NORMAL' | 'FULL';
 }
 
+interface PendingUpdate {
+  readonly space: string;
+  readonly document: string;
+  readonly update: Uint8Array;
+  resolve(seq: number): void;
+  reject(error: unknown): void;
+}
+
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly statements;
+  /**
+   * Group commit: updates appended during one event-loop turn are written in one transaction, so a busy
+   * relay pays one commit per turn instead of one per edit. Each promise still resolves only once its
+   * update is committed.
+   */
+  private pending: PendingUpdate[] = [];
+  private flushScheduled = false;
 
   constructor(file: string, options: SqliteStorageOptions = {}) {
     this.db = new Database(file);
@@ -80,12 +114,14 @@ export class SqliteStorage implements Storage {
     this.db.exec(SCHEMA);
     const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as
       { value: string } | undefined;
-    if (!version) {
-      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
-    } else if (Number(version.value) > SCHEMA_VERSION) {
+    if (version && Number(version.value) > SCHEMA_VERSION) {
       this.db.close();
       throw new Error(`${file} was written by a newer relay (storage schema ${version.value})`);
     }
+    // Older schemas only lack tables, which CREATE TABLE IF NOT EXISTS has just added.
+    this.db
+      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run('schema_version', String(SCHEMA_VERSION));
     const db = this.db;
     this.statements = {
       insertSpace: db.prepare('INSERT INTO spaces (name, created, created_by) VALUES (?, ?, ?)'),
@@ -116,6 +152,39 @@ export class SqliteStorage implements Storage {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       listAudit: db.prepare('SELECT * FROM audit WHERE space = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      insertInvite: db.prepare(
+        `INSERT INTO invites (space, id, token_hash, role, created, expires, created_by, used_by, used_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      findInvite: db.prepare('SELECT * FROM invites WHERE space = ? AND token_hash = ?'),
+      listInvites: db.prepare('SELECT * FROM invites WHERE space = ? ORDER BY created, id'),
+      useInvite: db.prepare(
+        `UPDATE invites SET used_by = ?, used_at = ? WHERE space = ? AND id = ?
+         AND used_by IS NULL AND revoked_at IS NULL AND expires > ?`,
+      ),
+      revokeInvite: db.prepare(
+        'UPDATE invites SET revoked_at = ? WHERE space = ? AND id = ? AND used_by IS NULL AND revoked_at IS NULL',
+      ),
+      insertRequest: db.prepare(
+        `INSERT INTO access_requests (space, id, public_key, name, message, created, status, resolved_by, resolved_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      getRequest: db.prepare('SELECT * FROM access_requests WHERE space = ? AND id = ?'),
+      listRequests: db.prepare('SELECT * FROM access_requests WHERE space = ? ORDER BY created, id'),
+      resolveRequest: db.prepare(
+        `UPDATE access_requests SET status = ?, resolved_by = ?, resolved_at = ?
+         WHERE space = ? AND id = ? AND status = 'pending'`,
+      ),
+      insertAgreement: db.prepare(
+        'INSERT INTO agreements (space, version, hash, text, set_by, created) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      latestAgreement: db.prepare('SELECT * FROM agreements WHERE space = ? ORDER BY version DESC LIMIT 1'),
+      putSignature: db.prepare(
+        `INSERT INTO agreement_signatures (space, version, hash, public_key, signature, signed) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (space, version, public_key) DO UPDATE SET signature = excluded.signature, signed = excluded.signed`,
+      ),
+      getSignature: db.prepare('SELECT * FROM agreement_signatures WHERE space = ? AND version = ? AND public_key = ?'),
+      listSignatures: db.prepare('SELECT * FROM agreement_signatures WHERE space = ? ORDER BY signed, public_key'),
     };
   }
 
@@ -175,15 +244,42 @@ export class SqliteStorage implements Storage {
     return (this.statements.listDocuments.all(space) as DocumentRow[]).map(toDocument);
   }
 
-  async appendUpdate(space: string, document: string, update: Uint8Array): Promise<number> {
-    try {
-      return Number(this.statements.appendUpdate.run(space, document, update).lastInsertRowid);
-    } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-        throw new StorageNotFound(`document ${space}/${document} does not exist`);
+  appendUpdate(space: string, document: string, update: Uint8Array): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ space, document, update, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushUpdates());
       }
-      throw error;
+    });
+  }
+
+  private flushUpdates(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const seqs: number[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const p of batch) seqs.push(Number(this.statements.appendUpdate.run(p.space, p.document, p.update).lastInsertRowid));
+      })();
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(translateAppendError(error, batch[0]!));
+        return;
+      }
+      // One bad update (e.g. an unknown document) must not fail the others: retry them one by one.
+      for (const p of batch) {
+        try {
+          p.resolve(Number(this.statements.appendUpdate.run(p.space, p.document, p.update).lastInsertRowid));
+        } catch (single) {
+          p.reject(translateAppendError(single, p));
+        }
+      }
+      return;
     }
+    batch.forEach((p, i) => p.resolve(seqs[i]!));
   }
 
   async loadDocument(space: string, document: string): Promise<StoredDocumentState> {
@@ -211,6 +307,106 @@ export class SqliteStorage implements Storage {
     })();
   }
 
+  async createInvite(space: string, invite: InviteRecord): Promise<void> {
+    try {
+      this.statements.insertInvite.run(
+        space,
+        invite.id,
+        invite.tokenHash,
+        invite.role,
+        invite.created,
+        invite.expires,
+        invite.createdBy,
+        invite.usedBy,
+        invite.usedAt,
+        invite.revokedAt,
+      );
+    } catch (error) {
+      if (String((error as { code?: string }).code).startsWith('SQLITE_CONSTRAINT_')) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StorageNotFound(space);
+        throw new StorageConflict(`invite ${invite.id} exists`);
+      }
+      throw error;
+    }
+  }
+
+  async findInvite(space: string, tokenHash: string): Promise<InviteRecord | undefined> {
+    const row = this.statements.findInvite.get(space, tokenHash) as InviteRow | undefined;
+    return row && toInvite(row);
+  }
+
+  async listInvites(space: string): Promise<InviteRecord[]> {
+    return (this.statements.listInvites.all(space) as InviteRow[]).map(toInvite);
+  }
+
+  async redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.statements.useInvite.run(member.publicKey, now, space, id, now).changes === 0) return false;
+      this.insertMember(space, member);
+      return true;
+    })();
+  }
+
+  async revokeInvite(space: string, id: string, now: string): Promise<boolean> {
+    return this.statements.revokeInvite.run(now, space, id).changes > 0;
+  }
+
+  async createAccessRequest(space: string, r: AccessRequestRecord): Promise<void> {
+    this.statements.insertRequest.run(space, r.id, r.publicKey, r.name, r.message, r.created, r.status, r.resolvedBy, r.resolvedAt);
+  }
+
+  async getAccessRequest(space: string, id: string): Promise<AccessRequestRecord | undefined> {
+    const row = this.statements.getRequest.get(space, id) as RequestRow | undefined;
+    return row && toRequest(row);
+  }
+
+  async listAccessRequests(space: string): Promise<AccessRequestRecord[]> {
+    return (this.statements.listRequests.all(space) as RequestRow[]).map(toRequest);
+  }
+
+  async resolveAccessRequest(
+    space: string,
+    id: string,
+    status: 'approved' | 'denied',
+    by: PublicKeyText,
+    at: string,
+  ): Promise<boolean> {
+    return this.statements.resolveRequest.run(status, by, at, space, id).changes > 0;
+  }
+
+  async addAgreement(space: string, a: AgreementRecord): Promise<void> {
+    try {
+      this.statements.insertAgreement.run(space, a.version, a.hash, a.text, a.setBy, a.set);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new StorageConflict(`agreement version ${a.version} exists`);
+      }
+      throw error;
+    }
+  }
+
+  async getAgreement(space: string): Promise<AgreementRecord | undefined> {
+    const row = this.statements.latestAgreement.get(space) as AgreementRow | undefined;
+    return row && { version: row.version, hash: row.hash, text: row.text, setBy: row.set_by as PublicKeyText, set: row.created };
+  }
+
+  async addAgreementSignature(space: string, s: AgreementSignatureRecord): Promise<void> {
+    this.statements.putSignature.run(space, s.version, s.hash, s.publicKey, s.signature, s.signed);
+  }
+
+  async getAgreementSignature(
+    space: string,
+    version: number,
+    publicKey: string,
+  ): Promise<AgreementSignatureRecord | undefined> {
+    const row = this.statements.getSignature.get(space, version, publicKey) as SignatureRow | undefined;
+    return row && toSignature(row);
+  }
+
+  async listAgreementSignatures(space: string): Promise<AgreementSignatureRecord[]> {
+    return (this.statements.listSignatures.all(space) as SignatureRow[]).map(toSignature);
+  }
+
   async appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry> {
     return this.db.transaction(() => {
       const seq = (this.statements.lastAuditSeq.get(space) as { seq: number }).seq + 1;
@@ -235,12 +431,93 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    this.flushUpdates();
     if (this.db.open) this.db.close();
   }
 
   private insertMember(space: string, m: MemberRecord): void {
     this.statements.putMember.run(space, m.publicKey, m.name, m.role, m.since, m.grantedBy);
   }
+}
+
+function translateAppendError(error: unknown, p: PendingUpdate): unknown {
+  if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    return new StorageNotFound(`document ${p.space}/${p.document} does not exist`);
+  }
+  return error;
+}
+
+interface InviteRow {
+  id: string;
+  token_hash: string;
+  role: string;
+  created: string;
+  expires: string;
+  created_by: string;
+  used_by: string | null;
+  used_at: string | null;
+  revoked_at: string | null;
+}
+interface RequestRow {
+  id: string;
+  public_key: string;
+  name: string;
+  message: string;
+  created: string;
+  status: string;
+  resolved_by: string | null;
+  resolved_at: string | null;
+}
+interface AgreementRow {
+  version: number;
+  hash: string;
+  text: string;
+  set_by: string;
+  created: string;
+}
+interface SignatureRow {
+  version: number;
+  hash: string;
+  public_key: string;
+  signature: string;
+  signed: string;
+}
+
+function toInvite(row: InviteRow): InviteRecord {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    role: row.role as Role,
+    created: row.created,
+    expires: row.expires,
+    createdBy: row.created_by as PublicKeyText,
+    usedBy: row.used_by as PublicKeyText | null,
+    usedAt: row.used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toRequest(row: RequestRow): AccessRequestRecord {
+  return {
+    id: row.id,
+    publicKey: row.public_key as PublicKeyText,
+    name: row.name,
+    message: row.message,
+    created: row.created,
+    status: row.status as AccessRequestRecord['status'],
+    resolvedBy: row.resolved_by as PublicKeyText | null,
+    resolvedAt: row.resolved_at,
+  };
+}
+
+function toSignature(row: SignatureRow): AgreementSignatureRecord {
+  return {
+    version: row.version,
+    hash: row.hash,
+    publicKey: row.public_key as PublicKeyText,
+    signature: row.signature,
+    signed: row.signed,
+  };
 }
 
 function toMember(row: MemberRow): MemberRecord {

@@ -140,6 +140,64 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       assert.ok(!Number.isNaN(Date.parse(rest[0]!.time)));
     });
 
+    it('redeems an invite once, only while open, adding the member atomically', async () => {
+      const invite = {
+        id: 'inv1',
+        tokenHash: 'a'.repeat(64),
+        role: 'editor' as const,
+        created: now,
+        expires: '2026-01-02T00:00:00.000Z',
+        createdBy: LEAD,
+        usedBy: null,
+        usedAt: null,
+        revokedAt: null,
+      };
+      await storage.createInvite('team', invite);
+      await assert.rejects(storage.createInvite('team', invite), StorageConflict);
+      assert.deepEqual(await storage.findInvite('team', 'a'.repeat(64)), invite);
+      const member: MemberRecord = { publicKey: OTHER, name: 'Invitee', role: 'editor', since: now, grantedBy: LEAD };
+      assert.equal(await storage.redeemInvite('team', 'inv1', member, '2026-01-03T00:00:00.000Z'), false, 'expired');
+      assert.equal(await storage.getMember('team', OTHER), undefined);
+      assert.equal(await storage.redeemInvite('team', 'inv1', member, now), true);
+      assert.equal(await storage.redeemInvite('team', 'inv1', { ...member, publicKey: LEAD }, now), false, 'used');
+      assert.deepEqual(await storage.getMember('team', OTHER), member);
+      assert.equal((await storage.listInvites('team'))[0]?.usedBy, OTHER);
+      assert.equal(await storage.revokeInvite('team', 'inv1', now), false, 'a used invite cannot be revoked');
+      await storage.createInvite('team', { ...invite, id: 'inv2', tokenHash: 'b'.repeat(64) });
+      assert.equal(await storage.revokeInvite('team', 'inv2', now), true);
+      assert.equal(await storage.redeemInvite('team', 'inv2', member, now), false, 'revoked');
+    });
+
+    it('records access requests and resolves each once', async () => {
+      const request = {
+        id: 'req1',
+        publicKey: OTHER,
+        name: 'Asker',
+        message: 'may I?',
+        created: now,
+        status: 'pending' as const,
+        resolvedBy: null,
+        resolvedAt: null,
+      };
+      await storage.createAccessRequest('team', request);
+      assert.deepEqual(await storage.getAccessRequest('team', 'req1'), request);
+      assert.equal(await storage.resolveAccessRequest('team', 'req1', 'denied', LEAD, now), true);
+      assert.equal(await storage.resolveAccessRequest('team', 'req1', 'approved', LEAD, now), false);
+      assert.equal((await storage.listAccessRequests('team'))[0]?.status, 'denied');
+    });
+
+    it('versions agreements and keeps who signed which version', async () => {
+      assert.equal(await storage.getAgreement('team'), undefined);
+      await storage.addAgreement('team', { version: 1, hash: 'h1', text: 'v1', setBy: LEAD, set: now });
+      await storage.addAgreement('team', { version: 2, hash: 'h2', text: 'v2', setBy: LEAD, set: now });
+      await assert.rejects(storage.addAgreement('team', { version: 2, hash: 'x', text: 'x', setBy: LEAD, set: now }), StorageConflict);
+      assert.equal((await storage.getAgreement('team'))?.text, 'v2');
+      await storage.addAgreementSignature('team', { version: 1, hash: 'h1', publicKey: OTHER, signature: 's1', signed: now });
+      assert.equal(await storage.getAgreementSignature('team', 2, OTHER), undefined);
+      assert.equal((await storage.getAgreementSignature('team', 1, OTHER))?.signature, 's1');
+      assert.equal((await storage.listAgreementSignatures('team')).length, 1);
+    });
+
     if (target.reopen) {
       const reopen = target.reopen;
       it('keeps everything across close and reopen', async () => {

@@ -4,7 +4,7 @@
  * (storage-conformance.ts). Methods are async so that networked engines fit; callers never assume
  * synchronous completion.
  */
-import type { AuditEntry, AuditEvent, DocumentKind, PublicKeyText, Role } from '@enclave/shared';
+import type { AccessRequestStatus, AuditEntry, AuditEvent, DocumentKind, PublicKeyText, Role } from '@enclave/shared';
 
 export interface SpaceRecord {
   readonly name: string;
@@ -42,6 +42,47 @@ export interface StoredDocumentState {
 
 export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'time'> & { readonly time?: string; readonly event: AuditEvent };
 
+export interface InviteRecord {
+  /** Short public id. */
+  readonly id: string;
+  /** SHA-256 of the secret token, hex: the token itself is never stored. */
+  readonly tokenHash: string;
+  readonly role: Role;
+  readonly created: string;
+  readonly expires: string;
+  readonly createdBy: PublicKeyText;
+  readonly usedBy: PublicKeyText | null;
+  readonly usedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+export interface AccessRequestRecord {
+  readonly id: string;
+  readonly publicKey: PublicKeyText;
+  readonly name: string;
+  readonly message: string;
+  readonly created: string;
+  readonly status: AccessRequestStatus;
+  readonly resolvedBy: PublicKeyText | null;
+  readonly resolvedAt: string | null;
+}
+
+export interface AgreementRecord {
+  readonly version: number;
+  readonly hash: string;
+  readonly text: string;
+  readonly setBy: PublicKeyText;
+  readonly set: string;
+}
+
+export interface AgreementSignatureRecord {
+  readonly version: number;
+  readonly hash: string;
+  readonly publicKey: PublicKeyText;
+  readonly signature: string;
+  readonly signed: string;
+}
+
 export interface Storage {
   /** Creates a space and its first lead together; rejects with StorageConflict if the name is taken. */
   createSpace(space: SpaceRecord, lead: MemberRecord): Promise<void>;
@@ -62,6 +103,37 @@ export interface Storage {
   loadDocument(space: string, document: string): Promise<StoredDocumentState>;
   /** Replaces every update up to `throughSeq` by `snapshot` (which must include them), atomically. */
   compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<void>;
+
+  createInvite(space: string, invite: InviteRecord): Promise<void>;
+  findInvite(space: string, tokenHash: string): Promise<InviteRecord | undefined>;
+  listInvites(space: string): Promise<InviteRecord[]>;
+  /**
+   * Atomically: if the invite is unused, unrevoked and unexpired at `now`, mark it used by `member` and put
+   * `member` in the access list. False (and no change) otherwise.
+   */
+  redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean>;
+  /** Revokes an unused invite; false if it was used or already revoked, or does not exist. */
+  revokeInvite(space: string, id: string, now: string): Promise<boolean>;
+
+  createAccessRequest(space: string, request: AccessRequestRecord): Promise<void>;
+  getAccessRequest(space: string, id: string): Promise<AccessRequestRecord | undefined>;
+  listAccessRequests(space: string): Promise<AccessRequestRecord[]>;
+  /** Resolves a pending request; false if it is not pending. */
+  resolveAccessRequest(
+    space: string,
+    id: string,
+    status: 'approved' | 'denied',
+    by: PublicKeyText,
+    at: string,
+  ): Promise<boolean>;
+
+  /** Adds a new agreement version (versions increase by one; a clash rejects with StorageConflict). */
+  addAgreement(space: string, agreement: AgreementRecord): Promise<void>;
+  /** The latest agreement version. */
+  getAgreement(space: string): Promise<AgreementRecord | undefined>;
+  addAgreementSignature(space: string, signature: AgreementSignatureRecord): Promise<void>;
+  getAgreementSignature(space: string, version: number, publicKey: string): Promise<AgreementSignatureRecord | undefined>;
+  listAgreementSignatures(space: string): Promise<AgreementSignatureRecord[]>;
 
   appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry>;
   /** Entries with seq > after, oldest first, at most `limit`. */

@@ -108,7 +108,7 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
     socket.onopen = () => {
       if (this.socket === socket) this.setStatus('authenticating');
     };
-    socket.onmessage = (event) => {
+    socket.onmessage = (event: { data: unknown }) => {
       if (this.socket !== socket) return;
       const bytes = messageBytes(event.data);
       try {
@@ -120,7 +120,7 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
         this.handleClose(socket, CloseCode.ProtocolError, reason);
       }
     };
-    socket.onclose = (event) => this.handleClose(socket, event.code, event.reason);
+    socket.onclose = (event: { code: number; reason: string }) => this.handleClose(socket, event.code, event.reason);
     socket.onerror = () => {
       /* onclose follows with the code */
     };

@@ -35,6 +35,14 @@ export const AUDIT_EVENTS = [
   'revoked',
   'refused',
   'document-created',
+  'invite-created',
+  'invite-used',
+  'invite-revoked',
+  'access-requested',
+  'request-approved',
+  'request-denied',
+  'agreement-set',
+  'agreement-signed',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

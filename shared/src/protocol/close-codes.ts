@@ -19,6 +19,8 @@ export const CloseCode = {
   AccessRevoked: 4409,
   /** A frame exceeded the relay's size limit (the standard "message too big", sent before it is buffered). */
   FrameTooLarge: 1009,
+  /** The space's agreement changed: reconnect, read and sign the new version to get content again. */
+  AgreementChanged: 4451,
   /** Too many messages in too short a time. */
   RateLimited: 4429,
   /** The relay failed; the connection may be retried. */
@@ -37,6 +39,7 @@ const DESCRIPTIONS: Record<number, string> = {
   [CloseCode.AccessRevoked]: 'access was revoked',
   [CloseCode.FrameTooLarge]: 'message too large',
   [CloseCode.RateLimited]: 'too many messages',
+  [CloseCode.AgreementChanged]: "the space's agreement changed",
   [CloseCode.InternalError]: 'relay error',
 };
 

@@ -7,6 +7,14 @@ import { isPublicKeyText, type PublicKeyText } from '../identity/keys.js';
 import { type DocumentKind, isDocumentKind } from '../schema/document-kind.js';
 import type { AuditEntry, Member, Participant, Role } from './access.js';
 import { isRole } from './access.js';
+import type {
+  AccessRequestInfo,
+  AccessRequestStatus,
+  AgreementInfo,
+  AgreementSignatureInfo,
+  InviteInfo,
+  SpaceEvent,
+} from './governance.js';
 
 // ---------------------------------------------------------------- relay -> client
 
@@ -35,6 +43,23 @@ export interface WelcomeMessage {
   readonly spaceExists: boolean;
   /** The document's record, or null when it does not exist yet (document rooms only). */
   readonly document: DocumentInfo | null;
+  /**
+   * The space's agreement when this member has not signed its current version: until they do (request
+   * `agreement.sign`), the relay sends no content; after it, a second welcome with `agreement: null` follows.
+   */
+  readonly agreement: AgreementInfo | null;
+}
+
+/** An access request was recorded; the connection stays open and is admitted (welcome) if a lead approves. */
+export interface AccessPendingMessage {
+  readonly type: 'access-pending';
+  readonly requestId: string;
+}
+
+/** Live events for leads on the space channel. */
+export interface SpaceEventMessage {
+  readonly type: 'space-event';
+  readonly event: SpaceEvent;
 }
 
 export interface DocumentInfo {
@@ -46,7 +71,15 @@ export interface DocumentInfo {
   readonly size?: number;
 }
 
-export type ErrorCode = 'bad-request' | 'forbidden' | 'not-found' | 'conflict' | 'read-only' | 'last-lead' | 'internal';
+export type ErrorCode =
+  | 'bad-request'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'read-only'
+  | 'last-lead'
+  | 'agreement-required'
+  | 'internal';
 
 export interface EnclaveError {
   readonly code: ErrorCode;
@@ -71,7 +104,13 @@ export interface RoleChangedMessage {
 }
 
 export type FromServerMessage =
-  ChallengeMessage | WelcomeMessage | ResponseMessage | NoticeMessage | RoleChangedMessage;
+  | ChallengeMessage
+  | WelcomeMessage
+  | AccessPendingMessage
+  | SpaceEventMessage
+  | ResponseMessage
+  | NoticeMessage
+  | RoleChangedMessage;
 
 // ---------------------------------------------------------------- client -> relay
 
@@ -82,6 +121,10 @@ export interface AuthenticateMessage {
   readonly publicKey: PublicKeyText;
   /** Ed25519 signature, base64url. */
   readonly signature: string;
+  /** A secret invite token: a valid one makes a non-member a member with the invite's role. */
+  readonly invite?: string;
+  /** A non-member asks the space's leads to let them in (space channel). */
+  readonly accessRequest?: { readonly name: string; readonly message: string };
 }
 
 /** Requests, by operation. Where each may be sent and by whom is stated per op. */
@@ -101,7 +144,23 @@ export type Request =
   /** Document channel, editors and leads: create the document with a kind (no-op if it exists with that kind). */
   | { readonly op: 'document.create'; readonly kind: DocumentKind }
   /** Document channel: answered once every earlier update on this connection is durably stored. */
-  | { readonly op: 'flush' };
+  | { readonly op: 'flush' }
+  /** Space channel, leads: a one-time invite for a role, valid for `expiresInSeconds`. */
+  | { readonly op: 'invites.create'; readonly role: Role; readonly expiresInSeconds: number }
+  | { readonly op: 'invites.list' }
+  | { readonly op: 'invites.revoke'; readonly id: string }
+  /** Space channel, leads. */
+  | { readonly op: 'requests.list'; readonly status?: AccessRequestStatus }
+  | { readonly op: 'requests.approve'; readonly id: string; readonly role: Role }
+  | { readonly op: 'requests.deny'; readonly id: string }
+  /** Space channel, leads: attach (or change) the text members must sign before they get content. */
+  | { readonly op: 'agreement.set'; readonly text: string }
+  /** Any channel, members: the current agreement and whether the caller signed it. */
+  | { readonly op: 'agreement.get' }
+  /** Any channel, members: sign the current version (signature over `agreementPayload`). */
+  | { readonly op: 'agreement.sign'; readonly version: number; readonly hash: string; readonly signature: string }
+  /** Space channel, leads: who signed which version, when. */
+  | { readonly op: 'agreement.signatures' };
 
 export type RequestOp = Request['op'];
 
@@ -115,6 +174,16 @@ export interface ResultOf {
   'documents.list': { readonly documents: readonly DocumentInfo[] };
   'document.create': { readonly document: DocumentInfo };
   flush: { readonly stored: true };
+  'invites.create': { readonly invite: InviteInfo; readonly token: string };
+  'invites.list': { readonly invites: readonly InviteInfo[] };
+  'invites.revoke': { readonly invite: InviteInfo };
+  'requests.list': { readonly requests: readonly AccessRequestInfo[] };
+  'requests.approve': { readonly request: AccessRequestInfo; readonly member: Member };
+  'requests.deny': { readonly request: AccessRequestInfo };
+  'agreement.set': { readonly agreement: AgreementInfo };
+  'agreement.get': { readonly agreement: AgreementInfo | null; readonly signed: boolean };
+  'agreement.sign': { readonly signature: AgreementSignatureInfo };
+  'agreement.signatures': { readonly signatures: readonly AgreementSignatureInfo[] };
 }
 
 export interface RequestMessage {
@@ -197,6 +266,34 @@ function parseRequest(value: unknown): Request {
       if (!isDocumentKind(kind)) throw new ProtocolViolation('"kind" is not a document kind');
       return { op, kind };
     }
+    case 'invites.create':
+      return { op, role: role(o, 'role'), expiresInSeconds: integer(o, 'expiresInSeconds') };
+    case 'invites.list':
+    case 'requests.list': {
+      if (op === 'invites.list') return { op };
+      const status = o['status'];
+      if (status !== undefined && status !== 'pending' && status !== 'approved' && status !== 'denied') {
+        throw new ProtocolViolation('"status" is not a request status');
+      }
+      return status === undefined ? { op } : { op, status };
+    }
+    case 'invites.revoke':
+    case 'requests.deny':
+      return { op, id: string(o, 'id', 64) };
+    case 'requests.approve':
+      return { op, id: string(o, 'id', 64), role: role(o, 'role') };
+    case 'agreement.set':
+      return { op, text: string(o, 'text', 1024 * 1024) };
+    case 'agreement.get':
+    case 'agreement.signatures':
+      return { op };
+    case 'agreement.sign':
+      return {
+        op,
+        version: integer(o, 'version'),
+        hash: string(o, 'hash', 64),
+        signature: string(o, 'signature', 128),
+      };
     default:
       throw new ProtocolViolation(`unknown request op ${JSON.stringify(op)}`);
   }
@@ -206,13 +303,21 @@ function parseRequest(value: unknown): Request {
 export function parseFromClient(value: unknown): FromClientMessage {
   const o = object(value, 'message');
   switch (o['type']) {
-    case 'authenticate':
-      return {
+    case 'authenticate': {
+      const base = {
         type: 'authenticate',
         protocol: integer(o, 'protocol'),
         publicKey: publicKey(o, 'publicKey'),
         signature: string(o, 'signature', 128),
-      };
+      } as const;
+      const invite = optionalString(o, 'invite', 128);
+      if (invite !== undefined) return { ...base, invite };
+      if (o['accessRequest'] !== undefined) {
+        const request = object(o['accessRequest'], 'accessRequest');
+        return { ...base, accessRequest: { name: string(request, 'name', 200), message: string(request, 'message', 4000) } };
+      }
+      return base;
+    }
     case 'request':
       return { type: 'request', id: integer(o, 'id'), request: parseRequest(o['request']) };
     default:
@@ -249,6 +354,11 @@ export function parseFromServer(value: unknown): FromServerMessage {
       return o as unknown as NoticeMessage;
     case 'role-changed':
       return { type: 'role-changed', role: role(o, 'role') };
+    case 'access-pending':
+      return { type: 'access-pending', requestId: string(o, 'requestId', 64) };
+    case 'space-event':
+      object(o['event'], 'event');
+      return o as unknown as SpaceEventMessage;
     default:
       throw new ProtocolViolation(`unknown message type ${JSON.stringify(o['type'])}`);
   }
