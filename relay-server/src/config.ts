@@ -49,4 +49,4 @@ export interface RelayOptions {
 }
 
 export const DEFAULT_IDLE_UNLOAD_MS = 30_000;
-export const DEFAULT_COMPACT_AFTER_UPDATES = 1_000;
+export const DEFAULT_COMPACT_AFTER_UPDATES = 5_000;

@@ -21,13 +21,7 @@ import {
   verify,
 } from '@enclave/shared';
 import { RequestFailure } from '../control/request-failure.js';
-import type {
-  AccessRequestRecord,
-  AgreementRecord,
-  InviteRecord,
-  MemberRecord,
-  Storage,
-} from '../storage/storage.js';
+import type { AccessRequestRecord, AgreementRecord, InviteRecord, MemberRecord, Storage } from '../storage/storage.js';
 import { StorageConflict } from '../storage/storage.js';
 import type { AccessService } from './access-service.js';
 
@@ -40,7 +34,10 @@ export interface GovernanceLimits {
 
 export const DEFAULT_GOVERNANCE_LIMITS: GovernanceLimits = { requestsPerKeyPerHour: 5, pendingRequestsPerSpace: 50 };
 
-export type GovernanceListener = (space: string, event: SpaceEvent | { kind: 'agreement-changed'; agreement: AgreementInfo }) => void;
+export type GovernanceListener = (
+  space: string,
+  event: SpaceEvent | { kind: 'agreement-changed'; agreement: AgreementInfo },
+) => void;
 
 /** Why an invite admitted nobody; said to the invitee as the close reason. */
 export type InviteRefusal = 'invite not valid' | 'invite already used' | 'invite expired' | 'invite revoked';
@@ -73,7 +70,12 @@ export class GovernanceService {
 
   // ---------------------------------------------------------------- invites
 
-  async createInvite(space: string, actor: PublicKeyText, role: Role, expiresInSeconds: number): Promise<{ invite: InviteInfo; token: string }> {
+  async createInvite(
+    space: string,
+    actor: PublicKeyText,
+    role: Role,
+    expiresInSeconds: number,
+  ): Promise<{ invite: InviteInfo; token: string }> {
     await this.access.requireLead(space, actor);
     if (!(expiresInSeconds > 0 && expiresInSeconds <= MAX_INVITE_SECONDS)) {
       throw new RequestFailure('bad-request', `an invite expires after 1 s to ${MAX_INVITE_SECONDS / 86400} days`);
@@ -92,7 +94,12 @@ export class GovernanceService {
       revokedAt: null,
     };
     await this.storage.createInvite(space, record);
-    await this.access.audit(space, { event: 'invite-created', actor, role, reason: `invite ${record.id} until ${record.expires}` });
+    await this.access.audit(space, {
+      event: 'invite-created',
+      actor,
+      role,
+      reason: `invite ${record.id} until ${record.expires}`,
+    });
     return { invite: inviteInfo(record), token };
   }
 
@@ -120,7 +127,8 @@ export class GovernanceService {
     if (!invite) return 'invite not valid';
     const now = new Date().toISOString();
     const status = inviteInfo(invite, now).status;
-    if (status !== 'open') return status === 'used' ? 'invite already used' : status === 'expired' ? 'invite expired' : 'invite revoked';
+    if (status !== 'open')
+      return status === 'used' ? 'invite already used' : status === 'expired' ? 'invite expired' : 'invite revoked';
     const existing = await this.storage.getMember(space, publicKey);
     const member: MemberRecord = {
       publicKey,
@@ -130,7 +138,13 @@ export class GovernanceService {
       grantedBy: invite.createdBy,
     };
     if (!(await this.storage.redeemInvite(space, invite.id, member, now))) return 'invite already used';
-    await this.access.audit(space, { event: 'invite-used', actor: publicKey, subject: publicKey, role: invite.role, reason: `invite ${invite.id}` });
+    await this.access.audit(space, {
+      event: 'invite-used',
+      actor: publicKey,
+      subject: publicKey,
+      role: invite.role,
+      reason: `invite ${invite.id}`,
+    });
     return member;
   }
 
@@ -140,14 +154,20 @@ export class GovernanceService {
    * Records a request, or returns undefined when the space does not exist (the caller answers the same way
    * either way). Throws TooManyRequests past the limits.
    */
-  async requestAccess(space: string, publicKey: PublicKeyText, name: string, message: string): Promise<AccessRequestRecord | undefined> {
+  async requestAccess(
+    space: string,
+    publicKey: PublicKeyText,
+    name: string,
+    message: string,
+  ): Promise<AccessRequestRecord | undefined> {
     this.countRequest(publicKey);
     if (!(await this.storage.getSpace(space))) return undefined;
     const requests = await this.storage.listAccessRequests(space);
     const pending = requests.filter((r) => r.status === 'pending');
     const mine = pending.find((r) => r.publicKey === publicKey);
     if (mine) return mine;
-    if (pending.length >= this.limits.pendingRequestsPerSpace) throw new TooManyRequests('this space has too many pending requests');
+    if (pending.length >= this.limits.pendingRequestsPerSpace)
+      throw new TooManyRequests('this space has too many pending requests');
     const record: AccessRequestRecord = {
       id: randomHex(6),
       publicKey,
@@ -164,13 +184,22 @@ export class GovernanceService {
     return record;
   }
 
-  async listRequests(space: string, actor: PublicKeyText, status?: AccessRequestRecord['status']): Promise<AccessRequestInfo[]> {
+  async listRequests(
+    space: string,
+    actor: PublicKeyText,
+    status?: AccessRequestRecord['status'],
+  ): Promise<AccessRequestInfo[]> {
     await this.access.requireLead(space, actor);
     const records = (await this.storage.listAccessRequests(space)).filter((r) => !status || r.status === status);
     return Promise.all(records.map((r) => this.requestInfo(r)));
   }
 
-  async approve(space: string, actor: PublicKeyText, id: string, role: Role): Promise<{ request: AccessRequestInfo; member: MemberRecord }> {
+  async approve(
+    space: string,
+    actor: PublicKeyText,
+    id: string,
+    role: Role,
+  ): Promise<{ request: AccessRequestInfo; member: MemberRecord }> {
     const request = await this.resolve(space, actor, id, 'approved');
     const member = await this.access.grant(space, actor, request.publicKey, role, request.name);
     const info = await this.requestInfo(request);
@@ -194,14 +223,25 @@ export class GovernanceService {
     const previous = await this.storage.getAgreement(space);
     const hash = await sha256Hex(text);
     if (previous?.hash === hash) return previous;
-    const record: AgreementRecord = { version: (previous?.version ?? 0) + 1, hash, text, setBy: actor, set: new Date().toISOString() };
+    const record: AgreementRecord = {
+      version: (previous?.version ?? 0) + 1,
+      hash,
+      text,
+      setBy: actor,
+      set: new Date().toISOString(),
+    };
     try {
       await this.storage.addAgreement(space, record);
     } catch (error) {
-      if (error instanceof StorageConflict) throw new RequestFailure('conflict', 'the agreement changed meanwhile; try again');
+      if (error instanceof StorageConflict)
+        throw new RequestFailure('conflict', 'the agreement changed meanwhile; try again');
       throw error;
     }
-    await this.access.audit(space, { event: 'agreement-set', actor, reason: `version ${record.version} sha256 ${hash}` });
+    await this.access.audit(space, {
+      event: 'agreement-set',
+      actor,
+      reason: `version ${record.version} sha256 ${hash}`,
+    });
     this.emit(space, { kind: 'agreement-changed', agreement: record });
     return record;
   }
@@ -217,7 +257,13 @@ export class GovernanceService {
     return (await this.storage.getAgreementSignature(space, agreement.version, publicKey)) ? null : agreement;
   }
 
-  async sign(space: string, publicKey: PublicKeyText, version: number, hash: string, signature: string): Promise<AgreementSignatureInfo> {
+  async sign(
+    space: string,
+    publicKey: PublicKeyText,
+    version: number,
+    hash: string,
+    signature: string,
+  ): Promise<AgreementSignatureInfo> {
     const agreement = await this.storage.getAgreement(space);
     if (!agreement) throw new RequestFailure('not-found', 'this space has no agreement');
     if (agreement.version !== version || agreement.hash !== hash) {
@@ -234,7 +280,11 @@ export class GovernanceService {
     }
     const record = { version, hash, publicKey, signature, signed: new Date().toISOString() };
     await this.storage.addAgreementSignature(space, record);
-    await this.access.audit(space, { event: 'agreement-signed', actor: publicKey, reason: `version ${version} sha256 ${hash}` });
+    await this.access.audit(space, {
+      event: 'agreement-signed',
+      actor: publicKey,
+      reason: `version ${version} sha256 ${hash}`,
+    });
     return record;
   }
 
@@ -245,7 +295,12 @@ export class GovernanceService {
 
   // ---------------------------------------------------------------- internals
 
-  private async resolve(space: string, actor: PublicKeyText, id: string, status: 'approved' | 'denied'): Promise<AccessRequestRecord> {
+  private async resolve(
+    space: string,
+    actor: PublicKeyText,
+    id: string,
+    status: 'approved' | 'denied',
+  ): Promise<AccessRequestRecord> {
     await this.access.requireLead(space, actor);
     const at = new Date().toISOString();
     if (!(await this.storage.resolveAccessRequest(space, id, status, actor, at))) {
@@ -265,7 +320,8 @@ export class GovernanceService {
   private countRequest(publicKey: string): void {
     const hourAgo = Date.now() - 3600_000;
     const times = (this.requestTimes.get(publicKey) ?? []).filter((t) => t > hourAgo);
-    if (times.length >= this.limits.requestsPerKeyPerHour) throw new TooManyRequests('too many access requests from this key');
+    if (times.length >= this.limits.requestsPerKeyPerHour)
+      throw new TooManyRequests('too many access requests from this key');
     times.push(Date.now());
     if (this.requestTimes.size > 10_000) this.requestTimes.clear(); // bounded: keys are free to make
     this.requestTimes.set(publicKey, times);

@@ -250,7 +250,9 @@ export class ClientConnection implements DocumentPeer {
     const found = await access.lookup(space, message.publicKey);
     let member = found.member;
     if (!member && message.invite !== undefined) {
-      const redeemed = found.space ? await governance.redeem(space, message.publicKey, message.invite) : 'invite not valid';
+      const redeemed = found.space
+        ? await governance.redeem(space, message.publicKey, message.invite)
+        : 'invite not valid';
       if (typeof redeemed === 'string') {
         return this.refuse(CloseCode.Forbidden, redeemed, message.publicKey, Boolean(found.space), redeemed);
       }
@@ -319,7 +321,9 @@ export class ClientConnection implements DocumentPeer {
     if (this.state !== 'agreement') return;
     this.state = 'admitted';
     const record =
-      this.room.document === undefined ? undefined : await this.context.storage.getDocument(this.room.space, this.room.document);
+      this.room.document === undefined
+        ? undefined
+        : await this.context.storage.getDocument(this.room.space, this.room.document);
     this.sendWelcome(record, null);
     if (record) await this.attach(record);
   }
@@ -339,7 +343,9 @@ export class ClientConnection implements DocumentPeer {
     if (this.state !== 'verifying') return;
     clearTimeout(this.handshakeTimer);
     this.state = 'waiting';
-    this.pendingRequestId = request?.id ?? Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+    this.pendingRequestId =
+      request?.id ??
+      Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
     this.context.waiting.add(this);
     this.waitTimer = setTimeout(
       () => this.close(CloseCode.Forbidden, 'access request still pending; ask again later'),
@@ -391,7 +397,7 @@ export class ClientConnection implements DocumentPeer {
           attached: this.document !== undefined,
           attach: (record) => this.attach(record),
           drain: () => this.document?.drain() ?? Promise.resolve(),
-        agreementSigned: () => this.agreementSigned(),
+          agreementSigned: () => this.agreementSigned(),
         },
         message.request,
       );

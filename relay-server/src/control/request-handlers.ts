@@ -173,7 +173,13 @@ export async function handleRequest(
 
     case 'agreement.sign': {
       await access.requireMember(who.space, who.publicKey);
-      const signature = await governance.sign(who.space, who.publicKey, request.version, request.hash, request.signature);
+      const signature = await governance.sign(
+        who.space,
+        who.publicKey,
+        request.version,
+        request.hash,
+        request.signature,
+      );
       await who.agreementSigned();
       return { signature };
     }

@@ -181,10 +181,12 @@ export class MemoryStorage implements Storage {
   }
 
   async getAgreement(space: string): Promise<AgreementRecord | undefined> {
-    return this.spaces.get(space)?.agreements.reduce<AgreementRecord | undefined>(
-      (latest, a) => (latest && latest.version > a.version ? latest : a),
-      undefined,
-    );
+    return this.spaces
+      .get(space)
+      ?.agreements.reduce<AgreementRecord | undefined>(
+        (latest, a) => (latest && latest.version > a.version ? latest : a),
+        undefined,
+      );
   }
 
   async addAgreementSignature(space: string, signature: AgreementSignatureRecord): Promise<void> {

@@ -190,9 +190,18 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       assert.equal(await storage.getAgreement('team'), undefined);
       await storage.addAgreement('team', { version: 1, hash: 'h1', text: 'v1', setBy: LEAD, set: now });
       await storage.addAgreement('team', { version: 2, hash: 'h2', text: 'v2', setBy: LEAD, set: now });
-      await assert.rejects(storage.addAgreement('team', { version: 2, hash: 'x', text: 'x', setBy: LEAD, set: now }), StorageConflict);
+      await assert.rejects(
+        storage.addAgreement('team', { version: 2, hash: 'x', text: 'x', setBy: LEAD, set: now }),
+        StorageConflict,
+      );
       assert.equal((await storage.getAgreement('team'))?.text, 'v2');
-      await storage.addAgreementSignature('team', { version: 1, hash: 'h1', publicKey: OTHER, signature: 's1', signed: now });
+      await storage.addAgreementSignature('team', {
+        version: 1,
+        hash: 'h1',
+        publicKey: OTHER,
+        signature: 's1',
+        signed: now,
+      });
       assert.equal(await storage.getAgreementSignature('team', 2, OTHER), undefined);
       assert.equal((await storage.getAgreementSignature('team', 1, OTHER))?.signature, 's1');
       assert.equal((await storage.listAgreementSignatures('team')).length, 1);

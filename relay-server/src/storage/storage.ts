@@ -132,7 +132,11 @@ export interface Storage {
   /** The latest agreement version. */
   getAgreement(space: string): Promise<AgreementRecord | undefined>;
   addAgreementSignature(space: string, signature: AgreementSignatureRecord): Promise<void>;
-  getAgreementSignature(space: string, version: number, publicKey: string): Promise<AgreementSignatureRecord | undefined>;
+  getAgreementSignature(
+    space: string,
+    version: number,
+    publicKey: string,
+  ): Promise<AgreementSignatureRecord | undefined>;
   listAgreementSignatures(space: string): Promise<AgreementSignatureRecord[]>;
 
   appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry>;

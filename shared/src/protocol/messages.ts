@@ -314,7 +314,10 @@ export function parseFromClient(value: unknown): FromClientMessage {
       if (invite !== undefined) return { ...base, invite };
       if (o['accessRequest'] !== undefined) {
         const request = object(o['accessRequest'], 'accessRequest');
-        return { ...base, accessRequest: { name: string(request, 'name', 200), message: string(request, 'message', 4000) } };
+        return {
+          ...base,
+          accessRequest: { name: string(request, 'name', 200), message: string(request, 'message', 4000) },
+        };
       }
       return base;
     }

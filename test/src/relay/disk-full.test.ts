@@ -16,7 +16,9 @@ import { waitFor } from '../support/wait.js';
 
 function mountTmpfs(dir: string, size: string, remount = false): boolean {
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `${remount ? 'remount,' : ''}size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `${remount ? 'remount,' : ''}size=${size}`, 'tmpfs', dir], {
+      stdio: 'ignore',
+    });
     return true;
   } catch {
     return false;
@@ -69,12 +71,19 @@ describe('a full disk', function () {
       const onDisk = new Y.Doc();
       if (stored.snapshot) Y.applyUpdate(onDisk, stored.snapshot);
       stored.updates.forEach((u) => Y.applyUpdate(onDisk, u));
-      assert.ok(forwarded <= onDisk.getText('source').length, `forwarded ${forwarded} <= stored ${onDisk.getText('source').length}`);
+      assert.ok(
+        forwarded <= onDisk.getText('source').length,
+        `forwarded ${forwarded} <= stored ${onDisk.getText('source').length}`,
+      );
       assert.ok(onDisk.getText('source').length < writer.doc.getText('source').length, 'the disk really was full');
 
       assert.ok(mountTmpfs(data, '64m', true), 'remount with more space');
       const expected = writer.doc.getText('source').length;
-      await waitFor(() => watcher.doc.getText('source').length === expected, 'everything arrives after space is back', 30_000);
+      await waitFor(
+        () => watcher.doc.getText('source').length === expected,
+        'everything arrives after space is back',
+        30_000,
+      );
       await writer.session.flush();
       writer.close();
       watcher.close();

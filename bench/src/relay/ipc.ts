@@ -1,0 +1,119 @@
+/**
+ * Messages between the benchmark's processes: the orchestrator (run.ts), one server child per server
+ * under test (server-process.ts) and the load generator children (loadgen-process.ts). Sent over Node's
+ * IPC channel with `serialization: 'advanced'`, so typed arrays cross as they are.
+ */
+import type { Identity } from '@enclave/shared';
+
+export type ServerKind = 'reference' | 'enclave' | 'hocuspocus';
+
+export const SERVER_KINDS: readonly ServerKind[] = ['reference', 'enclave', 'hocuspocus'];
+
+export const SERVER_LABELS: Record<ServerKind, string> = {
+  reference: 'y-websocket-server 0.1.1',
+  enclave: 'Enclave relay (auth+SQLite)',
+  hocuspocus: 'Hocuspocus 4.7',
+};
+
+/** The Enclave space every benchmark room lives in. */
+export const BENCH_SPACE = 'bench';
+
+// ---- server child
+
+export type ToServer = { type: 'stats' } | { type: 'stop' };
+
+export interface ServerStats {
+  /** process.cpuUsage() of the server process, microseconds. */
+  readonly userUs: number;
+  readonly systemUs: number;
+  /** Peak resident set size over the process lifetime (getrusage), bytes. */
+  readonly maxRssBytes: number;
+  readonly rssBytes: number;
+  /** Event-loop delay since the previous stats request (monitorEventLoopDelay), ms. */
+  readonly loopDelayP99Ms: number;
+  readonly loopDelayMaxMs: number;
+}
+
+export type FromServer =
+  | { type: 'ready'; url: string }
+  | ({ type: 'stats' } & ServerStats)
+  | { type: 'stopped' }
+  | { type: 'error'; message: string };
+
+// ---- load generator child
+
+export interface SetupCommand {
+  readonly type: 'setup';
+  readonly kind: ServerKind;
+  readonly url: string;
+  /** Room (document) names this load generator drives. */
+  readonly rooms: readonly string[];
+  readonly clientsPerRoom: number;
+  /** Enclave only: one editor identity per client slot in a room. */
+  readonly members: readonly Identity[];
+}
+
+export interface PhaseCommand {
+  readonly type: 'phase';
+  readonly name: string;
+  /** Edits per second per client. */
+  readonly rate: number;
+  readonly durationMs: number;
+  /** How long to wait after the last edit for deliveries still in flight. */
+  readonly drainMs: number;
+}
+
+export interface JoinCommand {
+  readonly type: 'join';
+  readonly document: string;
+  readonly notebookPath: string;
+  readonly edits: number;
+  readonly writers: number;
+  /** Edits per second per writer (stays under the relay's per-connection rate limit). */
+  readonly writerRate: number;
+  readonly timeoutMs: number;
+}
+
+export type ToLoadgen = SetupCommand | PhaseCommand | JoinCommand | { type: 'close' };
+
+export interface PhaseResult {
+  readonly type: 'phase-result';
+  /** Edits made locally and handed to the socket. */
+  readonly sent: number;
+  /** sent x (clients per room - 1). */
+  readonly expectedDeliveries: number;
+  readonly deliveries: number;
+  /** Edits that did not reach every other client in the room by the end of the drain. */
+  readonly lostEdits: number;
+  /** Fan-out latency samples, milliseconds (send -> each other client in the room). */
+  readonly latencies: Float64Array;
+  /** Wall time from the first to the last scheduled edit, ms. */
+  readonly sendWindowMs: number;
+  /** Load generator CPU over the phase (send window + drain), microseconds, and that wall time. */
+  readonly cpuUs: number;
+  readonly wallMs: number;
+  /** Worst lateness of the edit scheduler behind its plan, ms (a sign of an overloaded generator). */
+  readonly maxSchedulerLagMs: number;
+  /** Clients whose connection closed during the phase. */
+  readonly disconnects: number;
+}
+
+export interface JoinResult {
+  readonly type: 'join-result';
+  readonly notebookBytes: number;
+  /** The notebook as one Yjs update. */
+  readonly seedUpdateBytes: number;
+  readonly editsApplied: number;
+  /** Connect -> handshake -> synced, for a fresh client, ms. */
+  readonly joinMs: number;
+  /** Whether the fresh client's state equals a writer's. */
+  readonly converged: boolean;
+  readonly cpuUs: number;
+}
+
+export type FromLoadgen =
+  | { type: 'ready'; connectMs: number }
+  | PhaseResult
+  | JoinResult
+  | { type: 'closed' }
+  | { type: 'error'; message: string };

@@ -1,0 +1,117 @@
+/** Percentiles and the side-by-side table printed at the end of a run. */
+import { SERVER_LABELS, type ServerKind } from './ipc.js';
+
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export interface PhaseFigures {
+  readonly edits: number;
+  readonly targetEdits: number;
+  readonly deliveries: number;
+  readonly expectedDeliveries: number;
+  readonly lostEdits: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly serverCpuMs: number;
+  readonly serverCpuMsPerEdit: number;
+  /** Server CPU as a share of one core over the phase. */
+  readonly serverCorePct: number;
+  /** The server's own event-loop delay over the phase, ms. */
+  readonly serverLoopDelayP99Ms: number;
+  readonly serverLoopDelayMaxMs: number;
+  /** Load generator CPU as a share of one core: the busiest generator process, and all of them. */
+  readonly loadgenCorePct: number;
+  readonly loadgenTotalCorePct: number;
+  readonly maxSchedulerLagMs: number;
+  /** Server found in disk wait / running (sampled every 5 ms), machine-wide CPU and IO pressure, %. */
+  readonly serverDiskWaitPct: number;
+  readonly serverRunningPct: number;
+  readonly cpuPressurePct: number;
+  readonly ioPressurePct: number;
+  readonly disconnects: number;
+}
+
+export interface ServerFigures {
+  readonly kind: ServerKind;
+  readonly phases: Record<string, PhaseFigures>;
+  readonly peakRssLoadBytes: number;
+  readonly peakRssBytes: number;
+  readonly joinMs: number | undefined;
+  readonly joinConverged: boolean | undefined;
+  readonly error?: string;
+}
+
+type Row = { label: string; value: (s: ServerFigures) => number | undefined; digits: number; ratio: boolean };
+
+function fmt(value: number | undefined, digits: number): string {
+  if (value === undefined || Number.isNaN(value)) return 'n/a';
+  return value.toFixed(digits);
+}
+
+export function renderTable(results: readonly ServerFigures[], phaseNames: readonly string[]): string {
+  const reference = results.find((r) => r.kind === 'reference');
+  const rows: Row[] = [];
+  for (const name of phaseNames) {
+    const ph = (s: ServerFigures): PhaseFigures | undefined => s.phases[name];
+    rows.push(
+      { label: `${name}: edits sent (target)`, value: (s) => ph(s)?.edits, digits: 0, ratio: false },
+      { label: `${name}: fan-out p50 ms`, value: (s) => ph(s)?.p50, digits: 2, ratio: true },
+      { label: `${name}: fan-out p99 ms`, value: (s) => ph(s)?.p99, digits: 2, ratio: true },
+      { label: `${name}: fan-out max ms`, value: (s) => ph(s)?.max, digits: 1, ratio: true },
+      { label: `${name}: edits lost`, value: (s) => ph(s)?.lostEdits, digits: 0, ratio: false },
+      { label: `${name}: server CPU ms/edit`, value: (s) => ph(s)?.serverCpuMsPerEdit, digits: 4, ratio: true },
+      { label: `${name}: server CPU % of a core`, value: (s) => ph(s)?.serverCorePct, digits: 0, ratio: true },
+      { label: `${name}: server loop delay p99 ms`, value: (s) => ph(s)?.serverLoopDelayP99Ms, digits: 1, ratio: true },
+      { label: `${name}: server loop delay max ms`, value: (s) => ph(s)?.serverLoopDelayMaxMs, digits: 1, ratio: true },
+      { label: `${name}: load gen CPU % core, busiest`, value: (s) => ph(s)?.loadgenCorePct, digits: 0, ratio: false },
+      { label: `${name}: load gen CPU % core, all`, value: (s) => ph(s)?.loadgenTotalCorePct, digits: 0, ratio: false },
+      { label: `${name}: load gen max lag ms`, value: (s) => ph(s)?.maxSchedulerLagMs, digits: 1, ratio: false },
+      { label: `${name}: server in disk wait %`, value: (s) => ph(s)?.serverDiskWaitPct, digits: 1, ratio: false },
+      { label: `${name}: server running %`, value: (s) => ph(s)?.serverRunningPct, digits: 1, ratio: false },
+      { label: `${name}: machine CPU pressure %`, value: (s) => ph(s)?.cpuPressurePct, digits: 0, ratio: false },
+      { label: `${name}: machine IO pressure %`, value: (s) => ph(s)?.ioPressurePct, digits: 1, ratio: false },
+    );
+  }
+  rows.push(
+    { label: 'peak RSS MB (load phases)', value: (s) => s.peakRssLoadBytes / 2 ** 20, digits: 1, ratio: true },
+    { label: 'peak RSS MB (incl. join)', value: (s) => s.peakRssBytes / 2 ** 20, digits: 1, ratio: true },
+    { label: 'join ms (notebook + edits)', value: (s) => s.joinMs, digits: 1, ratio: true },
+  );
+  const others = results.filter((r) => r !== reference);
+  const header = ['metric', ...results.map((r) => SERVER_LABELS[r.kind]), ...others.map((r) => `${r.kind}/ref`)];
+  const body = rows.map((row) => {
+    const ref = reference ? row.value(reference) : undefined;
+    const values = results.map((r) => {
+      const v = row.value(r);
+      const target = row.label.includes('(target)') ? r.phases[row.label.split(':')[0]!]?.targetEdits : undefined;
+      return target !== undefined ? `${fmt(v, 0)} (${target})` : fmt(v, row.digits);
+    });
+    const ratios = others.map((r) => {
+      if (!row.ratio) return '';
+      const v = row.value(r);
+      return ref === undefined || v === undefined || ref === 0 ? 'n/a' : (v / ref).toFixed(2);
+    });
+    return [row.label, ...values, ...ratios];
+  });
+  const all = [header, ...body];
+  const widths = header.map((_, c) => Math.max(...all.map((line) => line[c]!.length)));
+  const line = (cells: string[]): string =>
+    `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (c === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  const notes = results
+    .flatMap((r) => [
+      r.error ? `${r.kind}: FAILED: ${r.error.split('\n')[0]}` : '',
+      r.joinConverged === false ? `${r.kind}: the joining client did NOT converge` : '',
+      ...Object.entries(r.phases).map(([name, p]) =>
+        p.disconnects > 0 || p.deliveries < p.expectedDeliveries
+          ? `${r.kind} ${name}: ${p.deliveries}/${p.expectedDeliveries} deliveries, ${p.disconnects} disconnects`
+          : '',
+      ),
+    ])
+    .filter(Boolean);
+  return [line(header), rule, ...body.map(line), ...notes.map((n) => `note: ${n}`)].join('\n');
+}

@@ -1,0 +1,370 @@
+/**
+ * `npm run bench:relay`: the Enclave relay (auth on, durable SQLite) side by side with the reference
+ * y-websocket server and Hocuspocus, each in its own child process on 127.0.0.1, driven by load generator
+ * child processes. Prints one table with every figure and its ratio to the reference server.
+ *
+ * Flags: --duration S (20) --rooms N (100) --clients N (4) --rate-a N (2) --rate-b N (10)
+ *        --join-edits N (5000) --no-join --servers reference,enclave,hocuspocus --loadgens N (2)
+ *        --drain S (10) --profile DIR (run the Enclave relay under --cpu-prof, profiles written to DIR)
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { WebSocket } from 'ws';
+import { EnclaveConnection, generateIdentity, type Identity, type WebSocketConstructor } from '@enclave/shared';
+import {
+  BENCH_SPACE,
+  type JoinResult,
+  type PhaseResult,
+  SERVER_KINDS,
+  SERVER_LABELS,
+  type ServerKind,
+  type ServerStats,
+  type ToLoadgen,
+  type ToServer,
+} from './ipc.js';
+import { type ProcSample, ProcSampler } from './proc-sampler.js';
+import { type PhaseFigures, percentile, renderTable, type ServerFigures } from './report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
+const DEFAULT_NOTEBOOK = resolve(repoRoot, '../shared/fixtures/notebooks/SVD_Interpreter_Demo.ipynb');
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '20' },
+    rooms: { type: 'string', default: '100' },
+    clients: { type: 'string', default: '4' },
+    'rate-a': { type: 'string', default: '2' },
+    'rate-b': { type: 'string', default: '10' },
+    'join-edits': { type: 'string', default: '5000' },
+    'join-writers': { type: 'string', default: '4' },
+    'writer-rate': { type: 'string', default: '150' },
+    'no-join': { type: 'boolean', default: false },
+    servers: { type: 'string', default: SERVER_KINDS.join(',') },
+    loadgens: { type: 'string', default: '2' },
+    drain: { type: 'string', default: '10' },
+    notebook: { type: 'string', default: DEFAULT_NOTEBOOK },
+    profile: { type: 'string' },
+  },
+});
+
+const config = {
+  durationMs: Number(flags.duration) * 1000,
+  rooms: Number(flags.rooms),
+  clientsPerRoom: Number(flags.clients),
+  rateA: Number(flags['rate-a']),
+  rateB: Number(flags['rate-b']),
+  joinEdits: Number(flags['join-edits']),
+  joinWriters: Number(flags['join-writers']),
+  writerRate: Number(flags['writer-rate']),
+  join: !flags['no-join'],
+  servers: flags.servers.split(',').map((s) => s.trim()) as ServerKind[],
+  loadgens: Math.max(1, Number(flags.loadgens)),
+  drainMs: Number(flags.drain) * 1000,
+  notebook: flags.notebook,
+  profileDir: flags.profile ? resolve(flags.profile) : undefined,
+};
+for (const kind of config.servers) if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server ${kind}`);
+if (!config.servers.includes('reference')) console.warn('without the reference server there are no ratios');
+
+// ---- child process bookkeeping: everything started here is killed on the way out
+
+const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+
+function cleanup(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    cleanup();
+    process.exit(130);
+  });
+}
+
+function spawn(script: string, args: string[], execArgv: string[] = []): ChildProcess {
+  const child = fork(join(here, script), args, {
+    serialization: 'advanced',
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+/** Sends a message and waits for the first reply of the wanted type (or an error, exit, timeout). */
+function ask<R extends { type: string }>(
+  child: ChildProcess,
+  message: ToServer | ToLoadgen | undefined,
+  want: string,
+  timeoutMs: number,
+): Promise<R> {
+  return new Promise<R>((resolvePromise, reject) => {
+    const timer = setTimeout(() => finish(new Error(`no '${want}' within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (reply: { type: string; message?: string }): void => {
+      if (reply.type === want) finish(undefined, reply as R);
+      else if (reply.type === 'error') finish(new Error(reply.message));
+    };
+    const onExit = (code: number | null): void => finish(new Error(`child exited (${code}) before '${want}'`));
+    function finish(error: Error | undefined, value?: R): void {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolvePromise(value!);
+    }
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+    if (message) child.send(message);
+  });
+}
+
+async function serverStats(server: ChildProcess): Promise<ServerStats> {
+  return ask<ServerStats & { type: string }>(server, { type: 'stats' }, 'stats', 10_000);
+}
+
+/** Enclave: the admin creates the space and makes every client identity an editor. */
+async function prepareEnclaveSpace(url: string, admin: Identity, members: readonly Identity[]): Promise<void> {
+  const connection = new EnclaveConnection({
+    relayUrl: url,
+    room: { space: BENCH_SPACE },
+    identity: admin,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    reconnect: false,
+  });
+  connection.connect();
+  try {
+    await connection.request({ op: 'space.create' });
+    for (const member of members) {
+      await connection.request({ op: 'members.grant', publicKey: member.publicKey, role: 'editor', name: member.name });
+    }
+  } finally {
+    connection.close();
+  }
+}
+
+function cpuUs(stats: ServerStats): number {
+  return stats.userUs + stats.systemUs;
+}
+
+function mergePhase(
+  results: PhaseResult[],
+  before: ServerStats,
+  after: ServerStats,
+  targetEdits: number,
+  proc: ProcSample,
+): PhaseFigures {
+  const total = results.reduce((n, r) => n + r.latencies.length, 0);
+  const all = new Float64Array(total);
+  let offset = 0;
+  for (const r of results) {
+    all.set(r.latencies, offset);
+    offset += r.latencies.length;
+  }
+  all.sort();
+  const edits = results.reduce((n, r) => n + r.sent, 0);
+  const wallMs = Math.max(...results.map((r) => r.wallMs));
+  const serverCpuMs = (cpuUs(after) - cpuUs(before)) / 1000;
+  return {
+    edits,
+    targetEdits,
+    deliveries: results.reduce((n, r) => n + r.deliveries, 0),
+    expectedDeliveries: results.reduce((n, r) => n + r.expectedDeliveries, 0),
+    lostEdits: results.reduce((n, r) => n + r.lostEdits, 0),
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    max: all.length > 0 ? all[all.length - 1]! : NaN,
+    serverCpuMs,
+    serverCpuMsPerEdit: edits > 0 ? serverCpuMs / edits : NaN,
+    serverCorePct: (100 * serverCpuMs) / wallMs,
+    serverLoopDelayP99Ms: after.loopDelayP99Ms,
+    serverLoopDelayMaxMs: after.loopDelayMaxMs,
+    loadgenCorePct: Math.max(...results.map((r) => (100 * r.cpuUs) / 1000 / r.wallMs)),
+    loadgenTotalCorePct: results.reduce((n, r) => n + (100 * r.cpuUs) / 1000 / r.wallMs, 0),
+    maxSchedulerLagMs: Math.max(...results.map((r) => r.maxSchedulerLagMs)),
+    disconnects: results.reduce((n, r) => n + r.disconnects, 0),
+    serverDiskWaitPct: proc.diskWaitPct,
+    serverRunningPct: proc.runningPct,
+    cpuPressurePct: proc.cpuPressurePct,
+    ioPressurePct: proc.ioPressurePct,
+  };
+}
+
+function log(message: string): void {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+async function benchServer(kind: ServerKind): Promise<ServerFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), `enclave-bench-${kind}-`));
+  tempDirs.add(dataDir);
+  const admin = await generateIdentity('bench-admin');
+  const members = await Promise.all(
+    Array.from({ length: config.clientsPerRoom }, (_, i) => generateIdentity(`bench-${i}`)),
+  );
+  const execArgv = config.profileDir && kind === 'enclave' ? ['--cpu-prof', `--cpu-prof-dir=${config.profileDir}`] : [];
+  const server = spawn('server-process.js', [kind, dataDir, admin.publicKey], execArgv);
+  const loadgens: ChildProcess[] = [];
+  const phases: Record<string, PhaseFigures> = {};
+  try {
+    const { url } = await ask<{ type: 'ready'; url: string }>(server, undefined, 'ready', 30_000);
+    log(`${SERVER_LABELS[kind]} listening at ${url} (pid ${server.pid})`);
+    if (kind === 'enclave') await prepareEnclaveSpace(url, admin, members);
+
+    const rooms = Array.from({ length: config.rooms }, (_, i) => `room-${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < config.loadgens; i++) loadgens.push(spawn('loadgen-process.js', []));
+    const ready = await Promise.all(
+      loadgens.map((lg, i) =>
+        ask<{ type: 'ready'; connectMs: number }>(
+          lg,
+          {
+            type: 'setup',
+            kind,
+            url,
+            rooms: rooms.filter((_, r) => r % config.loadgens === i),
+            clientsPerRoom: config.clientsPerRoom,
+            members,
+          },
+          'ready',
+          180_000,
+        ),
+      ),
+    );
+    log(
+      `${config.rooms * config.clientsPerRoom} clients synced in ${Math.max(...ready.map((r) => r.connectMs)).toFixed(0)} ms`,
+    );
+
+    const phaseList = [
+      { name: 'A', rate: config.rateA },
+      { name: 'B', rate: config.rateB },
+    ];
+    for (const phase of phaseList) {
+      const before = await serverStats(server);
+      const sampler = new ProcSampler(server.pid!);
+      const results = await Promise.all(
+        loadgens.map((lg) =>
+          ask<PhaseResult>(
+            lg,
+            {
+              type: 'phase',
+              name: phase.name,
+              rate: phase.rate,
+              durationMs: config.durationMs,
+              drainMs: config.drainMs,
+            },
+            'phase-result',
+            config.durationMs + config.drainMs + 60_000,
+          ),
+        ),
+      );
+      const proc = sampler.stop();
+      const after = await serverStats(server);
+      const target = Math.round(config.rooms * config.clientsPerRoom * phase.rate * (config.durationMs / 1000));
+      const figures = mergePhase(results, before, after, target, proc);
+      phases[phase.name] = figures;
+      log(
+        `${kind} phase ${phase.name}: ${figures.edits} edits, p50 ${figures.p50.toFixed(2)} ms, p99 ${figures.p99.toFixed(2)} ms, ` +
+          `lost ${figures.lostEdits}, server ${figures.serverCpuMsPerEdit.toFixed(4)} ms/edit (${figures.serverCorePct.toFixed(0)}% core), ` +
+          `loop delay max ${figures.serverLoopDelayMaxMs.toFixed(0)} ms, load gen ${figures.loadgenCorePct.toFixed(0)}% core, ` +
+          `server disk wait ${proc.diskWaitPct.toFixed(1)}%, CPU pressure ${proc.cpuPressurePct.toFixed(0)}%, ` +
+          `IO pressure ${proc.ioPressurePct.toFixed(1)}%, load average ${loadavg()[0]!.toFixed(2)}`,
+      );
+    }
+    const peakLoad = (await serverStats(server)).maxRssBytes;
+    let join: JoinResult | undefined;
+    if (config.join) {
+      join = await ask<JoinResult>(
+        loadgens[0]!,
+        {
+          type: 'join',
+          document: 'join-notebook',
+          notebookPath: config.notebook,
+          edits: config.joinEdits,
+          writers: config.joinWriters,
+          writerRate: config.writerRate,
+          timeoutMs: 120_000,
+        },
+        'join-result',
+        300_000,
+      );
+      log(
+        `${kind} join: ${join.joinMs.toFixed(1)} ms after ${join.editsApplied} edits on a ${(join.notebookBytes / 2 ** 20).toFixed(1)} MB notebook ` +
+          `(seed update ${(join.seedUpdateBytes / 2 ** 20).toFixed(2)} MB), converged: ${join.converged}`,
+      );
+    }
+    const peak = (await serverStats(server)).maxRssBytes;
+    return {
+      kind,
+      phases,
+      peakRssLoadBytes: peakLoad,
+      peakRssBytes: peak,
+      joinMs: join?.joinMs,
+      joinConverged: join?.converged,
+    };
+  } catch (error) {
+    log(`${kind} FAILED: ${String((error as Error).stack ?? error)}`);
+    return {
+      kind,
+      phases,
+      peakRssLoadBytes: NaN,
+      peakRssBytes: NaN,
+      joinMs: undefined,
+      joinConverged: undefined,
+      error: String(error),
+    };
+  } finally {
+    await Promise.all(
+      loadgens.map((lg) => ask(lg, { type: 'close' }, 'closed', 30_000).catch(() => lg.kill('SIGKILL'))),
+    );
+    await ask(server, { type: 'stop' }, 'stopped', 30_000).catch(() => server.kill('SIGKILL'));
+    await new Promise<void>((done) => {
+      if (server.exitCode !== null || server.signalCode !== null) return done();
+      const timer = setTimeout(() => {
+        server.kill('SIGKILL');
+        done();
+      }, 10_000);
+      server.once('exit', () => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+    rmSync(dataDir, { recursive: true, force: true });
+    tempDirs.delete(dataDir);
+  }
+}
+
+async function main(): Promise<void> {
+  log(
+    `rooms ${config.rooms} x clients ${config.clientsPerRoom}; phase A ${config.rateA}/s, phase B ${config.rateB}/s, ` +
+      `${config.durationMs / 1000} s each; join after ${config.joinEdits} edits; load generators ${config.loadgens}; ` +
+      `node ${process.version}`,
+  );
+  const results: ServerFigures[] = [];
+  for (const kind of config.servers) results.push(await benchServer(kind));
+  console.log('');
+  console.log(
+    `Relay benchmark: ${config.rooms} rooms x ${config.clientsPerRoom} clients, A = ${config.rateA} edits/s/client, ` +
+      `B = ${config.rateB} edits/s/client, ${config.durationMs / 1000} s each; ratios are server / reference (<= 1.00 is as good or better)`,
+  );
+  console.log(renderTable(results, ['A', 'B']));
+  if (results.some((r) => r.error)) process.exitCode = 1;
+}
+
+const watchdog = setTimeout(() => {
+  console.error('benchmark watchdog: 30 minutes passed, giving up');
+  process.exit(1);
+}, 30 * 60_000);
+watchdog.unref();
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup());
