@@ -6,9 +6,11 @@ import { spawn } from 'node:child_process';
 
 /** Each suite: a command, and how its output turns into counts. */
 const SUITES = [
-  { name: 'typecheck', command: 'npx tsc -b', kind: 'check' },
+  { name: 'typecheck', command: 'npx tsc -b && npm run typecheck --silent -w jupyter-plugin', kind: 'check' },
   { name: 'lint', command: 'npx eslint . && npx prettier --check . --log-level warn', kind: 'check' },
   { name: 'core', command: 'npx mocha', kind: 'mocha' },
+  { name: 'jupyter-unit', command: 'npm run test:unit --silent -w jupyter-plugin', kind: 'mocha' },
+  { name: 'jupyter', command: 'npm run test:jupyter --silent -w jupyter-plugin', kind: 'mocha' },
 ];
 
 function run(command) {

@@ -1,0 +1,201 @@
+/**
+ * A JupyterLab contents drive named `Enclave` whose files are documents on relays. Opening
+ * `Enclave:relay/space/doc.ipynb` gives JupyterLab's normal notebook panel (or file editor for a draft):
+ * the drive's shared-model factory creates an empty YNotebook/YFile and binds it to the room before
+ * anything is loaded, and `get` answers with no content once the model is in sync, so the document
+ * context never overwrites the room's content with a file's (the seeding rule).
+ * "Save" asks the relay to confirm that everything is stored durably.
+ */
+import type { Identity, WebSocketConstructor } from '@enclave/shared';
+import { documentKindForFileName } from '@enclave/shared';
+import { YFile, YNotebook, type YDocument, type DocumentChange } from '@jupyter/ydoc';
+import { type Contents, type ServerConnection } from '@jupyterlab/services';
+import { type ISignal, Signal } from '@lumino/signaling';
+import { DocumentLink } from '../session/document-link.js';
+import type { LinkRegistry } from '../session/link-registry.js';
+import { DRIVE_NAME, drivePath, parseLocation, roomOf } from './enclave-path.js';
+
+export interface EnclaveDriveOptions {
+  readonly serverSettings: ServerConnection.ISettings;
+  readonly links: LinkRegistry;
+  /** The relay URL of a relay name from the settings; throws for an unknown one. */
+  readonly relayUrl: (relay: string) => string;
+  /** The identity to connect with; may ask the person to create one. */
+  readonly identity: () => Promise<Identity>;
+  /** Fields for the local awareness `user` (the relay stamps the same for others). */
+  readonly awarenessUser: (identity: Identity) => Promise<Record<string, string>>;
+  /** Lists a space's documents (directory listings); optional. */
+  readonly WebSocket: WebSocketConstructor;
+  /** Lists a space's documents (directory listings); optional. */
+  readonly listDocuments?: (relay: string, space: string) => Promise<readonly { name: string; kind: string }[]>;
+}
+
+export class EnclaveDrive implements Contents.IDrive {
+  readonly name = DRIVE_NAME;
+  readonly serverSettings: ServerConnection.ISettings;
+  readonly sharedModelFactory: Contents.ISharedFactory;
+  private readonly changed = new Signal<this, Contents.IChangedArgs>(this);
+  private readonly pending = new Map<string, Promise<DocumentLink>>();
+  private disposed = false;
+
+  constructor(private readonly options: EnclaveDriveOptions) {
+    this.serverSettings = options.serverSettings;
+    this.sharedModelFactory = {
+      collaborative: true,
+      createNew: (factoryOptions) => this.createSharedModel(factoryOptions),
+    };
+  }
+
+  get fileChanged(): ISignal<this, Contents.IChangedArgs> {
+    return this.changed;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    Signal.clearData(this);
+  }
+
+  async get(localPath: string, options?: Contents.IFetchOptions): Promise<Contents.IModel> {
+    const location = parseLocation(localPath);
+    if (location.document === undefined) return this.directory(location.relay, location.space, options);
+    const path = drivePath(location);
+    const link = await (this.pending.get(path) ?? Promise.reject(new Error(`${path} is not open`)));
+    await link.whenSynced();
+    return this.fileModel(localPath, link, null);
+  }
+
+  async save(localPath: string, options?: Partial<Contents.IModel>): Promise<Contents.IModel> {
+    const path = drivePath(parseLocation(localPath));
+    const link = await (this.pending.get(path) ?? Promise.reject(new Error(`${path} is not open`)));
+    await link.flush();
+    const model = this.fileModel(localPath, link, null, options?.format ?? undefined);
+    this.changed.emit({ type: 'save', oldValue: null, newValue: model });
+    return model;
+  }
+
+  async getDownloadUrl(localPath: string): Promise<string> {
+    throw new Error(`${localPath} lives on a relay: use "Enclave: pull" or save a local copy instead`);
+  }
+
+  async newUntitled(): Promise<Contents.IModel> {
+    throw new Error('create Enclave documents with "Share into Enclave" from a local file');
+  }
+
+  async delete(localPath: string): Promise<void> {
+    throw new Error(`documents on a relay are not deleted from JupyterLab (${localPath})`);
+  }
+
+  async rename(localPath: string): Promise<Contents.IModel> {
+    throw new Error(`documents on a relay cannot be renamed (${localPath})`);
+  }
+
+  async copy(localPath: string): Promise<Contents.IModel> {
+    throw new Error(`copy ${localPath} by sharing a local file into a new document`);
+  }
+
+  /** The relay keeps every stored update; its flush is the checkpoint. */
+  async createCheckpoint(localPath: string): Promise<Contents.ICheckpointModel> {
+    await this.save(localPath);
+    return { id: 'relay', last_modified: new Date().toISOString() };
+  }
+
+  async listCheckpoints(): Promise<Contents.ICheckpointModel[]> {
+    return [];
+  }
+
+  async restoreCheckpoint(localPath: string): Promise<void> {
+    throw new Error(`${localPath}: restoring an older version from the relay is not supported yet`);
+  }
+
+  async deleteCheckpoint(): Promise<void> {
+    /* nothing to delete: createCheckpoint keeps no copy */
+  }
+
+  private createSharedModel(options: Contents.ISharedFactoryOptions): YDocument<DocumentChange> | undefined {
+    const location = parseLocation(options.path);
+    if (location.document === undefined) return undefined;
+    const path = drivePath(location);
+    const model: YNotebook | YFile =
+      options.contentType === 'notebook' || documentKindForFileName(location.document) === 'notebook'
+        ? new YNotebook({ disableDocumentWideUndoRedo: true })
+        : new YFile();
+    const linked = (async () => {
+      const identity = await this.options.identity();
+      model.awareness.setLocalStateField('user', await this.options.awarenessUser(identity));
+      const link = new DocumentLink({
+        relayUrl: this.options.relayUrl(location.relay),
+        room: roomOf(location),
+        identity,
+        model,
+        WebSocket: this.options.WebSocket,
+      });
+      this.options.links.add(path, link);
+      return link;
+    })();
+    linked.catch(() => undefined); // reported by get(), which the document context awaits
+    this.pending.set(path, linked);
+    model.disposed.connect(() => {
+      if (this.pending.get(path) === linked) this.pending.delete(path);
+      void linked.then((link) => {
+        if (this.options.links.get(path) === link) this.options.links.remove(path);
+      });
+    });
+    return model as unknown as YDocument<DocumentChange>;
+  }
+
+  private fileModel(
+    localPath: string,
+    link: DocumentLink,
+    content: null,
+    format?: Contents.FileFormat,
+  ): Contents.IModel {
+    const document = link.session.document;
+    const isNotebook = document?.kind === 'notebook';
+    const created = document?.created ?? new Date().toISOString();
+    return {
+      name: localPath.split('/').pop() ?? localPath,
+      path: localPath,
+      type: isNotebook ? 'notebook' : 'file',
+      writable: !link.readOnly,
+      created,
+      last_modified: new Date().toISOString(),
+      mimetype: isNotebook ? 'application/x-ipynb+json' : 'text/plain',
+      content,
+      format: format ?? (isNotebook ? 'json' : 'text'),
+      ...(document?.size !== undefined ? { size: document.size } : {}),
+    };
+  }
+
+  private async directory(relay: string, space: string, options?: Contents.IFetchOptions): Promise<Contents.IModel> {
+    const now = new Date().toISOString();
+    const documents =
+      options?.content === false || !this.options.listDocuments ? [] : await this.options.listDocuments(relay, space);
+    const dirPath = `${relay}/${space}`;
+    return {
+      name: space,
+      path: dirPath,
+      type: 'directory',
+      writable: false,
+      created: now,
+      last_modified: now,
+      mimetype: '',
+      format: 'json',
+      content: documents.map((d) => ({
+        name: d.name,
+        path: `${dirPath}/${d.name}`,
+        type: d.kind === 'notebook' ? 'notebook' : 'file',
+        writable: true,
+        created: now,
+        last_modified: now,
+        mimetype: '',
+        content: null,
+        format: null,
+      })),
+    };
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Enclave's JupyterLab plugins. This file only wires: the classes live in their modules.
+ */
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { EditorExtensionRegistry, IEditorExtensionRegistry } from '@jupyterlab/codemirror';
+import type { Awareness } from 'y-protocols/awareness';
+import type { Text as YText } from 'yjs';
+import { remoteCursors } from './presence/remote-cursors.js';
+import { browserWebSocket } from './browser-websocket.js';
+import { EnclaveDrive } from './drive/enclave-drive.js';
+import { EnclaveService } from './enclave-service.js';
+import { IdentityManager } from './identity/identity-manager.js';
+import { browserIdentityStore } from './identity/identity-store.js';
+import { readSettings } from './settings.js';
+import { CommandIds, IEnclave } from './tokens.js';
+import { registerCommands } from './ui/commands.js';
+import { askText } from './ui/dialogs.js';
+import { EnclaveDocumentExtension } from './ui/document-extension.js';
+
+const PLUGIN_ID = '@enclave/jupyter-plugin:plugin';
+
+/** The service: identity, settings and the Enclave drive. */
+const core: JupyterFrontEndPlugin<EnclaveService> = {
+  id: PLUGIN_ID,
+  description: 'Enclave identity, relay settings and the Enclave contents drive.',
+  autoStart: true,
+  provides: IEnclave,
+  requires: [ISettingRegistry],
+  activate: async (app: JupyterFrontEnd, registry: ISettingRegistry): Promise<EnclaveService> => {
+    const identities = new IdentityManager(browserIdentityStore());
+    const service = new EnclaveService({
+      identities,
+      WebSocket: browserWebSocket(),
+      askName: async (suggested) =>
+        (await askText('Create your Enclave identity', 'Your name, as collaborators will see it', suggested)) ?? '',
+    });
+    const settings = await registry.load(PLUGIN_ID);
+    const apply = (): void => {
+      const { settings: read, problems } = readSettings(settings.composite);
+      service.settings = read;
+      for (const problem of problems) console.warn(`Enclave settings: ${problem}`);
+    };
+    settings.changed.connect(apply);
+    apply();
+    await identities.load();
+    app.serviceManager.contents.addDrive(
+      new EnclaveDrive({
+        serverSettings: app.serviceManager.serverSettings,
+        links: service.links,
+        relayUrl: (relay) => service.relayUrl(relay),
+        identity: () => service.identity(),
+        awarenessUser: (identity) => service.awarenessUser(identity),
+        WebSocket: service.WebSocket,
+        listDocuments: (relay, space) => service.documents(relay, space),
+      }),
+    );
+    return service;
+  },
+};
+
+/** Commands, palette entries, and the presence bar / read-only guard on shared documents. */
+const ui: JupyterFrontEndPlugin<void> = {
+  id: '@enclave/jupyter-plugin:ui',
+  description: 'Enclave commands, menu, toolbar button, presence and read-only viewers.',
+  autoStart: true,
+  requires: [IEnclave, IDocumentManager],
+  optional: [ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    service: EnclaveService,
+    docManager: IDocumentManager,
+    palette: ICommandPalette | null,
+  ) => {
+    registerCommands(app, service, docManager);
+    const extension = new EnclaveDocumentExtension(service);
+    app.docRegistry.addWidgetExtension('Notebook', extension);
+    app.docRegistry.addWidgetExtension('Editor', extension);
+    if (palette) {
+      for (const command of Object.values(CommandIds)) palette.addItem({ command, category: 'Enclave' });
+    }
+  },
+};
+
+/** jupyter-collaboration's plugin that draws the same cursors; when present, it draws them instead. */
+const COLLABORATION_CURSORS = '@jupyter/collaboration-extension:userEditorCursors';
+
+/** Collaborators' cursors and selections in cell and file editors. */
+const cursors: JupyterFrontEndPlugin<void> = {
+  id: '@enclave/jupyter-plugin:cursors',
+  description: "Shows collaborators' cursors and selections (names and colours stamped by the relay) in editors.",
+  autoStart: true,
+  requires: [IEnclave, IEditorExtensionRegistry],
+  activate: (app: JupyterFrontEnd, service: EnclaveService, extensions: IEditorExtensionRegistry) => {
+    if (app.hasPlugin(COLLABORATION_CURSORS)) return;
+    extensions.addExtension({
+      name: 'enclave:remote-cursors',
+      factory: (options) => {
+        const shared = options.model.sharedModel as unknown as { ysource?: YText; awareness?: Awareness | null };
+        if (!service.settings.showRemoteCursors || !shared.ysource || !shared.awareness) return null;
+        return EditorExtensionRegistry.createImmutableExtension(remoteCursors(shared.ysource, shared.awareness));
+      },
+    });
+  },
+};
+
+export default [core, ui, cursors];

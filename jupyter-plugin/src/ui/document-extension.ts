@@ -1,0 +1,54 @@
+/**
+ * Widget extensions for notebooks and file editors: on documents from the Enclave drive, add the presence
+ * bar to the toolbar and, for viewers, the read-only guard.
+ */
+import type { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { DisposableDelegate, type IDisposable } from '@lumino/disposable';
+import type { Widget } from '@lumino/widgets';
+import { DRIVE_NAME } from '../drive/enclave-path.js';
+import type { EnclaveService } from '../enclave-service.js';
+import type { DocumentLink } from '../session/document-link.js';
+import { PresenceBar } from './presence-bar.js';
+import { NotebookReadOnlyGuard } from './read-only.js';
+
+export class EnclaveDocumentExtension implements DocumentRegistry.IWidgetExtension<
+  IDocumentWidget<Widget>,
+  DocumentRegistry.IModel
+> {
+  constructor(private readonly service: EnclaveService) {}
+
+  createNew(widget: IDocumentWidget<Widget>, context: DocumentRegistry.IContext<DocumentRegistry.IModel>): IDisposable {
+    if (!context.path.startsWith(`${DRIVE_NAME}:`)) return new DisposableDelegate(() => undefined);
+    const parts: IDisposable[] = [];
+    const attach = (link: DocumentLink): void => {
+      const self = this.service.identities.current?.publicKey ?? '';
+      const bar = new PresenceBar(link, self);
+      widget.toolbar.insertItem(0, 'enclave-presence', bar);
+      parts.push(bar);
+      if (widget instanceof NotebookPanel) parts.push(new NotebookReadOnlyGuard(widget, link));
+      else {
+        const apply = (): void => {
+          context.model.readOnly = link.readOnly;
+          const editor = (widget.content as unknown as { editor?: { setOption(k: string, v: unknown): void } }).editor;
+          editor?.setOption('readOnly', link.readOnly);
+        };
+        link.on('role', apply);
+        apply();
+        parts.push(new DisposableDelegate(() => link.off('role', apply)));
+      }
+    };
+    const existing = this.service.links.get(context.path);
+    if (existing) attach(existing);
+    else {
+      const onAdded = (path: string, link: DocumentLink): void => {
+        if (path !== context.path) return;
+        this.service.links.off('added', onAdded);
+        attach(link);
+      };
+      this.service.links.on('added', onAdded);
+      parts.push(new DisposableDelegate(() => this.service.links.off('added', onAdded)));
+    }
+    return new DisposableDelegate(() => parts.forEach((p) => p.dispose()));
+  }
+}

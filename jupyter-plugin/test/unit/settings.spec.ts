@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { checkRelayUrl, findRelay, readSettings } from '../../src/settings.js';
+
+describe('settings', () => {
+  it('reads relays, display name and cursor preference', () => {
+    const { settings, problems } = readSettings({
+      relays: [{ name: 'team', url: 'ws://127.0.0.1:8787/' }],
+      displayName: '  Ada  ',
+      showRemoteCursors: false,
+    });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(settings, {
+      relays: [{ name: 'team', url: 'ws://127.0.0.1:8787' }],
+      displayName: 'Ada',
+      showRemoteCursors: false,
+    });
+    assert.equal(findRelay(settings, 'team').url, 'ws://127.0.0.1:8787');
+  });
+
+  it('leaves out invalid relays and says why, keeping the valid ones', () => {
+    const { settings, problems } = readSettings({
+      relays: [
+        { name: 'ok', url: 'wss://relay.example/' },
+        { name: 'web', url: 'https://relay.example' },
+        { name: 'ok', url: 'ws://other' },
+        { name: 'bad name', url: 'ws://x' },
+        { url: 'ws://x' },
+      ],
+    });
+    assert.deepEqual(
+      settings.relays.map((r) => r.name),
+      ['ok'],
+    );
+    assert.equal(problems.length, 4);
+    assert.match(problems[0]!, /ws:\/\/ or wss:\/\//);
+    assert.match(problems[1]!, /used twice/);
+  });
+
+  it('refuses credentials in relay URLs and names unknown relays', () => {
+    assert.throws(() => checkRelayUrl('ws://user:pw@host'), /credentials/);
+    assert.throws(() => findRelay(readSettings({}).settings, 'team'), /no relay named "team".*none/);
+  });
+});
