@@ -29,7 +29,7 @@ export function toCliError(error: unknown, relayUrl?: string): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof RequestError) {
     const code =
-      error.code === 'forbidden' || error.code === 'read-only'
+      error.code === 'forbidden' || error.code === 'read-only' || error.code === 'agreement-required'
         ? ExitCode.AccessDenied
         : error.code === 'not-found'
           ? ExitCode.NotFound
@@ -42,7 +42,11 @@ export function toCliError(error: unknown, relayUrl?: string): CliError {
     switch (error.code) {
       case CloseCode.Forbidden:
       case CloseCode.AccessRevoked:
-        return new CliError('access denied: this identity is not a member of that space', ExitCode.AccessDenied);
+        // Invite refusals say why (expired, used, revoked); other refusals say nothing about the space.
+        return new CliError(
+          /^invite /.test(error.reason) ? error.reason : 'access denied: this identity is not a member of that space',
+          ExitCode.AccessDenied,
+        );
       case CloseCode.Unauthenticated:
         return new CliError(
           `authentication failed: ${error.reason || 'the relay refused this key'}`,

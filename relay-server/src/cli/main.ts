@@ -9,6 +9,20 @@ import { identityNew, identityShow } from './commands/identity.js';
 import { pull, push } from './commands/documents.js';
 import { relayCommand } from './commands/relay.js';
 import { audit, docs, grant, members, revoke, spaceCreate } from './commands/space.js';
+import {
+  agreementSet,
+  agreementShow,
+  agreementSign,
+  agreementSignatures,
+  approve,
+  deny,
+  inviteCreate,
+  inviteRevoke,
+  invitesList,
+  join,
+  requestAccess,
+  requestsList,
+} from './commands/governance.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -78,9 +92,9 @@ const COMMANDS: Record<string, Command> = {
     run: members,
   },
   audit: {
-    usage: 'audit SPACE [--json]',
-    summary: 'show the audit log: joins, leaves, grants, revokes, refusals (leads)',
-    options: { ...CLIENT, json: { type: 'boolean' } },
+    usage: 'audit SPACE [--json | --jsonl]',
+    summary: 'show the audit log: joins, grants, revokes, invites, requests, agreements, refusals (leads)',
+    options: { ...CLIENT, json: { type: 'boolean' }, jsonl: { type: 'boolean' } },
     run: audit,
   },
   docs: {
@@ -88,6 +102,78 @@ const COMMANDS: Record<string, Command> = {
     summary: 'list the documents of a space',
     options: { ...CLIENT, json: { type: 'boolean' } },
     run: docs,
+  },
+  invite: {
+    usage: 'invite SPACE --role editor|viewer|lead [--expires 24h]',
+    summary: 'print a one-time invite link for a role (leads); expires after --expires (default 24h)',
+    options: { ...CLIENT, role: { type: 'string' }, expires: { type: 'string' } },
+    run: inviteCreate,
+  },
+  invites: {
+    usage: 'invites SPACE [--json]',
+    summary: 'list invites with their status: open, used, expired, revoked (leads)',
+    options: { ...CLIENT, json: { type: 'boolean' } },
+    run: invitesList,
+  },
+  'invite revoke': {
+    usage: 'invite revoke SPACE INVITE_ID',
+    summary: 'revoke an unused invite (leads)',
+    options: CLIENT,
+    run: inviteRevoke,
+  },
+  join: {
+    usage: 'join LINK',
+    summary: 'join a space with an invite link (takes the relay from the link)',
+    options: { identity: { type: 'string' }, timeout: { type: 'string' } },
+    run: join,
+  },
+  request: {
+    usage: 'request SPACE [--message TEXT] [--name NAME] [--wait SECONDS]',
+    summary: "ask a space's leads to let you in; --wait stays until they answer",
+    options: { ...CLIENT, message: { type: 'string' }, name: { type: 'string' }, wait: { type: 'string' } },
+    run: requestAccess,
+  },
+  requests: {
+    usage: 'requests SPACE [--all] [--json]',
+    summary: 'list pending access requests (--all: also answered ones) (leads)',
+    options: { ...CLIENT, all: { type: 'boolean' }, json: { type: 'boolean' } },
+    run: requestsList,
+  },
+  approve: {
+    usage: 'approve SPACE REQUEST_ID [--role editor|viewer|lead]',
+    summary: 'let a requester in (default role editor) (leads)',
+    options: { ...CLIENT, role: { type: 'string' } },
+    run: approve,
+  },
+  deny: {
+    usage: 'deny SPACE REQUEST_ID',
+    summary: 'refuse an access request (leads)',
+    options: CLIENT,
+    run: deny,
+  },
+  'agreement set': {
+    usage: 'agreement set SPACE FILE',
+    summary: 'attach or change the text members sign before they get content (leads)',
+    options: CLIENT,
+    run: agreementSet,
+  },
+  'agreement show': {
+    usage: 'agreement show SPACE [--json]',
+    summary: "print the space's agreement and whether you signed it",
+    options: { ...CLIENT, json: { type: 'boolean' } },
+    run: agreementShow,
+  },
+  'agreement sign': {
+    usage: 'agreement sign SPACE [--yes]',
+    summary: 'show the agreement and sign it with your key',
+    options: { ...CLIENT, yes: { type: 'boolean' } },
+    run: agreementSign,
+  },
+  'agreement signatures': {
+    usage: 'agreement signatures SPACE [--json]',
+    summary: 'who signed which version, when (leads)',
+    options: { ...CLIENT, json: { type: 'boolean' } },
+    run: agreementSignatures,
   },
   push: {
     usage: 'push SPACE/DOC FILE',

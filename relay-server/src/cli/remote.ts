@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import {
   checkIdentity,
+  type ConnectionOptions,
   EnclaveConnection,
   type Identity,
   parseIdentity,
@@ -57,13 +58,21 @@ export async function clientSettings(values: {
   return { relayUrl, identity, timeoutMs: timeoutSeconds * 1000 };
 }
 
-export function openConnection(settings: ClientSettings, room: RoomAddress): EnclaveConnection {
+/** How this connection introduces itself beyond its key: an invite token or an access request. */
+export type Introduction = Pick<ConnectionOptions, 'invite' | 'accessRequest'>;
+
+export function openConnection(
+  settings: ClientSettings,
+  room: RoomAddress,
+  introduction: Introduction = {},
+): EnclaveConnection {
   return new EnclaveConnection({
     relayUrl: settings.relayUrl,
     room,
     identity: settings.identity,
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     reconnect: false,
+    ...introduction,
   }).connect();
 }
 
@@ -72,8 +81,9 @@ export async function withConnection<T>(
   settings: ClientSettings,
   room: RoomAddress,
   work: (connection: EnclaveConnection, welcome: WelcomeMessage) => Promise<T>,
+  introduction: Introduction = {},
 ): Promise<T> {
-  const connection = openConnection(settings, room);
+  const connection = openConnection(settings, room, introduction);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(

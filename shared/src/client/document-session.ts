@@ -10,6 +10,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import type * as Y from 'yjs';
 import { MessageTag } from '../protocol/frames.js';
+import type { AgreementInfo } from '../protocol/governance.js';
 import type { DocumentInfo, WelcomeMessage } from '../protocol/messages.js';
 import type { DocumentKind } from '../schema/document-kind.js';
 import type { EnclaveConnection } from './enclave-connection.js';
@@ -30,6 +31,8 @@ export interface DocumentSessionEvents {
   /** The room has no such document and `create` was not given (or was refused). */
   missing: (error: RequestError) => void;
   document: (info: DocumentInfo) => void;
+  /** The member must read and sign this agreement (connection.signAgreement) before content flows. */
+  agreement: (agreement: AgreementInfo) => void;
 }
 
 export class DocumentSession extends ObservableV2<DocumentSessionEvents> {
@@ -115,6 +118,10 @@ export class DocumentSession extends ObservableV2<DocumentSessionEvents> {
   }
 
   private readonly onWelcome = async (welcome: WelcomeMessage): Promise<void> => {
+    if (welcome.agreement) {
+      this.emit('agreement', [welcome.agreement]);
+      return; // a second welcome follows the signature
+    }
     let document = welcome.document;
     if (!document) {
       try {

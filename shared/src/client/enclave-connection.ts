@@ -5,7 +5,9 @@
  */
 import * as decoding from 'lib0/decoding';
 import { ObservableV2 } from 'lib0/observable';
-import { type Identity, defaultCrypto, importSigningKey } from '../identity/keys.js';
+import { toBase64Url } from '../encoding/base64url.js';
+import { type Identity, defaultCrypto, importSigningKey, sign } from '../identity/keys.js';
+import { type AgreementInfo, agreementPayload, type SpaceEvent } from '../protocol/governance.js';
 import type { Role } from '../protocol/access.js';
 import { CloseCode, isFatalCloseCode } from '../protocol/close-codes.js';
 import { decodeServerMessage, encodeClientMessage, MessageTag, readTag } from '../protocol/frames.js';
@@ -27,7 +29,15 @@ import { ConnectionClosedError, RequestError } from './errors.js';
 import { messageBytes, type WebSocketConstructor, type WebSocketLike, WS_OPEN } from './websocket-like.js';
 
 export type ConnectionStatus =
-  'idle' | 'connecting' | 'authenticating' | 'connected' | 'disconnected' | 'denied' | 'closed';
+  | 'idle'
+  | 'connecting'
+  | 'authenticating'
+  /** An access request is pending; admitted (welcome) if a lead approves. */
+  | 'waiting'
+  | 'connected'
+  | 'disconnected'
+  | 'denied'
+  | 'closed';
 
 export interface ConnectionOptions {
   readonly relayUrl: string;
@@ -40,6 +50,10 @@ export interface ConnectionOptions {
   readonly backoff?: BackoffOptions;
   /** Refuse to authenticate to any relay whose id differs (pinning). */
   readonly expectedRelayId?: string;
+  /** A one-time invite token: joins the space with the invite's role (space channel). */
+  readonly invite?: string;
+  /** Ask the space's leads to let this identity in; the connection waits for their answer. */
+  readonly accessRequest?: { readonly name: string; readonly message: string };
 }
 
 export interface CloseInfo {
@@ -55,6 +69,10 @@ export interface ConnectionEvents {
   frame: (tag: number, decoder: decoding.Decoder) => void;
   notice: (notice: NoticeMessage) => void;
   'role-changed': (role: Role) => void;
+  /** The access request was recorded; a welcome follows if a lead approves. */
+  'access-pending': (requestId: string) => void;
+  /** Live events for leads (space channel). */
+  'space-event': (event: SpaceEvent) => void;
   closed: (info: CloseInfo) => void;
 }
 
@@ -173,6 +191,18 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
     return true;
   }
 
+  /**
+   * Signs the space's agreement (the version shown in `welcome.agreement`). The relay answers with a new
+   * welcome whose `agreement` is null, after which content flows.
+   */
+  async signAgreement(agreement: AgreementInfo): Promise<void> {
+    const crypto = this.options.crypto ?? defaultCrypto();
+    this.signingKey ??= importSigningKey(this.options.identity, crypto);
+    const payload = agreementPayload(this.options.room.space, agreement.version, agreement.hash);
+    const signature = toBase64Url(await sign(await this.signingKey, payload, crypto));
+    await this.request({ op: 'agreement.sign', version: agreement.version, hash: agreement.hash, signature });
+  }
+
   /** Closes for good. */
   close(): void {
     this.userClosed = true;
@@ -229,6 +259,13 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
         if (this.welcomeMessage) this.welcomeMessage = { ...this.welcomeMessage, role: message.role };
         this.emit('role-changed', [message.role]);
         return;
+      case 'access-pending':
+        this.setStatus('waiting');
+        this.emit('access-pending', [message.requestId]);
+        return;
+      case 'space-event':
+        this.emit('space-event', [message.event]);
+        return;
     }
   }
 
@@ -248,7 +285,9 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
     try {
       const crypto = this.options.crypto ?? defaultCrypto();
       this.signingKey ??= importSigningKey(identity, crypto);
-      const answer = await answerChallenge(challenge, identity, await this.signingKey, this.room, protocol, crypto);
+      const signed = await answerChallenge(challenge, identity, await this.signingKey, this.room, protocol, crypto);
+      const { invite, accessRequest } = this.options;
+      const answer = invite ? { ...signed, invite } : accessRequest ? { ...signed, accessRequest } : signed;
       if (this.socket === socket && socket.readyState === WS_OPEN) socket.send(encodeClientMessage(answer));
     } catch (error) {
       this.signingKey = undefined;
@@ -260,7 +299,9 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
   private handleClose(socket: WebSocketLike, code: number, reason: string): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
-    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    // Not null: closing a socket that is still connecting makes `ws` emit an error, which must not throw.
+    socket.onerror = () => undefined;
     const willReconnect = !this.userClosed && this.options.reconnect !== false && !isFatalCloseCode(code);
     this.lastCloseInfo = { code, reason, willReconnect };
     const error = new ConnectionClosedError(code, reason);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import {
+  type ConnectionOptions,
   DocumentSession,
   type DocumentKind,
   EnclaveConnection,
@@ -46,7 +47,13 @@ export async function startRelay(options: Partial<RelayOptions> = {}): Promise<R
   };
 }
 
-export function connect(url: string, identity: Identity, room: RoomAddress, reconnect = false): EnclaveConnection {
+export function connect(
+  url: string,
+  identity: Identity,
+  room: RoomAddress,
+  reconnect = false,
+  introduction: Pick<ConnectionOptions, 'invite' | 'accessRequest'> = {},
+): EnclaveConnection {
   return new EnclaveConnection({
     relayUrl: url,
     room,
@@ -54,6 +61,7 @@ export function connect(url: string, identity: Identity, room: RoomAddress, reco
     WebSocket: NodeWebSocket,
     reconnect,
     backoff: { initialMs: 20, maxMs: 200 },
+    ...introduction,
   }).connect();
 }
 

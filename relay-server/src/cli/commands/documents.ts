@@ -22,6 +22,7 @@ import {
 import { CliError, ExitCode, usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
 import { clientSettings, withConnection } from '../remote.js';
+import { unsignedAgreement } from './space.js';
 
 function documentArgument(args: CommandArgs, command: string): Required<RoomAddress> {
   const text = args.positionals[0];
@@ -60,6 +61,7 @@ export async function push(args: CommandArgs): Promise<void> {
   model.awareness.setLocalState(null);
   try {
     await withConnection(settings, room, async (connection, welcome) => {
+      if (welcome.agreement) throw unsignedAgreement(room.space);
       if (welcome.role === 'viewer')
         throw new CliError('viewers cannot push: ask a lead for the editor role', ExitCode.AccessDenied);
       const session = new DocumentSession({ connection, doc: model.ydoc, awareness: model.awareness, create: kind });
@@ -85,6 +87,7 @@ export async function pull(args: CommandArgs): Promise<void> {
   if (typeof out !== 'string') throw usageError('pull needs --out FILE');
   const settings = await clientSettings(args.values as Record<string, string>);
   const bytes = await withConnection(settings, room, async (connection, welcome) => {
+    if (welcome.agreement) throw unsignedAgreement(room.space);
     if (!welcome.document) throw new CliError(`there is no document ${room.space}/${room.document}`, ExitCode.NotFound);
     const model = welcome.document.kind === 'notebook' ? new YNotebook() : new YFile();
     model.awareness.setLocalState(null);

@@ -16,7 +16,7 @@ import type { CommandArgs } from '../command.js';
 import { table } from '../output.js';
 import { clientSettings, withConnection } from '../remote.js';
 
-function spaceArgument(args: CommandArgs, command: string): string {
+export function spaceArgument(args: CommandArgs, command: string): string {
   const space = args.positionals[0];
   if (!space) throw usageError(`${command} needs SPACE`);
   try {
@@ -37,13 +37,29 @@ function keyArgument(args: CommandArgs, command: string): PublicKeyText {
   return key as PublicKeyText;
 }
 
-/** Runs a request on the space channel, telling "no such space" apart for admins (members always see it). */
-async function onSpace<T>(args: CommandArgs, space: string, work: Parameters<typeof withConnection<T>>[2]): Promise<T> {
+/**
+ * Runs a request on the space channel, telling "no such space" apart for admins (members always see it),
+ * and stopping with a hint when the member must sign the space's agreement first.
+ */
+export async function onSpace<T>(
+  args: CommandArgs,
+  space: string,
+  work: Parameters<typeof withConnection<T>>[2],
+  allowUnsignedAgreement = false,
+): Promise<T> {
   const settings = await clientSettings(args.values as Record<string, string>);
   return withConnection(settings, { space }, async (connection, welcome) => {
     if (!welcome.spaceExists) throw new CliError(`there is no space "${space}" on this relay`, ExitCode.NotFound);
+    if (welcome.agreement && !allowUnsignedAgreement) throw unsignedAgreement(space);
     return work(connection, welcome);
   });
+}
+
+export function unsignedAgreement(space: string): CliError {
+  return new CliError(
+    `${space} has an agreement you have not signed: read it with "enclave agreement show ${space}", then "enclave agreement sign ${space}"`,
+    ExitCode.AccessDenied,
+  );
 }
 
 export async function spaceCreate(args: CommandArgs): Promise<void> {
@@ -115,6 +131,10 @@ export async function audit(args: CommandArgs): Promise<void> {
   });
   if (args.values['json']) {
     process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+    return;
+  }
+  if (args.values['jsonl']) {
+    process.stdout.write(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
     return;
   }
   const rows = [
