@@ -3,8 +3,13 @@
  * and the space-level requests (members, grants) made on the person's behalf.
  */
 import {
+  type AgreementInfo,
+  type AgreementSignatureInfo,
+  type AuditEntry,
   EnclaveConnection,
+  formatLink,
   type Identity,
+  type InviteInfo,
   type Member,
   type PublicKeyText,
   type Request,
@@ -14,7 +19,20 @@ import {
   type WebSocketConstructor,
 } from '@enclave/shared';
 import type { IdentityManager } from './identity/identity-manager.js';
-import { DEFAULT_SETTINGS, type EnclaveSettings, findRelay } from './settings.js';
+import { AccessRequest } from './governance/access-request.js';
+import { type AgreementPrompt, passAgreement } from './governance/agreement-gate.js';
+import { fetchAudit } from './governance/audit.js';
+import { type Joined, joinWithInvite, parseInviteLink } from './governance/invites.js';
+import { RequestWatcher } from './governance/request-watcher.js';
+import { watchWhileLead } from './governance/watch-leads.js';
+import {
+  DEFAULT_SETTINGS,
+  type EnclaveSettings,
+  findRelay,
+  findRelayByUrl,
+  type RelayEntry,
+  suggestRelayName,
+} from './settings.js';
 import { LinkRegistry } from './session/link-registry.js';
 import { publish, type LocalContent } from './session/publish.js';
 import type { EnclaveLocation } from './drive/enclave-path.js';
@@ -24,13 +42,32 @@ export interface EnclaveServiceOptions {
   /** Asks the person for a display name when an identity must be created. */
   readonly askName: (suggested: string) => Promise<string>;
   readonly WebSocket: WebSocketConstructor;
+  /** Shows a space's agreement; resolve true to sign it with this identity's key. */
+  readonly agreement: AgreementPrompt;
+  /** Adds a relay met in an invite link to the settings (so its documents can be opened by name). */
+  readonly rememberRelay?: (entry: RelayEntry) => Promise<void>;
 }
 
 export class EnclaveService {
   readonly links = new LinkRegistry();
+  /** Pending access requests of the spaces this person leads and watches. */
+  readonly requests: RequestWatcher;
   private current: EnclaveSettings = DEFAULT_SETTINGS;
+  private readonly asking = new Set<AccessRequest>();
+  private readonly stopWatching: () => void;
 
-  constructor(private readonly options: EnclaveServiceOptions) {}
+  constructor(private readonly options: EnclaveServiceOptions) {
+    this.requests = new RequestWatcher({
+      relayUrl: (relay) => this.relayUrl(relay),
+      identity: () => this.identity(),
+      WebSocket: options.WebSocket,
+    });
+    this.stopWatching = watchWhileLead(this.links, this.requests);
+  }
+
+  get agreementPrompt(): AgreementPrompt {
+    return this.options.agreement;
+  }
 
   get WebSocket(): WebSocketConstructor {
     return this.options.WebSocket;
@@ -87,12 +124,11 @@ export class EnclaveService {
     });
   }
 
-  /** One request on a space's control channel (members, grants, documents). */
-  async spaceRequest<Op extends RequestOp>(
-    relay: string,
-    space: string,
-    request: Extract<Request, { op: Op }>,
-  ): Promise<ResultOf[Op]> {
+  /**
+   * Runs `work` on an admitted space-channel connection, closed afterwards. If the space has an agreement
+   * this identity has not signed, the person reads it first (and nothing runs unless they sign).
+   */
+  async onSpace<T>(relay: string, space: string, work: (connection: EnclaveConnection) => Promise<T>): Promise<T> {
     const connection = new EnclaveConnection({
       relayUrl: this.relayUrl(relay),
       room: { space },
@@ -101,10 +137,111 @@ export class EnclaveService {
       reconnect: false,
     }).connect();
     try {
-      return await connection.request(request);
+      await passAgreement(connection, { relay, space }, this.options.agreement);
+      return await work(connection);
     } finally {
       connection.destroy();
     }
+  }
+
+  /** One request on a space's control channel (members, grants, documents). */
+  spaceRequest<Op extends RequestOp>(
+    relay: string,
+    space: string,
+    request: Extract<Request, { op: Op }>,
+  ): Promise<ResultOf[Op]> {
+    return this.onSpace(relay, space, (connection) => connection.request(request));
+  }
+
+  /** The relay name for a relay URL from a link: a configured one, or a new entry remembered in the settings. */
+  async relayForUrl(url: string): Promise<string> {
+    const known = findRelayByUrl(this.current, url);
+    if (known) return known.name;
+    const entry = {
+      name: suggestRelayName(
+        url,
+        this.current.relays.map((r) => r.name),
+      ),
+      url,
+    };
+    if (!this.options.rememberRelay) throw new Error(`add the relay ${url} in Settings > Enclave first`);
+    await this.options.rememberRelay(entry);
+    this.current = { ...this.current, relays: [...this.current.relays, entry] };
+    return entry.name;
+  }
+
+  /** Creates a one-time invite; the link is what the invitee pastes (or opens as a JupyterLab address). */
+  async createInvite(
+    relay: string,
+    space: string,
+    role: Role,
+    expiresInSeconds: number,
+  ): Promise<{ invite: InviteInfo; link: string }> {
+    const { invite, token } = await this.spaceRequest(relay, space, {
+      op: 'invites.create',
+      role,
+      expiresInSeconds,
+    });
+    return { invite, link: formatLink({ kind: 'join', relay: this.relayUrl(relay), space, token }) };
+  }
+
+  /** Joins a space with a pasted invite link; rejects with the relay's reason when it admits nobody. */
+  async join(text: string): Promise<Joined> {
+    const link = parseInviteLink(text);
+    const relay = await this.relayForUrl(link.relay);
+    return joinWithInvite({
+      link,
+      relay,
+      identity: await this.identity(),
+      WebSocket: this.options.WebSocket,
+      agreement: this.options.agreement,
+    });
+  }
+
+  /** Asks a space's leads to let this identity in; the request stays open until they answer. */
+  async requestAccess(relay: string, space: string, message: string): Promise<AccessRequest> {
+    const identity = await this.identity();
+    const request = new AccessRequest({
+      relayUrl: this.relayUrl(relay),
+      relay,
+      space,
+      identity,
+      name: identity.name,
+      message,
+      WebSocket: this.options.WebSocket,
+      agreement: this.options.agreement,
+    });
+    this.asking.add(request);
+    void request.whenSettled().then(() => {
+      this.asking.delete(request);
+      request.destroy();
+    });
+    return request;
+  }
+
+  /** Sets (or changes) the space's agreement; the lead who sets it signs it too, as the CLI does. */
+  async setAgreement(relay: string, space: string, text: string): Promise<AgreementInfo> {
+    return this.onSpace(relay, space, async (connection) => {
+      const { agreement } = await connection.request({ op: 'agreement.set', text });
+      await connection.signAgreement(agreement);
+      return agreement;
+    });
+  }
+
+  async agreement(relay: string, space: string): Promise<{ agreement: AgreementInfo | null; signed: boolean }> {
+    return this.spaceRequest(relay, space, { op: 'agreement.get' });
+  }
+
+  async signatures(relay: string, space: string): Promise<readonly AgreementSignatureInfo[]> {
+    return (await this.spaceRequest(relay, space, { op: 'agreement.signatures' })).signatures;
+  }
+
+  /** The whole audit log, and the members (to show names beside keys). */
+  async audit(relay: string, space: string): Promise<{ entries: AuditEntry[]; members: readonly Member[] }> {
+    return this.onSpace(relay, space, async (connection) => ({
+      entries: await fetchAudit(connection),
+      members: (await connection.request({ op: 'members.list' })).members,
+    }));
   }
 
   async members(relay: string, space: string): Promise<readonly Member[]> {
@@ -127,6 +264,9 @@ export class EnclaveService {
   }
 
   dispose(): void {
+    this.stopWatching();
+    this.requests.destroy();
+    for (const request of this.asking) request.destroy();
     this.links.destroy();
   }
 }

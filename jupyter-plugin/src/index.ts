@@ -4,7 +4,8 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { usersIcon } from '@jupyterlab/ui-components';
 import { EditorExtensionRegistry, IEditorExtensionRegistry } from '@jupyterlab/codemirror';
 import type { Awareness } from 'y-protocols/awareness';
 import type { Text as YText } from 'yjs';
@@ -14,10 +15,14 @@ import { EnclaveDrive } from './drive/enclave-drive.js';
 import { EnclaveService } from './enclave-service.js';
 import { IdentityManager } from './identity/identity-manager.js';
 import { browserIdentityStore } from './identity/identity-store.js';
+import { joinLinkFromUrl, withoutJoinParam } from './governance/invites.js';
 import { readSettings } from './settings.js';
 import { CommandIds, IEnclave } from './tokens.js';
 import { registerCommands } from './ui/commands.js';
-import { askText } from './ui/dialogs.js';
+import { askText, reportError } from './ui/dialogs.js';
+import { registerGovernanceCommands } from './ui/governance-commands.js';
+import { askToSignAgreement } from './ui/governance-dialogs.js';
+import { RequestsPanel } from './ui/requests-panel.js';
 import { EnclaveDocumentExtension } from './ui/document-extension.js';
 
 const PLUGIN_ID = '@enclave/jupyter-plugin:plugin';
@@ -31,13 +36,18 @@ const core: JupyterFrontEndPlugin<EnclaveService> = {
   requires: [ISettingRegistry],
   activate: async (app: JupyterFrontEnd, registry: ISettingRegistry): Promise<EnclaveService> => {
     const identities = new IdentityManager(browserIdentityStore());
+    const settings = await registry.load(PLUGIN_ID);
     const service = new EnclaveService({
       identities,
       WebSocket: browserWebSocket(),
       askName: async (suggested) =>
         (await askText('Create your Enclave identity', 'Your name, as collaborators will see it', suggested)) ?? '',
+      agreement: askToSignAgreement,
+      rememberRelay: async (entry) => {
+        const relays = Array.isArray(settings.user['relays']) ? settings.user['relays'] : [];
+        await settings.set('relays', [...relays, { name: entry.name, url: entry.url }]);
+      },
     });
-    const settings = await registry.load(PLUGIN_ID);
     const apply = (): void => {
       const { settings: read, problems } = readSettings(settings.composite);
       service.settings = read;
@@ -54,6 +64,7 @@ const core: JupyterFrontEndPlugin<EnclaveService> = {
         identity: () => service.identity(),
         awarenessUser: (identity) => service.awarenessUser(identity),
         WebSocket: service.WebSocket,
+        agreement: service.agreementPrompt,
         listDocuments: (relay, space) => service.documents(relay, space),
       }),
     );
@@ -75,6 +86,21 @@ const ui: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
   ) => {
     registerCommands(app, service, docManager);
+    const requests = new RequestsPanel(service.requests, (title, error) => void reportError(title, error));
+    requests.title.icon = usersIcon;
+    app.shell.add(requests, 'right', { rank: 900 });
+    registerGovernanceCommands(app, service, requests);
+    service.requests.on('arrived', ({ space, request }) => {
+      Notification.info(`${request.name} (${request.fingerprint}) asks to join ${space}: "${request.message}"`, {
+        autoClose: false,
+        actions: [{ label: 'Review', callback: () => app.shell.activateById(requests.id) }],
+      });
+    });
+    const joinLink = joinLinkFromUrl(window.location.href);
+    if (joinLink) {
+      window.history.replaceState(window.history.state, '', withoutJoinParam(window.location.href));
+      void app.restored.then(() => app.commands.execute(CommandIds.join, { link: joinLink }));
+    }
     const extension = new EnclaveDocumentExtension(service);
     app.docRegistry.addWidgetExtension('Notebook', extension);
     app.docRegistry.addWidgetExtension('Editor', extension);

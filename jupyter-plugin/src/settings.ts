@@ -71,3 +71,24 @@ export function findRelay(settings: EnclaveSettings, name: string): RelayEntry {
   }
   return relay;
 }
+
+/** The configured relay with this URL (compared without trailing slashes), if any. */
+export function findRelayByUrl(settings: EnclaveSettings, url: string): RelayEntry | undefined {
+  const wanted = url.replace(/\/+$/, '');
+  return settings.relays.find((r) => r.url.replace(/\/+$/, '') === wanted);
+}
+
+/** A relay name for a URL met in a link: its host (and port), made unique among `taken`. */
+export function suggestRelayName(url: string, taken: readonly string[]): string {
+  let base: string;
+  try {
+    const parsed = new URL(url);
+    base = `${parsed.hostname}${parsed.port ? `-${parsed.port}` : ''}`.replace(/[^A-Za-z0-9._-]+/g, '-');
+  } catch {
+    base = 'relay';
+  }
+  base = base.replace(/^[^A-Za-z0-9]+/, '').slice(0, 100) || 'relay';
+  let name = base;
+  for (let i = 2; taken.includes(name); i++) name = `${base}-${i}`;
+  return name;
+}

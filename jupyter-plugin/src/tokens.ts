@@ -20,4 +20,11 @@ export const CommandIds = {
   showIdentity: 'enclave:identity-show',
   exportIdentity: 'enclave:identity-export',
   importIdentity: 'enclave:identity-import',
+  createInvite: 'enclave:invite-create',
+  join: 'enclave:join',
+  requestAccess: 'enclave:request-access',
+  watchRequests: 'enclave:requests-watch',
+  setAgreement: 'enclave:agreement-set',
+  signatures: 'enclave:agreement-signatures',
+  audit: 'enclave:audit',
 } as const;

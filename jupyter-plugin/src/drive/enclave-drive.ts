@@ -6,11 +6,12 @@
  * context never overwrites the room's content with a file's (the seeding rule).
  * "Save" asks the relay to confirm that everything is stored durably.
  */
-import type { Identity, WebSocketConstructor } from '@enclave/shared';
+import type { AgreementInfo, Identity, WebSocketConstructor } from '@enclave/shared';
 import { documentKindForFileName } from '@enclave/shared';
 import { YFile, YNotebook, type YDocument, type DocumentChange } from '@jupyter/ydoc';
 import { type Contents, type ServerConnection } from '@jupyterlab/services';
 import { type ISignal, Signal } from '@lumino/signaling';
+import type { AgreementPrompt } from '../governance/agreement-gate.js';
 import { DocumentLink } from '../session/document-link.js';
 import type { LinkRegistry } from '../session/link-registry.js';
 import { DRIVE_NAME, drivePath, parseLocation, roomOf } from './enclave-path.js';
@@ -24,8 +25,9 @@ export interface EnclaveDriveOptions {
   readonly identity: () => Promise<Identity>;
   /** Fields for the local awareness `user` (the relay stamps the same for others). */
   readonly awarenessUser: (identity: Identity) => Promise<Record<string, string>>;
-  /** Lists a space's documents (directory listings); optional. */
   readonly WebSocket: WebSocketConstructor;
+  /** Shows a space's agreement when a document of it is opened unsigned; resolve true to sign. */
+  readonly agreement?: AgreementPrompt;
   /** Lists a space's documents (directory listings); optional. */
   readonly listDocuments?: (relay: string, space: string) => Promise<readonly { name: string; kind: string }[]>;
 }
@@ -119,6 +121,7 @@ export class EnclaveDrive implements Contents.IDrive {
   private createSharedModel(options: Contents.ISharedFactoryOptions): YDocument<DocumentChange> | undefined {
     const location = parseLocation(options.path);
     if (location.document === undefined) return undefined;
+    const context = { relay: location.relay, space: location.space, document: location.document };
     const path = drivePath(location);
     const model: YNotebook | YFile =
       options.contentType === 'notebook' || documentKindForFileName(location.document) === 'notebook'
@@ -133,6 +136,11 @@ export class EnclaveDrive implements Contents.IDrive {
         identity,
         model,
         WebSocket: this.options.WebSocket,
+        ...(this.options.agreement
+          ? {
+              agreement: (agreement: AgreementInfo) => this.options.agreement!(context, agreement),
+            }
+          : {}),
       });
       this.options.links.add(path, link);
       return link;

@@ -5,6 +5,7 @@
  * cells). The link follows the member's role, so the UI can make a viewer's document read-only.
  */
 import {
+  type AgreementInfo,
   type CloseInfo,
   type ConnectionStatus,
   type DocumentKind,
@@ -20,6 +21,7 @@ import {
 import { ObservableV2 } from 'lib0/observable';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
+import { AgreementDeclinedError } from '../governance/agreement-gate.js';
 
 /** The part of `@jupyter/ydoc`'s shared documents that the link uses. */
 export interface BindableModel {
@@ -37,6 +39,11 @@ export interface DocumentLinkOptions {
   readonly create?: DocumentKind;
   /** Must the model be empty? (default true: see the seeding rule above). */
   readonly requireEmpty?: boolean;
+  /**
+   * Asked when the space has an agreement this identity has not signed: resolve true to sign it (content
+   * follows), false to decline (the link closes; nothing was received). Without it the link waits unsigned.
+   */
+  readonly agreement?: (agreement: AgreementInfo) => Promise<boolean>;
 }
 
 export interface DocumentLinkEvents {
@@ -44,6 +51,8 @@ export interface DocumentLinkEvents {
   role: (role: Role | null) => void;
   notice: (notice: NoticeMessage) => void;
   closed: (info: CloseInfo) => void;
+  /** The space's agreement must be signed before content flows (shown to the person if `agreement` is set). */
+  agreement: (agreement: AgreementInfo) => void;
 }
 
 export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
@@ -51,8 +60,9 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
   readonly session: DocumentSession;
   readonly room: RoomAddress;
   private currentRole: Role | null = null;
+  private declined: AgreementDeclinedError | undefined;
 
-  constructor(options: DocumentLinkOptions) {
+  constructor(private readonly options: DocumentLinkOptions) {
     super();
     if (options.requireEmpty !== false && !isEmptyDoc(options.model.ydoc)) {
       throw new Error(
@@ -77,6 +87,7 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
     this.connection.on('role-changed', this.onRole);
     this.connection.on('notice', this.onNotice);
     this.connection.on('closed', this.onClosed);
+    this.session.on('agreement', this.onAgreement);
     this.connection.connect();
   }
 
@@ -95,7 +106,15 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
 
   /** Resolves once the model holds the room's content; rejects when refused, missing or closed for good. */
   whenSynced(): Promise<void> {
-    return this.session.whenSynced();
+    if (this.declined) return Promise.reject(this.declined);
+    return this.session.whenSynced().catch((error: unknown) => {
+      throw this.declined ?? error;
+    });
+  }
+
+  /** True when the person declined the space's agreement (the link is closed). */
+  get agreementDeclined(): boolean {
+    return this.declined !== undefined;
   }
 
   /** Resolves once the relay has durably stored every local change so far. */
@@ -109,6 +128,7 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
     this.connection.off('role-changed', this.onRole);
     this.connection.off('notice', this.onNotice);
     this.connection.off('closed', this.onClosed);
+    this.session.off('agreement', this.onAgreement);
     this.session.destroy();
     this.connection.destroy();
     super.destroy();
@@ -119,6 +139,26 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
   private readonly onRole = (role: Role): void => this.setRole(role);
   private readonly onNotice = (notice: NoticeMessage): void => this.emit('notice', [notice]);
   private readonly onClosed = (info: CloseInfo): void => this.emit('closed', [info]);
+
+  private readonly onAgreement = (agreement: AgreementInfo): void => {
+    this.emit('agreement', [agreement]);
+    const ask = this.options.agreement;
+    if (!ask) return;
+    void (async () => {
+      const accepted = await ask(agreement).catch(() => false);
+      if (this.connection.status !== 'connected') return; // closed or reconnecting: a new welcome asks again
+      if (!accepted) {
+        this.declined = new AgreementDeclinedError(this.room.space);
+        this.connection.close();
+        return;
+      }
+      try {
+        await this.connection.signAgreement(agreement);
+      } catch (error) {
+        this.emit('notice', [{ type: 'notice', code: 'agreement-required', message: (error as Error).message }]);
+      }
+    })();
+  };
 
   private setRole(role: Role | null): void {
     if (role === this.currentRole) return;

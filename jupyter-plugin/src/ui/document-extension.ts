@@ -26,6 +26,12 @@ export class EnclaveDocumentExtension implements DocumentRegistry.IWidgetExtensi
       const bar = new PresenceBar(link, self);
       widget.toolbar.insertItem(0, 'enclave-presence', bar);
       parts.push(bar);
+      // Declining the space's agreement closes the document: nothing of it was received.
+      const onStatus = (): void => {
+        if (link.agreementDeclined && !widget.isDisposed) widget.close();
+      };
+      link.on('status', onStatus);
+      parts.push(new DisposableDelegate(() => link.off('status', onStatus)));
       if (widget instanceof NotebookPanel) parts.push(new NotebookReadOnlyGuard(widget, link));
       else {
         const apply = (): void => {

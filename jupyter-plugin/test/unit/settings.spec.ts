@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkRelayUrl, findRelay, readSettings } from '../../src/settings.js';
+import { checkRelayUrl, findRelay, findRelayByUrl, readSettings, suggestRelayName } from '../../src/settings.js';
 
 describe('settings', () => {
   it('reads relays, display name and cursor preference', () => {
@@ -39,5 +39,16 @@ describe('settings', () => {
   it('refuses credentials in relay URLs and names unknown relays', () => {
     assert.throws(() => checkRelayUrl('ws://user:pw@host'), /credentials/);
     assert.throws(() => findRelay(readSettings({}).settings, 'team'), /no relay named "team".*none/);
+  });
+});
+
+describe('relays met in links', () => {
+  const settings = readSettings({ relays: [{ name: 'team', url: 'wss://relay.example:8787/' }] }).settings;
+
+  it('finds a configured relay by URL, or suggests a unique name for a new one', () => {
+    assert.equal(findRelayByUrl(settings, 'wss://relay.example:8787')?.name, 'team');
+    assert.equal(findRelayByUrl(settings, 'wss://other.example'), undefined);
+    assert.equal(suggestRelayName('ws://127.0.0.1:9000', []), '127.0.0.1-9000');
+    assert.equal(suggestRelayName('wss://relay.example', ['relay.example']), 'relay.example-2');
   });
 });

@@ -192,15 +192,28 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
   }
 
   /**
-   * Signs the space's agreement (the version shown in `welcome.agreement`). The relay answers with a new
-   * welcome whose `agreement` is null, after which content flows.
+   * Signs the space's agreement (the version shown in `welcome.agreement`). Resolves once the relay has sent
+   * the new welcome whose `agreement` is null, after which content flows.
    */
   async signAgreement(agreement: AgreementInfo): Promise<void> {
     const crypto = this.options.crypto ?? defaultCrypto();
     this.signingKey ??= importSigningKey(this.options.identity, crypto);
     const payload = agreementPayload(this.options.room.space, agreement.version, agreement.hash);
     const signature = toBase64Url(await sign(await this.signingKey, payload, crypto));
+    // Resolve with the second welcome (content flows from there), not merely with the relay's answer;
+    // a connection that was admitted without an agreement pending gets no second welcome.
+    const gated = Boolean(this.welcomeMessage?.agreement);
+    const admitted = new Promise<void>((resolve) => {
+      if (!gated) return resolve();
+      const onWelcome = (welcome: WelcomeMessage): void => {
+        if (welcome.agreement) return;
+        this.off('welcome', onWelcome);
+        resolve();
+      };
+      this.on('welcome', onWelcome);
+    });
     await this.request({ op: 'agreement.sign', version: agreement.version, hash: agreement.hash, signature });
+    await admitted;
   }
 
   /** Closes for good. */
