@@ -6,9 +6,15 @@ import { spawn } from 'node:child_process';
 
 /** Each suite: a command, and how its output turns into counts. */
 const SUITES = [
-  { name: 'typecheck', command: 'npx tsc -b && npm run typecheck --silent -w jupyter-plugin', kind: 'check' },
+  {
+    name: 'typecheck',
+    command: 'npx tsc -b && npm run typecheck --silent -w jupyter-plugin && npm run typecheck --silent -w extension',
+    kind: 'check',
+  },
   { name: 'lint', command: 'npx eslint . && npx prettier --check . --log-level warn', kind: 'check' },
   { name: 'core', command: 'npx mocha', kind: 'mocha' },
+  { name: 'vscode-unit', command: 'npm run test:unit --silent -w extension', kind: 'mocha' },
+  { name: 'vscode', command: 'npm run test:vscode --silent -w extension', kind: 'mocha' },
   { name: 'jupyter-unit', command: 'npm run test:unit --silent -w jupyter-plugin', kind: 'mocha' },
   { name: 'jupyter', command: 'npm run test:jupyter --silent -w jupyter-plugin', kind: 'mocha' },
 ];

@@ -28,7 +28,7 @@ const built = (dir, pattern) =>
         .map((f) => join(dir, f))
     : [];
 const vsix = built(join(root, 'extension'), /\.vsix$/);
-const wheel = built(join(root, 'jupyter-plugin/dist'), /\.whl$/);
+const labextension = existsSync(join(root, 'jupyter-plugin/enclave_jupyter/labextension/package.json'));
 
 process.stdout.write(`
 Enclave relay on ${url} (data in ${relative(process.cwd(), data) || data}); you are its admin.
@@ -42,7 +42,9 @@ Try it from another terminal:
   npx enclave identity new --name Colleague --out colleague.json   # they send you their key
   npx enclave grant lab <their key> --role editor
 ${vsix.length ? `VS Code extension: code --install-extension ${vsix[0]}\n` : ''}${
-  wheel.length ? `JupyterLab plugin: pip install ${wheel[0]}\n` : ''
+  labextension
+    ? `JupyterLab plugin: pip install ${join(root, 'jupyter-plugin')}   (into your JupyterLab 4.6 environment)\n`
+    : ''
 }
 `);
 

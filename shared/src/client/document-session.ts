@@ -138,9 +138,14 @@ export class DocumentSession extends ObservableV2<DocumentSessionEvents> {
     encoding.writeVarUint(encoder, MessageTag.Sync);
     syncProtocol.writeSyncStep1(encoder, this.doc);
     this.connection.send(encoding.toUint8Array(encoder));
-    if (this.awareness.getLocalState() !== null) {
-      this.connection.send(this.awarenessFrame([this.doc.clientID]));
-    }
+    // Announce ourselves with a fresh clock: receivers ignore a state whose clock they have already seen,
+    // and y-protocols starts every client at clock 0 with an empty state.
+    const local = this.awareness.getLocalState();
+    if (local !== null) this.awareness.setLocalState(local); // sent by onAwarenessUpdate
+    // Ask for everyone's presence: a session created after the welcome missed the relay's first frame.
+    const query = encoding.createEncoder();
+    encoding.writeVarUint(query, MessageTag.QueryAwareness);
+    this.connection.send(encoding.toUint8Array(query));
   };
 
   private readonly onFrame = (tag: number, decoder: decoding.Decoder): void => {

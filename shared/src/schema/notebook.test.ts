@@ -57,6 +57,16 @@ describe('notebook schema (YNotebook)', () => {
     b.dispose();
   });
 
+  it('replaces notebook metadata exactly, dropping keys the new content lacks', () => {
+    const first = parseIpynb(readFileSync(join(FIXTURES, 'Head_Detector_Demo.ipynb'), 'utf8'));
+    const notebook = notebookFromContent(first);
+    assert.ok('colab' in readNotebook(notebook).metadata);
+    const second = { ...first, metadata: { kernelspec: first.metadata.kernelspec } };
+    writeNotebook(notebook, second);
+    assert.deepEqual(readNotebook(notebook).metadata, second.metadata);
+    notebook.dispose();
+  });
+
   it('refuses what is not a notebook, saying why', () => {
     assert.throws(() => parseIpynb('{'), /not JSON/);
     assert.throws(() => parseIpynb('{"nbformat":3,"nbformat_minor":0,"cells":[],"metadata":{}}'), /nbformat 3/);

@@ -54,10 +54,9 @@ export function writeNotebook(notebook: YNotebook, content: NotebookContent): vo
   withoutPrematureAccessWarnings(() =>
     notebook.transact(() => {
       notebook.fromJSON(copy);
-      // fromJSON drops metadata.orig_nbformat; the round trip must keep it.
-      if (content.metadata['orig_nbformat'] !== undefined) {
-        notebook.setMetadata(structuredClone(content.metadata));
-      }
+      // fromJSON drops metadata.orig_nbformat, and some @jupyter/ydoc versions merge metadata into what was
+      // there: set it exactly (setMetadata with an object clears first).
+      notebook.setMetadata(structuredClone(content.metadata));
     }),
   );
 }

@@ -44,7 +44,10 @@ describe('presence (awareness)', () => {
       user: { name: 'The CEO', color: '#000000', publicKey: bob.publicKey },
       cursor: { anchor: 3 },
     });
-    await waitFor(() => b.session.awareness.getStates().has(a.doc.clientID), 'Alice appears at Bob');
+    await waitFor(
+      () => b.session.awareness.getStates().get(a.doc.clientID)?.['cursor'] !== undefined,
+      'Alice appears at Bob',
+    );
     const seen = b.session.awareness.getStates().get(a.doc.clientID) as {
       user: Record<string, string>;
       cursor: unknown;
@@ -87,5 +90,34 @@ describe('presence (awareness)', () => {
     await waitFor(() => b.session.awareness.getStates().has(a.doc.clientID), 'Alice present');
     a.close();
     await waitFor(() => !b.session.awareness.getStates().has(a.doc.clientID), 'Alice gone');
+  });
+});
+
+describe('presence for late joiners', () => {
+  it("shows a late joiner everyone's current presence at once", async () => {
+    const fixture = await startRelay();
+    try {
+      const alice = await generateIdentity('Alice');
+      const bob = await generateIdentity('Bob');
+      await createSpace(fixture.url, fixture.admin, 'team', [
+        { identity: alice, role: 'editor' },
+        { identity: bob, role: 'editor' },
+      ]);
+      const room = { space: 'team', document: 'late.md' };
+      const a = await openDocument(fixture.url, alice, room, { create: 'draft' });
+      a.session.awareness.setLocalStateField('cursor', { anchor: 7 });
+      await a.session.flush();
+      const b = await openDocument(fixture.url, bob, room);
+      await waitFor(
+        () => b.session.awareness.getStates().has(a.doc.clientID),
+        'Alice visible to the late joiner',
+        2_000,
+      );
+      await waitFor(() => a.session.awareness.getStates().has(b.doc.clientID), 'Bob visible to Alice', 2_000);
+      a.close();
+      b.close();
+    } finally {
+      await fixture.close();
+    }
   });
 });

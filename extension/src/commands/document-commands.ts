@@ -1,0 +1,160 @@
+/**
+ * Share, open (by picking, by link), copy link, leave, show participants. Each command also takes its
+ * answers as an argument object, for links, scripts and tests.
+ */
+import * as vscode from 'vscode';
+import { ensureIdentity } from '../identity/identity-commands.js';
+import type { Services } from '../services.js';
+import { addressFromLink, checkAddress, type DocumentAddress, describeAddress, linkFor } from '../session/address.js';
+import { NotebookSession } from '../session/notebook-session.js';
+import { openShared, shareEditor } from '../session/open-session.js';
+import type { SharedSession } from '../session/shared-session.js';
+import { pickDocument, pickName, pickRelay } from './pickers.js';
+
+export interface AddressArgs {
+  readonly relay?: string;
+  readonly space?: string;
+  readonly document?: string;
+  /** share only: replace existing content without asking. */
+  readonly replace?: boolean;
+}
+
+function withProgress<T>(title: string, task: (report: (message: string) => void) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, (progress) =>
+    task((message) => progress.report({ message })),
+  );
+}
+
+async function showSession(session: SharedSession): Promise<void> {
+  try {
+    if (session instanceof NotebookSession) await vscode.window.showNotebookDocument(session.notebook);
+    else if ('document' in session)
+      await vscode.window.showTextDocument((session as { document: vscode.TextDocument }).document);
+  } catch (error) {
+    // The session is live even if this VS Code cannot show the editor (e.g. a restricted web host).
+    void vscode.window.showWarningMessage(
+      `Enclave: the shared document is open but could not be shown: ${(error as Error).message}`,
+    );
+  }
+}
+
+export async function openAddress(services: Services, address: DocumentAddress): Promise<SharedSession | undefined> {
+  const identity = await ensureIdentity(services.identities);
+  if (!identity) return undefined;
+  const started = Date.now();
+  const session = await withProgress(`Enclave: opening ${describeAddress(address)}`, (report) =>
+    openShared(checkAddress(address), identity, services.reportError, (message) => {
+      services.log.info(`open ${describeAddress(address)}: ${message} at ${Date.now() - started} ms`);
+      report(message);
+    }),
+  );
+  services.sessions.add(session);
+  services.log.info(`open ${describeAddress(address)}: bound at ${Date.now() - started} ms`);
+  await showSession(session);
+  services.log.info(`open ${describeAddress(address)}: shown at ${Date.now() - started} ms`);
+  return session;
+}
+
+/** The URI the session edits: tests and scripts use it to find the editor. */
+function uriOf(session: SharedSession): string {
+  return session instanceof NotebookSession
+    ? session.notebook.uri.toString()
+    : (session as unknown as { document: vscode.TextDocument }).document.uri.toString();
+}
+
+export function registerDocumentCommands(services: Services): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand('enclave.share', async (args: AddressArgs = {}) => {
+      const target = vscode.window.activeNotebookEditor?.notebook ?? vscode.window.activeTextEditor?.document;
+      if (!target) {
+        void vscode.window.showWarningMessage('Enclave: open the notebook or text file to share first.');
+        return undefined;
+      }
+      const existing =
+        'notebookType' in target ? services.sessions.forNotebook(target) : services.sessions.forDocument(target);
+      if (existing) {
+        void vscode.window.showInformationMessage(`Already shared as ${describeAddress(existing.address)}.`);
+        return uriOf(existing);
+      }
+      const identity = await ensureIdentity(services.identities);
+      const relay = args.relay ?? (await pickRelay());
+      const space = args.space ?? (relay ? await pickName('space') : undefined);
+      const fileName = target.uri.path.split('/').pop() ?? 'document';
+      const document =
+        args.document ?? (space ? await pickName('document', fileName.replace(/[^A-Za-z0-9._-]/g, '-')) : undefined);
+      if (!identity || !relay || !space || !document) return undefined;
+      const address = checkAddress({ relay, space, document });
+      const confirmReplace = async (): Promise<boolean> =>
+        args.replace ??
+        (await vscode.window.showWarningMessage(
+          `${describeAddress(address)} already has content. Replace it with yours for everyone?`,
+          { modal: true },
+          'Replace',
+        )) === 'Replace';
+      const session = await withProgress(`Enclave: sharing into ${describeAddress(address)}`, (report) =>
+        shareEditor(target, address, identity, confirmReplace, services.reportError, report),
+      );
+      if (!session) return undefined;
+      services.sessions.add(session);
+      return uriOf(session);
+    }),
+    vscode.commands.registerCommand('enclave.open', async (args: AddressArgs = {}) => {
+      const identity = await ensureIdentity(services.identities);
+      const relay = args.relay ?? (await pickRelay());
+      const space = args.space ?? (relay ? await pickName('space') : undefined);
+      const document =
+        args.document ?? (identity && relay && space ? await pickDocument(relay, space, identity) : undefined);
+      if (!relay || !space || !document) return undefined;
+      const session = await openAddress(services, { relay, space, document });
+      return session ? uriOf(session) : undefined;
+    }),
+    vscode.commands.registerCommand('enclave.openLink', async (link?: string) => {
+      const text = link ?? (await vscode.window.showInputBox({ title: 'Enclave: paste a link' }));
+      if (!text) return undefined;
+      const uri = vscode.Uri.parse(text.trim());
+      const session = await openAddress(services, addressFromLink(uri.path, uri.query));
+      return session ? uriOf(session) : undefined;
+    }),
+    vscode.commands.registerCommand('enclave.copyLink', async () => {
+      const session = services.sessions.active() ?? services.sessions.all()[0];
+      if (!session) {
+        void vscode.window.showWarningMessage('Enclave: no shared document is active.');
+        return undefined;
+      }
+      const link = linkFor(session.address, vscode.env.uriScheme);
+      await vscode.env.clipboard.writeText(link);
+      void vscode.window.showInformationMessage(`Link to ${describeAddress(session.address)} copied.`);
+      return link;
+    }),
+    vscode.commands.registerCommand('enclave.leave', () => {
+      const session = services.sessions.active();
+      if (!session) return false;
+      services.sessions.end(session);
+      void vscode.window.showInformationMessage(
+        `Left ${describeAddress(session.address)}; the editor keeps its content.`,
+      );
+      return true;
+    }),
+    vscode.commands.registerCommand('enclave.showParticipants', async () => {
+      const session = services.sessions.active() ?? services.sessions.all()[0];
+      if (!session) return [];
+      const others = session.others();
+      await vscode.window.showQuickPick(
+        others.map((p) => ({ label: p.name, description: p.fingerprint })),
+        {
+          title: `Enclave: ${others.length + 1} in ${describeAddress(session.address)} (you and ${others.length} more)`,
+        },
+      );
+      return others.map((p) => p.name);
+    }),
+    vscode.window.registerUriHandler({
+      handleUri: async (uri) => {
+        try {
+          await openAddress(services, addressFromLink(uri.path, uri.query));
+        } catch (error) {
+          services.reportError(error);
+        }
+      },
+    }),
+  );
+}

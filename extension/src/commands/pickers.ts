@@ -1,0 +1,44 @@
+/** Asking the user for a relay, a space and a document (commands also accept them as arguments). */
+import * as vscode from 'vscode';
+import { checkName, type Identity, isValidName } from '@enclave/shared';
+import { readSettings } from '../config/settings.js';
+import { withSpace } from './space-channel.js';
+
+export async function pickRelay(): Promise<string | undefined> {
+  const relays = readSettings().relays;
+  if (relays.length === 1) return relays[0];
+  if (relays.length > 1) return vscode.window.showQuickPick([...relays], { title: 'Enclave: relay' });
+  return vscode.window.showInputBox({
+    title: 'Enclave: relay URL',
+    prompt: 'Add relays under the "enclave.relays" setting to skip this question.',
+    placeHolder: 'wss://relay.example.org',
+    validateInput: (value) => (/^wss?:\/\/.+/.test(value) ? undefined : 'A ws:// or wss:// URL'),
+  });
+}
+
+export async function pickName(kind: 'space' | 'document', value = ''): Promise<string | undefined> {
+  const name = await vscode.window.showInputBox({
+    title: `Enclave: ${kind} name`,
+    value,
+    validateInput: (text) =>
+      isValidName(text) ? undefined : 'Letters, digits, ".", "_" or "-", starting with a letter or digit',
+  });
+  return name === undefined ? undefined : checkName(kind, name);
+}
+
+export async function pickDocument(relay: string, space: string, identity: Identity): Promise<string | undefined> {
+  const { documents } = await withSpace(relay, space, identity, (c) => c.request({ op: 'documents.list' }));
+  if (documents.length === 0) {
+    void vscode.window.showInformationMessage(`The space ${space} has no documents yet.`);
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    documents.map((d) => ({
+      label: d.name,
+      description: d.kind,
+      detail: d.size ? `${(d.size / 1e3).toFixed(0)} kB` : undefined,
+    })),
+    { title: `Enclave: open a document of ${space}` },
+  );
+  return picked?.label;
+}

@@ -1,0 +1,18 @@
+/** Runs requests on a space's control channel (documents, members), then closes it. */
+import type { EnclaveConnection, Identity } from '@enclave/shared';
+import { connect } from '../session/connect.js';
+
+export async function withSpace<T>(
+  relay: string,
+  space: string,
+  identity: Identity,
+  action: (connection: EnclaveConnection) => Promise<T>,
+): Promise<T> {
+  const connection = connect(relay, { space }, identity);
+  try {
+    await connection.whenWelcomed();
+    return await action(connection);
+  } finally {
+    connection.close();
+  }
+}

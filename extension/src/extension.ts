@@ -1,0 +1,52 @@
+/** Entry point: wires the services, commands and views; every resource is disposed with the extension. */
+import * as vscode from 'vscode';
+import { registerAccessCommands } from './commands/access-commands.js';
+import { registerDocumentCommands } from './commands/document-commands.js';
+import { registerIdentityCommands } from './identity/identity-commands.js';
+import { IdentityStore } from './identity/identity-store.js';
+import type { Services } from './services.js';
+import { SessionRegistry } from './session/session-registry.js';
+import { ParticipantsView } from './ui/participants-view.js';
+import { type DrawnCursor, PresenceView } from './ui/presence-view.js';
+import { StatusBar } from './ui/status-bar.js';
+
+/** What other extensions (and the test suite) get from `activate`. */
+export interface EnclaveApi {
+  readonly sessions: SessionRegistry;
+  statusText(): string;
+  /** Remote cursors currently drawn in visible editors. */
+  cursors(): readonly DrawnCursor[];
+}
+
+export function activate(context: vscode.ExtensionContext): EnclaveApi {
+  const log = vscode.window.createOutputChannel('Enclave', { log: true });
+  const identities = new IdentityStore(context.secrets);
+  const sessions = new SessionRegistry();
+  const services: Services = {
+    identities,
+    sessions,
+    log,
+    reportError: (error) => {
+      log.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      void vscode.window.showErrorMessage(`Enclave: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  };
+  const statusBar = new StatusBar(sessions);
+  const presence = new PresenceView(sessions);
+  context.subscriptions.push(
+    log,
+    identities,
+    sessions,
+    statusBar,
+    presence,
+    new ParticipantsView(sessions),
+    registerIdentityCommands(identities),
+    registerDocumentCommands(services),
+    registerAccessCommands(services),
+  );
+  return { sessions, statusText: () => statusBar.text, cursors: () => presence.cursors() };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

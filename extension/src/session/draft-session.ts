@@ -1,0 +1,50 @@
+/** A shared text draft bound to a VS Code TextDocument through a TextBinding. */
+import type * as vscode from 'vscode';
+import type { YFile } from '@jupyter/ydoc';
+import type { DocumentSession, EnclaveConnection } from '@enclave/shared';
+import { TextBinding } from '../binding/text-binding.js';
+import { TextDocumentPort, textChangesOf } from '../vscode/text-document-port.js';
+import { type DocumentAddress, describeAddress } from './address.js';
+import { readOnlyNotice } from './read-only-notice.js';
+import { SharedSession } from './shared-session.js';
+
+export class DraftSession extends SharedSession {
+  readonly kind = 'draft' as const;
+  readonly binding: TextBinding;
+  private readonly origin = {};
+
+  constructor(
+    address: DocumentAddress,
+    connection: EnclaveConnection,
+    sync: DocumentSession,
+    readonly model: YFile,
+    readonly document: vscode.TextDocument,
+    onError: (error: unknown) => void,
+  ) {
+    super(address, connection, sync);
+    this.binding = new TextBinding(model.ysource, new TextDocumentPort(document), this.origin, onError);
+    this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address));
+    this.followRole();
+  }
+
+  ownsTextDocument(document: vscode.TextDocument): boolean {
+    return document === this.document;
+  }
+
+  onTextDocumentChanged(event: vscode.TextDocumentChangeEvent): void {
+    if (event.contentChanges.length > 0) this.binding.onEditorChanges(textChangesOf(event));
+  }
+
+  whenIdle(): Promise<void> {
+    return this.binding.whenIdle();
+  }
+
+  protected setReadOnly(readOnly: boolean): void {
+    this.binding.readOnly = readOnly;
+  }
+
+  protected disposeBinding(): void {
+    this.binding.dispose();
+    this.model.dispose();
+  }
+}

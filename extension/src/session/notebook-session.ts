@@ -1,0 +1,70 @@
+/** A shared notebook bound to a VS Code NotebookDocument through a NotebookBinding. */
+import type * as vscode from 'vscode';
+import type { YNotebook } from '@jupyter/ydoc';
+import type { DocumentSession, EnclaveConnection } from '@enclave/shared';
+import type * as Y from 'yjs';
+import { NotebookBinding } from '../binding/notebook-binding.js';
+import { cellsChangesOf, NotebookDocumentPort } from '../vscode/notebook-document-port.js';
+import { textChangesOf } from '../vscode/text-document-port.js';
+import { type DocumentAddress, describeAddress } from './address.js';
+import { readOnlyNotice } from './read-only-notice.js';
+import { SharedSession } from './shared-session.js';
+
+export class NotebookSession extends SharedSession {
+  readonly kind = 'notebook' as const;
+  readonly binding: NotebookBinding<vscode.NotebookCell>;
+
+  constructor(
+    address: DocumentAddress,
+    connection: EnclaveConnection,
+    sync: DocumentSession,
+    readonly model: YNotebook,
+    readonly notebook: vscode.NotebookDocument,
+    /** The shared cell each editor cell was filled from, in order. */
+    initial: readonly Y.Map<unknown>[],
+    onError: (error: unknown) => void,
+  ) {
+    super(address, connection, sync);
+    this.binding = new NotebookBinding({ notebook: model, port: new NotebookDocumentPort(notebook), initial, onError });
+    this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address));
+    this.followRole();
+  }
+
+  onNotebookChanged(event: vscode.NotebookDocumentChangeEvent): void {
+    if (event.contentChanges.length > 0) this.binding.onEditorCells(cellsChangesOf(event));
+    for (const change of event.cellChanges) {
+      if (change.metadata || change.outputs) {
+        this.binding.onEditorCell(change.cell, { metadata: !!change.metadata, outputs: !!change.outputs });
+      }
+    }
+    if (event.metadata) this.binding.onEditorMetadata();
+  }
+
+  ownsTextDocument(document: vscode.TextDocument): boolean {
+    return this.cellOf(document) !== undefined;
+  }
+
+  onTextDocumentChanged(event: vscode.TextDocumentChangeEvent): void {
+    const cell = this.cellOf(event.document);
+    if (cell && event.contentChanges.length > 0) this.binding.onEditorText(cell, textChangesOf(event));
+  }
+
+  /** The shared id of the cell showing `document`, for presence. */
+  cellOf(document: vscode.TextDocument): vscode.NotebookCell | undefined {
+    if (document.uri.scheme !== 'vscode-notebook-cell') return undefined;
+    return this.notebook.getCells().find((cell) => cell.document === document);
+  }
+
+  whenIdle(): Promise<void> {
+    return this.binding.whenIdle();
+  }
+
+  protected setReadOnly(readOnly: boolean): void {
+    this.binding.readOnly = readOnly;
+  }
+
+  protected disposeBinding(): void {
+    this.binding.dispose();
+    this.model.dispose();
+  }
+}

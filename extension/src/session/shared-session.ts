@@ -1,0 +1,108 @@
+/**
+ * One shared document open in VS Code: its authenticated connection, the Yjs sync over it, and the role
+ * the relay gave us. Subclasses bind the shared model to an editor (notebook or text). Disposing ends
+ * the session (leave) without touching the editor's content.
+ */
+import * as vscode from 'vscode';
+import type { ConnectionStatus, DocumentSession, EnclaveConnection, NoticeMessage, Role } from '@enclave/shared';
+import { canWrite } from '@enclave/shared';
+import type { Awareness } from 'y-protocols/awareness';
+import type { DocumentAddress } from './address.js';
+import { participantsOf, type Presence } from './participants.js';
+
+export type SessionKind = 'notebook' | 'draft';
+
+export abstract class SharedSession implements vscode.Disposable {
+  abstract readonly kind: SessionKind;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Connection state, role or participants changed. */
+  readonly onDidChange = this.changed.event;
+  private disposed = false;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    readonly address: DocumentAddress,
+    readonly connection: EnclaveConnection,
+    readonly sync: DocumentSession,
+  ) {
+    const onStatus = (): void => this.changed.fire();
+    const onRole = (role: Role): void => {
+      this.applyRole(role);
+      this.changed.fire();
+    };
+    const onNotice = (notice: NoticeMessage): void => {
+      void vscode.window.showWarningMessage(`Enclave (${address.space}/${address.document}): ${notice.message}`);
+    };
+    const onAwareness = (): void => this.changed.fire();
+    connection.on('status', onStatus);
+    connection.on('role-changed', onRole);
+    connection.on('notice', onNotice);
+    sync.awareness.on('change', onAwareness);
+    this.cleanups.push(
+      () => connection.off('status', onStatus),
+      () => connection.off('role-changed', onRole),
+      () => connection.off('notice', onNotice),
+      () => sync.awareness.off('change', onAwareness),
+    );
+  }
+
+  get awareness(): Awareness {
+    return this.sync.awareness;
+  }
+
+  get status(): ConnectionStatus {
+    return this.connection.status;
+  }
+
+  /** The role from the latest welcome (kept while disconnected). */
+  get role(): Role | null {
+    return this.lastRole;
+  }
+
+  private lastRole: Role | null = null;
+
+  /** Everyone else in the document. */
+  others(): Presence[] {
+    return participantsOf(this.awareness).filter((p) => p.clientId !== this.awareness.clientID);
+  }
+
+  /** Starts following the relay's role for us; call once the editor is bound. */
+  protected followRole(): void {
+    const apply = (): void => {
+      const role = this.connection.welcome?.role ?? this.lastRole;
+      if (role) this.applyRole(role);
+      this.changed.fire();
+    };
+    this.connection.on('welcome', apply);
+    this.cleanups.push(() => this.connection.off('welcome', apply));
+    apply();
+  }
+
+  private applyRole(role: Role): void {
+    this.lastRole = role;
+    this.setReadOnly(!canWrite(role));
+  }
+
+  /** Viewers: local edits are undone and a message says why. */
+  protected abstract setReadOnly(readOnly: boolean): void;
+
+  /** Whether this session edits `document` (a draft, or a cell of the bound notebook). */
+  abstract ownsTextDocument(document: vscode.TextDocument): boolean;
+  abstract onTextDocumentChanged(event: vscode.TextDocumentChangeEvent): void;
+
+  /** Resolves once the editor shows everything received so far. */
+  abstract whenIdle(): Promise<void>;
+
+  protected abstract disposeBinding(): void;
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.disposeBinding();
+    this.sync.destroy();
+    this.connection.close();
+    this.changed.fire();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Presence: publishes the local cursor into the document's awareness and draws everyone else's cursor and
+ * selection, with their name and colour, in drafts and in notebook cells.
+ */
+import * as vscode from 'vscode';
+import { NotebookSession } from '../session/notebook-session.js';
+import type { CursorState, Presence } from '../session/participants.js';
+import type { SessionRegistry } from '../session/session-registry.js';
+import type { SharedSession } from '../session/shared-session.js';
+
+/** A remote cursor as drawn, for the participants view and tests. */
+export interface DrawnCursor {
+  readonly name: string;
+  readonly color: string;
+  readonly document: string;
+  readonly anchor: number;
+  readonly head: number;
+}
+
+export class PresenceView implements vscode.Disposable {
+  private readonly decorations = new Map<string, vscode.TextEditorDecorationType>();
+  private drawn: DrawnCursor[] = [];
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly sessions: SessionRegistry) {
+    this.subscriptions = [
+      vscode.window.onDidChangeTextEditorSelection((event) => this.publish(event.textEditor)),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.render()),
+      sessions.onDidChange(() => this.render()),
+    ];
+  }
+
+  private publish(editor: vscode.TextEditor): void {
+    const session = this.sessions.forDocument(editor.document);
+    if (!session) return;
+    const document = editor.document;
+    const selection = editor.selection;
+    const cursor: CursorState = {
+      anchor: document.offsetAt(selection.anchor),
+      head: document.offsetAt(selection.active),
+      ...(session instanceof NotebookSession ? { cell: cellKey(session, document) } : {}),
+    };
+    session.awareness.setLocalStateField('cursor', cursor);
+  }
+
+  private render(): void {
+    const wanted = new Map<vscode.TextEditor, Map<string, { presence: Presence; range: vscode.Range }>>();
+    for (const session of this.sessions.all()) {
+      for (const presence of session.others()) {
+        const cursor = presence.cursor;
+        if (!cursor) continue;
+        const editor = vscode.window.visibleTextEditors.find((e) => this.shows(session, e.document, cursor));
+        if (!editor) continue;
+        const document = editor.document;
+        const clamp = (offset: number): vscode.Position =>
+          document.positionAt(Math.min(offset, document.getText().length));
+        const range = new vscode.Range(clamp(cursor.anchor), clamp(cursor.head));
+        const perEditor = wanted.get(editor) ?? new Map();
+        perEditor.set(presence.color + presence.name, { presence, range });
+        wanted.set(editor, perEditor);
+      }
+    }
+    this.drawn = [...wanted].flatMap(([editor, perEditor]) =>
+      [...perEditor.values()].map(({ presence, range }) => ({
+        name: presence.name,
+        color: presence.color,
+        document: editor.document.uri.toString(),
+        anchor: editor.document.offsetAt(range.start),
+        head: editor.document.offsetAt(range.end),
+      })),
+    );
+    for (const editor of vscode.window.visibleTextEditors) {
+      const perEditor = wanted.get(editor) ?? new Map();
+      for (const [key, type] of this.decorations) {
+        const entry = perEditor.get(key);
+        editor.setDecorations(type, entry ? [entry.range] : []);
+      }
+      for (const [key, { presence, range }] of perEditor) {
+        if (!this.decorations.has(key)) {
+          const type = decorationFor(presence);
+          this.decorations.set(key, type);
+          editor.setDecorations(type, [range]);
+        }
+      }
+    }
+  }
+
+  /** The remote cursors currently drawn. */
+  cursors(): readonly DrawnCursor[] {
+    return this.drawn;
+  }
+
+  private shows(session: SharedSession, document: vscode.TextDocument, cursor: CursorState): boolean {
+    if (!session.ownsTextDocument(document)) return false;
+    if (!(session instanceof NotebookSession)) return true;
+    return cursor.cell !== undefined && cellKey(session, document) === cursor.cell;
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
+    for (const type of this.decorations.values()) type.dispose();
+    this.decorations.clear();
+  }
+}
+
+/** A cell's shared identity for presence: its nbformat id (the same for every participant). */
+function cellKey(session: NotebookSession, document: vscode.TextDocument): string | undefined {
+  const cell = session.cellOf(document);
+  const id = cell?.metadata['id'];
+  return typeof id === 'string' ? id : cell ? `#${cell.index}` : undefined;
+}
+
+function decorationFor(presence: Presence): vscode.TextEditorDecorationType {
+  return vscode.window.createTextEditorDecorationType({
+    backgroundColor: `${presence.color}33`,
+    borderColor: presence.color,
+    borderStyle: 'solid',
+    borderWidth: '0 0 0 2px',
+    after: { contentText: ` ${presence.name}`, color: presence.color, fontStyle: 'italic', margin: '0 0 0 4px' },
+  });
+}

@@ -1,0 +1,61 @@
+/** A status bar item: the active shared document's connection state and how many people are in it. */
+import * as vscode from 'vscode';
+import type { SessionRegistry } from '../session/session-registry.js';
+import type { SharedSession } from '../session/shared-session.js';
+
+const ICONS: Record<string, string> = {
+  connected: '$(broadcast)',
+  connecting: '$(sync~spin)',
+  authenticating: '$(sync~spin)',
+  disconnected: '$(debug-disconnect)',
+  denied: '$(error)',
+  closed: '$(circle-slash)',
+  idle: '$(circle-outline)',
+};
+
+export function describeStatus(session: SharedSession): string {
+  const status = session.status;
+  const people = session.others().length + 1;
+  const role = session.role === 'viewer' ? ' · view only' : '';
+  if (status === 'connected') return `${people} ${people === 1 ? 'person' : 'people'}${role}`;
+  if (status === 'disconnected') return 'offline: edits kept, will merge';
+  if (status === 'denied') return 'access denied';
+  return status;
+}
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('enclave.status', vscode.StatusBarAlignment.Left, 100);
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly sessions: SessionRegistry) {
+    this.item.name = 'Enclave';
+    this.item.command = 'enclave.showParticipants';
+    this.subscriptions = [
+      sessions.onDidChange(() => this.update()),
+      vscode.window.onDidChangeActiveTextEditor(() => this.update()),
+      vscode.window.onDidChangeActiveNotebookEditor(() => this.update()),
+    ];
+    this.update();
+  }
+
+  /** The text shown, for tests. */
+  get text(): string {
+    return this.item.text;
+  }
+
+  private update(): void {
+    const session = this.sessions.active() ?? this.sessions.all()[0];
+    if (!session) {
+      this.item.hide();
+      return;
+    }
+    this.item.text = `${ICONS[session.status] ?? ''} Enclave: ${describeStatus(session)}`;
+    this.item.tooltip = `${session.address.space}/${session.address.document} on ${session.address.relay}`;
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
+    this.item.dispose();
+  }
+}

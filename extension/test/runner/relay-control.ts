@@ -1,0 +1,68 @@
+/**
+ * The relay the suite talks to, which tests inside VS Code can stop and start again (to take the client
+ * offline and bring it back) through a small HTTP endpoint on 127.0.0.1. Data lives in SQLite in a temp
+ * folder, so a restart keeps the documents, as a real relay does.
+ */
+import { createServer, type Server } from 'node:http';
+import { createRelay, type Relay } from '@enclave/relay';
+
+export class ControlledRelay {
+  private relay: Relay | undefined;
+  private port = 0;
+  private control: Server | undefined;
+  url = '';
+
+  constructor(
+    private readonly admins: readonly string[],
+    private readonly dataDir: string,
+  ) {}
+
+  async start(): Promise<string> {
+    if (this.relay) return this.url;
+    const relay = createRelay({ admins: this.admins, dataDir: this.dataDir, host: '127.0.0.1', port: this.port });
+    const { url } = await relay.listen();
+    this.relay = relay;
+    this.url = url;
+    this.port = Number(new URL(url).port);
+    return url;
+  }
+
+  async stop(): Promise<void> {
+    const relay = this.relay;
+    this.relay = undefined;
+    await relay?.close();
+  }
+
+  /** `POST /relay/stop` and `POST /relay/start`; answers with CORS headers for the VS Code web worker. */
+  async listenControl(): Promise<string> {
+    const server = createServer((request, response) => {
+      response.setHeader('access-control-allow-origin', '*');
+      const done = (status: number, body: string): void => {
+        response.writeHead(status, { 'content-type': 'text/plain' });
+        response.end(body);
+      };
+      if (request.method === 'OPTIONS') return done(204, '');
+      const action =
+        request.method === 'POST' && request.url === '/relay/stop'
+          ? this.stop()
+          : request.method === 'POST' && request.url === '/relay/start'
+            ? this.start()
+            : undefined;
+      if (!action) return done(404, 'unknown');
+      action.then(
+        () => done(200, 'ok'),
+        (error: unknown) => done(500, String(error)),
+      );
+    });
+    this.control = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (typeof address !== 'object' || !address) throw new Error('no control port');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    await new Promise<void>((resolve) => (this.control ? this.control.close(() => resolve()) : resolve()));
+  }
+}

@@ -1,0 +1,44 @@
+/** Guard: every command the manifest contributes is registered in the source, and the other way round. */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('extension manifest', () => {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    contributes: { commands: { command: string }[]; configuration: { properties: Record<string, unknown> } };
+    main: string;
+    browser: string;
+  };
+  const code = sources(join(ROOT, 'src'))
+    .map((file) => readFileSync(file, 'utf8'))
+    .join('\n');
+
+  it('registers every contributed command, and contributes every registered one', () => {
+    const contributed = manifest.contributes.commands.map((c) => c.command).sort();
+    const registered = [...code.matchAll(/registerCommand\(\s*'([^']+)'/g)].map((m) => m[1]!).sort();
+    assert.deepEqual(registered, contributed);
+  });
+
+  it('reads only settings it contributes, all under enclave.', () => {
+    const read = [...code.matchAll(/config\.get<[^>]+>\('([^']+)'/g)].map((m) => `enclave.${m[1]}`);
+    for (const key of read) assert.ok(key in manifest.contributes.configuration.properties, `${key} is contributed`);
+    for (const key of Object.keys(manifest.contributes.configuration.properties)) assert.match(key, /^enclave\./);
+  });
+
+  it('ships one bundle for desktop and web', () => {
+    assert.equal(manifest.main, manifest.browser);
+  });
+
+  it('keeps Node built-ins out of the shipped code', () => {
+    assert.doesNotMatch(code, /from 'node:|require\('(fs|path|os|net|crypto)'\)/);
+  });
+});

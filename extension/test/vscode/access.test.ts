@@ -1,0 +1,91 @@
+import * as vscode from 'vscode';
+import * as assert from './support/assert.js';
+import { testEnvironment } from './support/environment.js';
+import { leaveAll, openSharedNotebook, useIdentity } from './support/extension.js';
+import { eventually } from './support/poll.js';
+import { NotebookPeer } from './support/peer.js';
+import { createSpace, newIdentity, uniqueName } from './support/space.js';
+
+describe('access control as VS Code sees it', () => {
+  afterEach(leaveAll);
+
+  it('an identity not on the access list gets no content', async () => {
+    const member = await newIdentity('Member');
+    const outsider = await newIdentity('Outsider');
+    const space = await createSpace([{ identity: member, role: 'editor' }]);
+    const document = uniqueName('secret') + '.ipynb';
+    const peer = await NotebookPeer.join(member, space, document, true);
+    try {
+      await peer.write({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [{ id: 's', cell_type: 'markdown', source: 'top secret', metadata: {} }],
+      });
+      await useIdentity(outsider);
+      const before = vscode.workspace.notebookDocuments.length;
+      const { relay } = await testEnvironment();
+      await assert.rejects(
+        Promise.resolve(vscode.commands.executeCommand('enclave.open', { relay, space, document })),
+        /access denied|forbidden/i,
+      );
+      assert.strictEqual(vscode.workspace.notebookDocuments.length, before, 'no notebook was opened');
+      for (const nb of vscode.workspace.notebookDocuments) {
+        for (const cell of nb.getCells()) assert.ok(!cell.document.getText().includes('top secret'));
+      }
+    } finally {
+      peer.leave();
+    }
+  });
+
+  it("a viewer's edit never reaches the peer and is undone", async () => {
+    const viewer = await newIdentity('Viewer');
+    const editor = await newIdentity('Editor');
+    const space = await createSpace([
+      { identity: viewer, role: 'viewer' },
+      { identity: editor, role: 'editor' },
+    ]);
+    const document = uniqueName('readonly') + '.ipynb';
+    const peer = await NotebookPeer.join(editor, space, document, true);
+    try {
+      await peer.write({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [{ id: 'r', cell_type: 'code', source: 'original', metadata: {}, execution_count: null, outputs: [] }],
+      });
+      await useIdentity(viewer);
+      const notebook = await openSharedNotebook(space, document);
+      let received = 0;
+      peer.notebook.ydoc.on('update', (_update: Uint8Array, origin: unknown) => {
+        if (origin === peer.session) received++;
+      });
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(notebook.cellAt(0).document.uri, new vscode.Position(0, 0), 'hacked ');
+      await vscode.workspace.applyEdit(edit);
+      const cells = new vscode.WorkspaceEdit();
+      cells.set(notebook.uri, [
+        vscode.NotebookEdit.insertCells(1, [
+          new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'added', 'python'),
+        ]),
+      ]);
+      await vscode.workspace.applyEdit(cells);
+      await eventually(() => {
+        assert.strictEqual(notebook.cellCount, 1);
+        assert.strictEqual(notebook.cellAt(0).document.getText(), 'original');
+      });
+      // Absence can only be checked by waiting: give a stray update time to arrive.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.strictEqual(received, 0, 'the peer received nothing from the viewer');
+      assert.deepStrictEqual(
+        peer.notebook.cells.map((c) => c.source),
+        ['original'],
+      );
+      // A later edit from the peer still arrives: the viewer's connection is alive.
+      peer.notebook.cells[0]!.ysource.insert(8, '!');
+      await eventually(() => assert.strictEqual(notebook.cellAt(0).document.getText(), 'original!'));
+    } finally {
+      peer.leave();
+    }
+  });
+});

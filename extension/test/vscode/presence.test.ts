@@ -1,0 +1,60 @@
+import * as vscode from 'vscode';
+import * as assert from './support/assert.js';
+import { enclave, leaveAll, openSharedNotebook, useIdentity } from './support/extension.js';
+import { eventually } from './support/poll.js';
+import { NotebookPeer } from './support/peer.js';
+import { createSpace, newIdentity, uniqueName } from './support/space.js';
+
+describe('presence in a shared notebook', () => {
+  afterEach(leaveAll);
+
+  it("publishes VS Code's cursor and draws the peer's, with the name the relay stamped", async () => {
+    const me = await newIdentity('VS Code User');
+    const other = await newIdentity('Ada Peer');
+    const space = await createSpace([
+      { identity: me, role: 'editor' },
+      { identity: other, role: 'editor' },
+    ]);
+    const document = uniqueName('presence') + '.ipynb';
+    const peer = await NotebookPeer.join(other, space, document, true);
+    try {
+      await peer.write({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          {
+            id: 'cell-one',
+            cell_type: 'code',
+            source: 'alpha = 1\nbeta = 2',
+            metadata: {},
+            execution_count: null,
+            outputs: [],
+          },
+        ],
+      });
+      await useIdentity(me);
+      const notebook = await openSharedNotebook(space, document);
+      const cell = notebook.cellAt(0);
+      const editor = await vscode.window.showTextDocument(cell.document);
+      editor.selection = new vscode.Selection(1, 0, 1, 4);
+      await eventually(() => {
+        const mine = [...peer.notebook.awareness.getStates().values()].find(
+          (state) => (state as { user?: { name?: string } }).user?.name === 'VS Code User',
+        ) as { cursor?: { cell?: string; anchor: number; head: number } } | undefined;
+        assert.deepStrictEqual(mine?.cursor, { cell: 'cell-one', anchor: 10, head: 14 });
+      }, 30_000);
+
+      peer.notebook.awareness.setLocalStateField('cursor', { cell: 'cell-one', anchor: 0, head: 5 });
+      const api = await enclave();
+      await eventually(() => {
+        const drawn = api.cursors().find((c) => c.name === 'Ada Peer');
+        assert.ok(drawn, 'the peer cursor is drawn');
+        assert.strictEqual(drawn.document, cell.document.uri.toString());
+        assert.deepStrictEqual([drawn.anchor, drawn.head], [0, 5]);
+      }, 30_000);
+    } finally {
+      peer.leave();
+    }
+  });
+});

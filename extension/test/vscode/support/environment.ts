@@ -1,0 +1,31 @@
+/** What the runner prepared: the relay URL and an admin identity, in the workspace's enclave-test.json. */
+import * as vscode from 'vscode';
+import { type Identity, parseIdentity } from '@enclave/shared';
+
+export interface TestEnvironment {
+  readonly relay: string;
+  /** `POST <control>/relay/stop` and `/relay/start` take the relay down and bring it back (same data). */
+  readonly control: string;
+  readonly admin: Identity;
+  readonly workspace: vscode.Uri;
+}
+
+let cached: Promise<TestEnvironment> | undefined;
+
+export function testEnvironment(): Promise<TestEnvironment> {
+  cached ??= (async () => {
+    const workspace = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!workspace) throw new Error('the test runner opens a workspace folder');
+    const text = new TextDecoder().decode(
+      await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspace, 'enclave-test.json')),
+    );
+    const value = JSON.parse(text) as { relay: string; control: string; admin: string };
+    return { relay: value.relay, control: value.control, admin: parseIdentity(value.admin), workspace };
+  })();
+  return cached;
+}
+
+export async function readWorkspaceText(...path: string[]): Promise<string> {
+  const { workspace } = await testEnvironment();
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspace, ...path)));
+}
