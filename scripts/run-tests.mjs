@@ -17,6 +17,7 @@ const SUITES = [
   { name: 'vscode', command: 'npm run test:vscode --silent -w extension', kind: 'mocha' },
   { name: 'jupyter-unit', command: 'npm run test:unit --silent -w jupyter-plugin', kind: 'mocha' },
   { name: 'jupyter', command: 'npm run test:jupyter --silent -w jupyter-plugin', kind: 'mocha' },
+  { name: 'e2e', command: 'npm run test:e2e --silent', kind: 'mocha' },
 ];
 
 function run(command) {

@@ -2,6 +2,10 @@
 import * as vscode from 'vscode';
 import { registerAccessCommands } from './commands/access-commands.js';
 import { registerDocumentCommands } from './commands/document-commands.js';
+import { AgreementPrompts } from './governance/agreement-gate.js';
+import type { WatchedSpace } from './governance/request-watcher.js';
+import { ReadOnlyDocuments } from './governance/read-only-documents.js';
+import { registerGovernance } from './governance/register.js';
 import { registerIdentityCommands } from './identity/identity-commands.js';
 import { IdentityStore } from './identity/identity-store.js';
 import type { Services } from './services.js';
@@ -9,6 +13,7 @@ import { SessionRegistry } from './session/session-registry.js';
 import { ParticipantsView } from './ui/participants-view.js';
 import { type DrawnCursor, PresenceView } from './ui/presence-view.js';
 import { StatusBar } from './ui/status-bar.js';
+import type { AccessRequestInfo, AgreementInfo } from '@enclave/shared';
 
 /** What other extensions (and the test suite) get from `activate`. */
 export interface EnclaveApi {
@@ -16,13 +21,21 @@ export interface EnclaveApi {
   statusText(): string;
   /** Remote cursors currently drawn in visible editors. */
   cursors(): readonly DrawnCursor[];
+  /** Access requests leads see live in the watched spaces. */
+  accessRequests(): readonly (AccessRequestInfo & WatchedSpace)[];
+  /** Agreements shown and waiting for the person's answer. */
+  pendingAgreements(): readonly { readonly agreement: AgreementInfo; readonly uri: string }[];
 }
 
 export function activate(context: vscode.ExtensionContext): EnclaveApi {
   const log = vscode.window.createOutputChannel('Enclave', { log: true });
   const identities = new IdentityStore(context.secrets);
   const sessions = new SessionRegistry();
+  const views = new ReadOnlyDocuments();
+  const agreements = new AgreementPrompts(views);
   const services: Services = {
+    views,
+    agreements,
     identities,
     sessions,
     log,
@@ -33,7 +46,10 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
   };
   const statusBar = new StatusBar(sessions);
   const presence = new PresenceView(sessions);
+  const governance = registerGovernance(services);
   context.subscriptions.push(
+    views,
+    agreements,
     log,
     identities,
     sessions,
@@ -43,8 +59,15 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     registerIdentityCommands(identities),
     registerDocumentCommands(services),
     registerAccessCommands(services),
+    governance.disposable,
   );
-  return { sessions, statusText: () => statusBar.text, cursors: () => presence.cursors() };
+  return {
+    sessions,
+    statusText: () => statusBar.text,
+    cursors: () => presence.cursors(),
+    accessRequests: () => governance.leads.pending(),
+    pendingAgreements: () => agreements.waiting(),
+  };
 }
 
 export function deactivate(): void {

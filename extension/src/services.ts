@@ -1,5 +1,7 @@
 /** What the commands and views share: the identity store, the open sessions and the log. */
 import type * as vscode from 'vscode';
+import type { AgreementPrompts } from './governance/agreement-gate.js';
+import type { ReadOnlyDocuments } from './governance/read-only-documents.js';
 import type { IdentityStore } from './identity/identity-store.js';
 import type { SessionRegistry } from './session/session-registry.js';
 
@@ -9,4 +11,8 @@ export interface Services {
   readonly log: vscode.LogOutputChannel;
   /** For errors that happen away from a command (sync, bindings): logged, and shown once. */
   readonly reportError: (error: unknown) => void;
+  /** Asks the person to sign a space's agreement before anything of it is received. */
+  readonly agreements: AgreementPrompts;
+  /** Read-only documents the extension shows (agreements, audit logs). */
+  readonly views: ReadOnlyDocuments;
 }

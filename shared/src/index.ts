@@ -20,3 +20,4 @@ export * from './client/enclave-connection.js';
 export * from './client/document-session.js';
 export * from './protocol/governance.js';
 export * from './protocol/links.js';
+export * from './protocol/presence.js';

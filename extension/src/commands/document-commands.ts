@@ -3,6 +3,7 @@
  * answers as an argument object, for links, scripts and tests.
  */
 import * as vscode from 'vscode';
+import { type AgreementContext, passAgreement } from '../governance/agreement-gate.js';
 import { ensureIdentity } from '../identity/identity-commands.js';
 import type { Services } from '../services.js';
 import { addressFromLink, checkAddress, type DocumentAddress, describeAddress, linkFor } from '../session/address.js';
@@ -38,16 +39,38 @@ async function showSession(session: SharedSession): Promise<void> {
   }
 }
 
+/** Admission through the space's agreement: the person signs before any content arrives, or the open fails. */
+function agreementGate(services: Services, context: AgreementContext) {
+  return (connection: SharedSession['connection']) => passAgreement(connection, context, services.agreements);
+}
+
+/** A changed agreement (the relay closes with 4451, the reconnect meets the new text): sign again or leave. */
+function followAgreementChanges(services: Services, session: SharedSession): void {
+  session.sync.on('agreement', (agreement) => {
+    services.agreements
+      .ask(session.address, agreement)
+      .then((sign) => (sign ? session.connection.signAgreement(agreement) : services.sessions.end(session)))
+      .catch(services.reportError);
+  });
+}
+
 export async function openAddress(services: Services, address: DocumentAddress): Promise<SharedSession | undefined> {
   const identity = await ensureIdentity(services.identities);
   if (!identity) return undefined;
   const started = Date.now();
   const session = await withProgress(`Enclave: opening ${describeAddress(address)}`, (report) =>
-    openShared(checkAddress(address), identity, services.reportError, (message) => {
-      services.log.info(`open ${describeAddress(address)}: ${message} at ${Date.now() - started} ms`);
-      report(message);
-    }),
+    openShared(
+      checkAddress(address),
+      identity,
+      services.reportError,
+      (message) => {
+        services.log.info(`open ${describeAddress(address)}: ${message} at ${Date.now() - started} ms`);
+        report(message);
+      },
+      agreementGate(services, address),
+    ),
   );
+  followAgreementChanges(services, session);
   services.sessions.add(session);
   services.log.info(`open ${describeAddress(address)}: bound at ${Date.now() - started} ms`);
   await showSession(session);
@@ -92,9 +115,18 @@ export function registerDocumentCommands(services: Services): vscode.Disposable 
           'Replace',
         )) === 'Replace';
       const session = await withProgress(`Enclave: sharing into ${describeAddress(address)}`, (report) =>
-        shareEditor(target, address, identity, confirmReplace, services.reportError, report),
+        shareEditor(
+          target,
+          address,
+          identity,
+          confirmReplace,
+          services.reportError,
+          report,
+          agreementGate(services, address),
+        ),
       );
       if (!session) return undefined;
+      followAgreementChanges(services, session);
       services.sessions.add(session);
       return uriOf(session);
     }),
@@ -112,6 +144,8 @@ export function registerDocumentCommands(services: Services): vscode.Disposable 
       const text = link ?? (await vscode.window.showInputBox({ title: 'Enclave: paste a link' }));
       if (!text) return undefined;
       const uri = vscode.Uri.parse(text.trim());
+      if (/^[a-z][a-z0-9+.-]*:\/\/[^?]*join\?/i.test(text.trim()))
+        return vscode.commands.executeCommand('enclave.joinInvite', text.trim());
       const session = await openAddress(services, addressFromLink(uri.path, uri.query));
       return session ? uriOf(session) : undefined;
     }),
@@ -150,7 +184,9 @@ export function registerDocumentCommands(services: Services): vscode.Disposable 
     vscode.window.registerUriHandler({
       handleUri: async (uri) => {
         try {
-          await openAddress(services, addressFromLink(uri.path, uri.query));
+          // Invite links are the governance commands' business; open links are handled here.
+          if (uri.path === '/join') await vscode.commands.executeCommand('enclave.joinInvite', uri.toString(true));
+          else await openAddress(services, addressFromLink(uri.path, uri.query));
         } catch (error) {
           services.reportError(error);
         }

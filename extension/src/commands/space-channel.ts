@@ -7,10 +7,12 @@ export async function withSpace<T>(
   space: string,
   identity: Identity,
   action: (connection: EnclaveConnection) => Promise<T>,
+  /** What gets the channel past the space's agreement, if it has one the identity has not signed. */
+  gate: (connection: EnclaveConnection) => Promise<unknown> = (c) => c.whenWelcomed(),
 ): Promise<T> {
   const connection = connect(relay, { space }, identity);
   try {
-    await connection.whenWelcomed();
+    await gate(connection);
     return await action(connection);
   } finally {
     connection.close();

@@ -15,6 +15,7 @@ import {
   readNotebook,
   RequestError,
   writeDraft,
+  type WelcomeMessage,
   writeNotebook,
 } from '@enclave/shared';
 import { notebookFromJupyter, notebookToJupyter } from '../notebook/cells.js';
@@ -33,17 +34,23 @@ interface Synced<M extends YNotebook | YFile> {
 
 type OnError = (error: unknown) => void;
 
+/** Gets a fresh connection past anything that stands before content (the space's agreement). */
+export type AdmissionGate = (connection: EnclaveConnection) => Promise<WelcomeMessage>;
+
+const welcomed: AdmissionGate = (connection) => connection.whenWelcomed();
+
 /** Connects, learns the document's kind from the welcome, and syncs a model of that kind. */
 async function syncDocument(
   address: DocumentAddress,
   identity: Identity,
   create: DocumentKind | undefined,
   progress: (message: string) => void,
+  gate: AdmissionGate,
 ): Promise<Synced<YNotebook> | Synced<YFile>> {
   const connection = connect(address.relay, { space: address.space, document: address.document }, identity);
   try {
     progress('connecting');
-    const welcome = await connection.whenWelcomed();
+    const welcome = await gate(connection);
     const kind = welcome.document?.kind ?? create;
     if (!kind) throw new RequestError('not-found', `there is no document ${describeAddress(address)}`);
     if (create && welcome.document && welcome.document.kind !== create) {
@@ -80,8 +87,9 @@ export async function openShared(
   identity: Identity,
   onError: OnError,
   progress: (message: string) => void = () => undefined,
+  gate: AdmissionGate = welcomed,
 ): Promise<SharedSession> {
-  const synced = await syncDocument(address, identity, undefined, progress);
+  const synced = await syncDocument(address, identity, undefined, progress, gate);
   try {
     progress('opening');
     if (synced.model instanceof YNotebook) {
@@ -116,9 +124,10 @@ export async function shareEditor(
   confirmReplace: () => Promise<boolean>,
   onError: OnError,
   progress: (message: string) => void = () => undefined,
+  gate: AdmissionGate = welcomed,
 ): Promise<SharedSession | undefined> {
   const isNotebook = 'notebookType' in target;
-  const synced = await syncDocument(address, identity, isNotebook ? 'notebook' : 'draft', progress);
+  const synced = await syncDocument(address, identity, isNotebook ? 'notebook' : 'draft', progress, gate);
   const abandon = (): void => {
     synced.sync.destroy();
     synced.model.dispose();

@@ -1,5 +1,6 @@
 /** Who is in a document, from its awareness: the identity the relay stamped on each connection. */
 import type { Awareness } from 'y-protocols/awareness';
+import { type ResolvedCursor, resolveCursors } from '@enclave/shared';
 
 export interface Presence {
   readonly clientId: number;
@@ -7,15 +8,8 @@ export interface Presence {
   readonly color: string;
   readonly fingerprint: string;
   readonly publicKey: string;
-  /** Where this participant's cursor is, if they publish one (see presence-tracker.ts). */
-  readonly cursor: CursorState | undefined;
-}
-
-export interface CursorState {
-  /** The shared cell's id for notebooks; absent for drafts. */
-  readonly cell?: string;
-  readonly anchor: number;
-  readonly head: number;
+  /** Where this participant's cursors are (in the shared format JupyterLab also uses), resolved. */
+  readonly cursors: readonly ResolvedCursor[];
 }
 
 interface StampedUser {
@@ -31,14 +25,13 @@ export function participantsOf(awareness: Awareness): Presence[] {
   for (const [clientId, state] of awareness.getStates()) {
     const user = (state as { user?: StampedUser }).user;
     if (!user || typeof user.publicKey !== 'string') continue;
-    const cursor = (state as { cursor?: CursorState }).cursor;
     result.push({
       clientId,
       name: typeof user.display_name === 'string' ? user.display_name : String(user.name ?? 'someone'),
       color: typeof user.color === 'string' ? user.color : '#888888',
       fingerprint: typeof user.fingerprint === 'string' ? user.fingerprint : '',
       publicKey: user.publicKey,
-      cursor: cursor && typeof cursor.anchor === 'number' && typeof cursor.head === 'number' ? cursor : undefined,
+      cursors: resolveCursors(state, awareness.doc),
     });
   }
   return result;

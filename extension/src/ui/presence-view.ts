@@ -3,8 +3,10 @@
  * selection, with their name and colour, in drafts and in notebook cells.
  */
 import * as vscode from 'vscode';
+import { CURSORS_FIELD, cursorJson, type ResolvedCursor } from '@enclave/shared';
+import type * as Y from 'yjs';
 import { NotebookSession } from '../session/notebook-session.js';
-import type { CursorState, Presence } from '../session/participants.js';
+import type { Presence } from '../session/participants.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { SharedSession } from '../session/shared-session.js';
 
@@ -34,20 +36,18 @@ export class PresenceView implements vscode.Disposable {
     const session = this.sessions.forDocument(editor.document);
     if (!session) return;
     const document = editor.document;
+    const text = sharedTextOf(session, document);
+    if (!text) return;
     const selection = editor.selection;
-    const cursor: CursorState = {
-      anchor: document.offsetAt(selection.anchor),
-      head: document.offsetAt(selection.active),
-      ...(session instanceof NotebookSession ? { cell: cellKey(session, document) } : {}),
-    };
-    session.awareness.setLocalStateField('cursor', cursor);
+    const cursor = cursorJson(text, document.offsetAt(selection.anchor), document.offsetAt(selection.active));
+    session.awareness.setLocalStateField(CURSORS_FIELD, [cursor]);
   }
 
   private render(): void {
     const wanted = new Map<vscode.TextEditor, Map<string, { presence: Presence; range: vscode.Range }>>();
     for (const session of this.sessions.all()) {
       for (const presence of session.others()) {
-        const cursor = presence.cursor;
+        const cursor = presence.cursors[0];
         if (!cursor) continue;
         const editor = vscode.window.visibleTextEditors.find((e) => this.shows(session, e.document, cursor));
         if (!editor) continue;
@@ -90,10 +90,8 @@ export class PresenceView implements vscode.Disposable {
     return this.drawn;
   }
 
-  private shows(session: SharedSession, document: vscode.TextDocument, cursor: CursorState): boolean {
-    if (!session.ownsTextDocument(document)) return false;
-    if (!(session instanceof NotebookSession)) return true;
-    return cursor.cell !== undefined && cellKey(session, document) === cursor.cell;
+  private shows(session: SharedSession, document: vscode.TextDocument, cursor: ResolvedCursor): boolean {
+    return session.ownsTextDocument(document) && (sharedTextOf(session, document) as unknown) === cursor.type;
   }
 
   dispose(): void {
@@ -103,11 +101,14 @@ export class PresenceView implements vscode.Disposable {
   }
 }
 
-/** A cell's shared identity for presence: its nbformat id (the same for every participant). */
-function cellKey(session: NotebookSession, document: vscode.TextDocument): string | undefined {
-  const cell = session.cellOf(document);
-  const id = cell?.metadata['id'];
-  return typeof id === 'string' ? id : cell ? `#${cell.index}` : undefined;
+/** The shared Y.Text behind an editor: a draft's text, or the source of the notebook cell at that index. */
+function sharedTextOf(session: SharedSession, document: vscode.TextDocument): Y.Text | undefined {
+  if (session instanceof NotebookSession) {
+    const cell = session.cellOf(document);
+    return cell && cell.index < session.model.cells.length ? session.model.getCell(cell.index).ysource : undefined;
+  }
+  const model = (session as { model?: { ysource?: Y.Text } }).model;
+  return model?.ysource;
 }
 
 function decorationFor(presence: Presence): vscode.TextEditorDecorationType {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { CURSORS_FIELD, cursorJson, resolveCursors } from '@enclave/shared';
 import * as assert from './support/assert.js';
 import { enclave, leaveAll, openSharedNotebook, useIdentity } from './support/extension.js';
 import { eventually } from './support/poll.js';
@@ -41,11 +42,15 @@ describe('presence in a shared notebook', () => {
       await eventually(() => {
         const mine = [...peer.notebook.awareness.getStates().values()].find(
           (state) => (state as { user?: { name?: string } }).user?.name === 'VS Code User',
-        ) as { cursor?: { cell?: string; anchor: number; head: number } } | undefined;
-        assert.deepStrictEqual(mine?.cursor, { cell: 'cell-one', anchor: 10, head: 14 });
+        );
+        // Published in the shared (JupyterLab) format: relative positions into the cell's source.
+        const [cursor] = resolveCursors(mine ?? {}, peer.notebook.ydoc);
+        assert.ok(cursor, 'a cursor is published');
+        assert.ok((cursor.type as unknown) === peer.notebook.getCell(0).ysource, 'in the first cell');
+        assert.deepStrictEqual([cursor.anchor, cursor.head], [10, 14]);
       }, 30_000);
 
-      peer.notebook.awareness.setLocalStateField('cursor', { cell: 'cell-one', anchor: 0, head: 5 });
+      peer.notebook.awareness.setLocalStateField(CURSORS_FIELD, [cursorJson(peer.notebook.getCell(0).ysource, 0, 5)]);
       const api = await enclave();
       await eventually(() => {
         const drawn = api.cursors().find((c) => c.name === 'Ada Peer');

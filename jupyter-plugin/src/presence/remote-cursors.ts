@@ -15,14 +15,8 @@ import {
   WidgetType,
 } from '@codemirror/view';
 import type { Awareness } from 'y-protocols/awareness';
-import * as Y from 'yjs';
-
-interface CursorJson {
-  anchor: unknown;
-  head: unknown;
-  primary?: boolean;
-  empty?: boolean;
-}
+import type * as Y from 'yjs';
+import { CURSORS_FIELD, cursorJson, resolveCursors } from '@enclave/shared';
 
 interface RemoteCursor {
   readonly from: number;
@@ -71,12 +65,10 @@ export function remoteCursorsIn(awareness: Awareness, ytext: Y.Text): RemoteCurs
   for (const [clientId, state] of awareness.getStates()) {
     if (clientId === awareness.clientID) continue;
     const user = (state['user'] ?? {}) as { name?: unknown; display_name?: unknown; color?: unknown };
-    const cursors = state['cursors'] as CursorJson[] | undefined;
-    if (!Array.isArray(cursors)) continue;
-    for (const cursor of cursors) {
-      const anchor = absolute(cursor.anchor, doc, ytext);
-      const head = absolute(cursor.head, doc, ytext);
-      if (anchor === undefined || head === undefined) continue;
+    for (const cursor of resolveCursors(state, doc)) {
+      if ((cursor.type as unknown) !== ytext) continue;
+      const anchor = Math.min(cursor.anchor, ytext.length);
+      const head = Math.min(cursor.head, ytext.length);
       result.push({
         from: Math.min(anchor, head),
         to: Math.max(anchor, head),
@@ -87,16 +79,6 @@ export function remoteCursorsIn(awareness: Awareness, ytext: Y.Text): RemoteCurs
     }
   }
   return result;
-}
-
-function absolute(json: unknown, doc: Y.Doc, ytext: Y.Text): number | undefined {
-  if (!json || typeof json !== 'object') return undefined;
-  try {
-    const position = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(json), doc);
-    return position && position.type === ytext ? Math.min(position.index, ytext.length) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 class RemoteCursorsView {
@@ -120,7 +102,7 @@ class RemoteCursorsView {
 
   destroy(): void {
     this.awareness.off('change', this.onAwareness);
-    if (this.publishedHere) this.awareness.setLocalStateField('cursors', []);
+    if (this.publishedHere) this.awareness.setLocalStateField(CURSORS_FIELD, []);
   }
 
   private readonly onAwareness = (): void => {
@@ -136,14 +118,10 @@ class RemoteCursorsView {
     if (this.awareness.getLocalState() === null) return;
     if (this.view.hasFocus) {
       const { anchor, head } = this.view.state.selection.main;
-      const relative = (index: number) =>
-        Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(this.ytext, index));
-      this.awareness.setLocalStateField('cursors', [
-        { anchor: relative(anchor), head: relative(head), primary: true, empty: anchor === head },
-      ]);
+      this.awareness.setLocalStateField(CURSORS_FIELD, [cursorJson(this.ytext, anchor, head)]);
       this.publishedHere = true;
     } else if (this.publishedHere) {
-      this.awareness.setLocalStateField('cursors', []);
+      this.awareness.setLocalStateField(CURSORS_FIELD, []);
       this.publishedHere = false;
     }
   }
