@@ -4,19 +4,16 @@
  * `enclave-test.json` (relay URL, the relay's stop/start endpoint, a relay admin identity for the tests' own set-up) and the fixture
  * notebooks. Exits non-zero when a test fails. With `--bench`, runs test/bench instead (`npm run bench:vscode`).
  */
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTests } from '@vscode/test-web';
-import { generateIdentity, serializeIdentity } from '@enclave/shared';
 import { useSystemChromium } from './chromium.js';
-import { ControlledRelay } from './relay-control.js';
+import { prepareTestWorkspace } from './test-workspace.js';
 import { CODE_OSS_COMMIT, prepareCodeOssBuild } from './vscode-build.js';
 
 const EXTENSION_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/notebooks/', import.meta.url));
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,21 +29,8 @@ function freePort(): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const temp = await mkdtemp(join(tmpdir(), 'enclave-vscode-'));
-  const admin = await generateIdentity('Test Admin');
-  const relay = new ControlledRelay([admin.publicKey], join(temp, 'relay-data'));
+  const { temp, relay, workspace } = await prepareTestWorkspace();
   try {
-    const url = await relay.start();
-    const control = await relay.listenControl();
-    const workspace = join(temp, 'workspace');
-    await mkdir(join(workspace, 'fixtures'), { recursive: true });
-    for (const name of await readdir(FIXTURES)) {
-      if (name.endsWith('.ipynb')) await copyFile(join(FIXTURES, name), join(workspace, 'fixtures', name));
-    }
-    await writeFile(
-      join(workspace, 'enclave-test.json'),
-      JSON.stringify({ relay: url, control, admin: serializeIdentity(admin) }),
-    );
     // Outside the source tree (linters and formatters must not walk the 540 MB build it links to).
     const dataDir = join(EXTENSION_ROOT, '..', 'node_modules', '.cache', 'enclave-vscode-test-web');
     await prepareCodeOssBuild(dataDir);
