@@ -8,6 +8,24 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 import type { DocumentLink } from '../session/document-link.js';
 
+const NAVIGATION_KEYS = new Set([
+  'ArrowUp',
+  'ArrowDown',
+  'ArrowLeft',
+  'ArrowRight',
+  'PageUp',
+  'PageDown',
+  'Home',
+  'End',
+  'Escape',
+  'Enter',
+  'Tab',
+  'Shift',
+  'Control',
+  'Meta',
+  'Alt',
+]);
+
 export class NotebookReadOnlyGuard implements IDisposable {
   private disposed = false;
 
@@ -18,6 +36,8 @@ export class NotebookReadOnlyGuard implements IDisposable {
     link.on('role', this.apply);
     panel.content.model?.cells.changed.connect(this.apply, this);
     panel.disposed.connect(this.dispose, this);
+    // Capture phase: runs before JupyterLab's command-mode shortcuts (a, b, dd, x, v, m, shift+enter...).
+    panel.node.addEventListener('keydown', this.blockEditingKeys, true);
     this.apply();
   }
 
@@ -30,7 +50,25 @@ export class NotebookReadOnlyGuard implements IDisposable {
     this.disposed = true;
     this.link.off('role', this.apply);
     this.panel.content.model?.cells.changed.disconnect(this.apply, this);
+    this.panel.node.removeEventListener('keydown', this.blockEditingKeys, true);
   }
+
+  /**
+   * For viewers, lets only reading keys through: moving around, selecting, copying, searching. Cell
+   * commands bound to keys (insert, delete, cut, paste, move, merge, change type, run) would change the
+   * viewer's copy, which the relay would not keep.
+   */
+  private readonly blockEditingKeys = (event: KeyboardEvent): void => {
+    if (this.disposed || !this.link.readOnly) return;
+    const modifier = event.ctrlKey || event.metaKey;
+    const reading =
+      NAVIGATION_KEYS.has(event.key) ||
+      (modifier && !event.shiftKey && ['c', 'f', 'a'].includes(event.key.toLowerCase())) ||
+      (!modifier && !event.shiftKey && (event.key === 'j' || event.key === 'k'));
+    if (reading) return;
+    event.preventDefault();
+    event.stopPropagation();
+  };
 
   private readonly apply = (): void => {
     if (this.disposed) return;

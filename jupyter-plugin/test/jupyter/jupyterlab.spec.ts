@@ -421,5 +421,17 @@ describe('Enclave in JupyterLab 4.6.4', function () {
       nb.cells.map((c) => c.getSource()),
       ['x = 1', 'y = 2'],
     );
+
+    // Command-mode shortcuts that would insert, delete, cut, paste or run cells change nothing either.
+    await activate(page, path);
+    await page.keyboard.press('Escape');
+    for (const key of ['a', 'b', 'd', 'd', 'x', 'v', 'm', 'Shift+Enter', 'Control+Enter'])
+      await page.keyboard.press(key);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(await cellSources(path), ['x = 1', 'y = 2']);
+    assert.equal(
+      await onWidget<string>(page, path, 'return widget.content.widgets.map(c => c.model.type).join()'),
+      'code,code',
+    );
   });
 });
