@@ -1,6 +1,10 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import * as Y from 'yjs';
+import type { PublicKeyText } from '@enclave/shared';
 import { SqliteStorage } from './sqlite-storage.js';
 import { describeStorageConformance } from './storage-conformance.js';
 
@@ -8,12 +12,182 @@ const folders: string[] = [];
 let file = '';
 after(() => folders.forEach((f) => rmSync(f, { recursive: true, force: true })));
 
+function freshFile(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'enclave-sqlite-'));
+  folders.push(folder);
+  return join(folder, 'enclave.sqlite');
+}
+
 describeStorageConformance('sqlite', {
   create: async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'enclave-sqlite-'));
-    folders.push(folder);
-    file = join(folder, 'enclave.sqlite');
+    file = freshFile();
     return new SqliteStorage(file);
   },
   reopen: async () => new SqliteStorage(file),
+});
+
+const LEAD = 'ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' as PublicKeyText;
+const now = '2026-01-01T00:00:00.000Z';
+
+/** Every update a sequence of text appends produces, in order. */
+function textUpdates(words: string[]): { doc: Y.Doc; updates: Uint8Array[] } {
+  const doc = new Y.Doc();
+  const updates: Uint8Array[] = [];
+  doc.on('update', (u: Uint8Array) => updates.push(u));
+  for (const word of words) doc.getText('t').insert(doc.getText('t').length, word);
+  return { doc, updates };
+}
+
+function journalRows(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM journal').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe('SqliteStorage (engine specifics)', () => {
+  it('refuses a second process on the same database with a clear reason, and lets it in once closed', async () => {
+    const path = freshFile();
+    const first = new SqliteStorage(path);
+    await first.createSpace(
+      { name: 'team', created: now, createdBy: LEAD },
+      { publicKey: LEAD, name: 'L', role: 'lead', since: now, grantedBy: null },
+    );
+    assert.throws(
+      () => new SqliteStorage(path),
+      /in use by another process \(is another relay running on this data folder\?\)/,
+    );
+    await first.close();
+    const second = new SqliteStorage(path);
+    assert.equal((await second.getSpace('team'))?.name, 'team');
+    await second.close();
+  });
+
+  it('empties the journal once every document has folded its updates into a snapshot', async () => {
+    const path = freshFile();
+    const storage = new SqliteStorage(path);
+    await storage.createSpace(
+      { name: 'team', created: now, createdBy: LEAD },
+      { publicKey: LEAD, name: 'L', role: 'lead', since: now, grantedBy: null },
+    );
+    const docs = ['a', 'b', 'c'].map((name) => ({ name, ...textUpdates(['x', 'y', 'z'].map((w) => `${name}${w} `)) }));
+    const last = new Map<string, number>();
+    for (const d of docs)
+      await storage.createDocument('team', { name: d.name, kind: 'draft', schemaVersion: 1, created: now });
+    for (let i = 0; i < 3; i++)
+      for (const d of docs) last.set(d.name, await storage.appendUpdate('team', d.name, d.updates[i]!));
+    // Two of three compacted: the third document's rows still pin the journal.
+    for (const d of docs.slice(0, 2))
+      await storage.compactDocument('team', d.name, Y.encodeStateAsUpdate(d.doc), last.get(d.name)!);
+    await storage.close();
+    assert.ok(journalRows(path) >= 3, 'the uncompacted document keeps its rows');
+    const reopened = new SqliteStorage(path);
+    const c = docs[2]!;
+    await reopened.compactDocument('team', 'c', Y.encodeStateAsUpdate(c.doc), last.get('c')!);
+    await reopened.close();
+    assert.equal(journalRows(path), 0);
+    const again = new SqliteStorage(path);
+    for (const d of docs) {
+      const state = await again.loadDocument('team', d.name);
+      const rebuilt = new Y.Doc();
+      Y.applyUpdate(rebuilt, state.snapshot!);
+      assert.equal(rebuilt.getText('t').toString(), `${d.name}x ${d.name}y ${d.name}z `);
+      assert.equal(state.updates.length, 0);
+    }
+    await again.close();
+  });
+
+  it('commits a burst of updates from many documents together, in order, and keeps them all', async () => {
+    const path = freshFile();
+    const storage = new SqliteStorage(path);
+    await storage.createSpace(
+      { name: 'team', created: now, createdBy: LEAD },
+      { publicKey: LEAD, name: 'L', role: 'lead', since: now, grantedBy: null },
+    );
+    const names = Array.from({ length: 7 }, (_, i) => `d${i}.md`);
+    for (const name of names)
+      await storage.createDocument('team', { name, kind: 'draft', schemaVersion: 1, created: now });
+    const words = Array.from({ length: 100 }, (_, i) => `w${i} `);
+    const sources = new Map(names.map((name) => [name, textUpdates(words)]));
+    // 700 appends in one event-loop turn: one group commit of several statements.
+    const seqs = await Promise.all(
+      words.flatMap((_, i) => names.map((name) => storage.appendUpdate('team', name, sources.get(name)!.updates[i]!))),
+    );
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+    );
+    assert.equal(new Set(seqs).size, 700);
+    await storage.close();
+    const reopened = new SqliteStorage(path);
+    for (const name of names) {
+      const state = await reopened.loadDocument('team', name);
+      assert.equal(state.updates.length, 100);
+      const rebuilt = new Y.Doc();
+      state.updates.forEach((u) => Y.applyUpdate(rebuilt, u));
+      assert.equal(rebuilt.getText('t').toString(), words.join(''));
+    }
+    await reopened.close();
+  });
+
+  it('upgrades a database written by a schema-2 relay without losing an update', async () => {
+    const path = freshFile();
+    const { doc, updates } = textUpdates(['kept ', 'after ', 'snapshot']);
+    const old = new Database(path);
+    // The tables schema 2 kept documents and updates in (the others did not change).
+    old.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO meta VALUES ('schema_version', '2');
+      CREATE TABLE spaces (name TEXT PRIMARY KEY, created TEXT NOT NULL, created_by TEXT NOT NULL);
+      CREATE TABLE documents (
+        space TEXT NOT NULL REFERENCES spaces(name), name TEXT NOT NULL, kind TEXT NOT NULL,
+        schema_version INTEGER NOT NULL, created TEXT NOT NULL,
+        snapshot BLOB, snapshot_seq INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (space, name));
+      CREATE TABLE updates (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, space TEXT NOT NULL, document TEXT NOT NULL, data BLOB NOT NULL,
+        FOREIGN KEY (space, document) REFERENCES documents (space, name));
+      CREATE INDEX updates_by_document ON updates (space, document, seq);`);
+    old.prepare('INSERT INTO spaces VALUES (?, ?, ?)').run('team', now, LEAD);
+    const snapshotDoc = new Y.Doc();
+    Y.applyUpdate(snapshotDoc, updates[0]!);
+    old
+      .prepare('INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run('team', 'notes.md', 'draft', 1, now, Y.encodeStateAsUpdate(snapshotDoc), 7);
+    old.prepare('INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)').run('team', 'empty.md', 'draft', 1, now, null, 0);
+    const insert = old.prepare('INSERT INTO updates (seq, space, document, data) VALUES (?, ?, ?, ?)');
+    insert.run(7, 'team', 'notes.md', updates[0]); // already in the snapshot
+    insert.run(8, 'team', 'notes.md', updates[1]);
+    insert.run(9, 'team', 'notes.md', updates[2]);
+    old.close();
+
+    const storage = new SqliteStorage(path);
+    const state = await storage.loadDocument('team', 'notes.md');
+    assert.equal(state.lastSeq, 9);
+    const rebuilt = new Y.Doc();
+    Y.applyUpdate(rebuilt, state.snapshot!);
+    state.updates.forEach((u) => Y.applyUpdate(rebuilt, u));
+    assert.equal(rebuilt.getText('t').toString(), doc.getText('t').toString());
+    assert.deepEqual(
+      (await storage.listDocuments('team')).map((d) => d.name),
+      ['empty.md', 'notes.md'],
+    );
+    assert.ok((await storage.appendUpdate('team', 'empty.md', updates[0]!)) > 9, 'numbering continues');
+    await storage.close();
+    const check = new Database(path, { readonly: true });
+    assert.equal(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), '3');
+    assert.equal(check.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'updates'").pluck().get(), 0);
+    check.close();
+  });
+
+  it('refuses a database from a newer relay', () => {
+    const path = freshFile();
+    const db = new Database(path);
+    db.exec(
+      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99')",
+    );
+    db.close();
+    assert.throws(() => new SqliteStorage(path), /written by a newer relay \(storage schema 99/);
+  });
 });

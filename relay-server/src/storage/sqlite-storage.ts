@@ -2,10 +2,13 @@
  * The embedded default: SQLite through better-sqlite3 (v12: v13 needs Node 22), in WAL mode.
  * better-sqlite3 is synchronous, so each write is on disk (in the WAL) when the promise resolves: a killed
  * relay process loses nothing it acknowledged. `synchronous=FULL` adds power-loss safety at a cost;
- * NORMAL is the default, which survives process crashes.
+ * NORMAL is the default, which survives process crashes. Document updates go through the journal
+ * (sqlite-update-journal.ts); the file is locked for this process alone while the relay runs.
  */
 import Database from 'better-sqlite3';
 import type { AuditEntry, DocumentKind, PublicKeyText, Role } from '@enclave/shared';
+import { prepareSchema } from './sqlite-schema.js';
+import { UpdateJournal } from './sqlite-update-journal.js';
 import {
   type AccessRequestRecord,
   type AgreementRecord,
@@ -20,43 +23,6 @@ import {
   type StoredDocumentState,
   StorageNotFound,
 } from './storage.js';
-
-const SCHEMA_VERSION = 2;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS spaces (
-  name TEXT PRIMARY KEY, created TEXT NOT NULL, created_by TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS members (
-  space TEXT NOT NULL REFERENCES spaces(name), public_key TEXT NOT NULL, name TEXT NOT NULL,
-  role TEXT NOT NULL, since TEXT NOT NULL, granted_by TEXT, PRIMARY KEY (space, public_key));
-CREATE TABLE IF NOT EXISTS documents (
-  space TEXT NOT NULL REFERENCES spaces(name), name TEXT NOT NULL, kind TEXT NOT NULL,
-  schema_version INTEGER NOT NULL, created TEXT NOT NULL,
-  snapshot BLOB, snapshot_seq INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (space, name));
-CREATE TABLE IF NOT EXISTS updates (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, space TEXT NOT NULL, document TEXT NOT NULL, data BLOB NOT NULL,
-  FOREIGN KEY (space, document) REFERENCES documents (space, name));
-CREATE INDEX IF NOT EXISTS updates_by_document ON updates (space, document, seq);
-CREATE TABLE IF NOT EXISTS audit (
-  space TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, event TEXT NOT NULL, actor TEXT,
-  subject TEXT, role TEXT, room TEXT, reason TEXT, PRIMARY KEY (space, seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS invites (
-  space TEXT NOT NULL REFERENCES spaces(name), id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
-  role TEXT NOT NULL, created TEXT NOT NULL, expires TEXT NOT NULL, created_by TEXT NOT NULL,
-  used_by TEXT, used_at TEXT, revoked_at TEXT, PRIMARY KEY (space, id));
-CREATE TABLE IF NOT EXISTS access_requests (
-  space TEXT NOT NULL REFERENCES spaces(name), id TEXT NOT NULL, public_key TEXT NOT NULL, name TEXT NOT NULL,
-  message TEXT NOT NULL, created TEXT NOT NULL, status TEXT NOT NULL, resolved_by TEXT, resolved_at TEXT,
-  PRIMARY KEY (space, id));
-CREATE TABLE IF NOT EXISTS agreements (
-  space TEXT NOT NULL REFERENCES spaces(name), version INTEGER NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL,
-  set_by TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (space, version));
-CREATE TABLE IF NOT EXISTS agreement_signatures (
-  space TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL, public_key TEXT NOT NULL,
-  signature TEXT NOT NULL, signed TEXT NOT NULL, PRIMARY KEY (space, version, public_key),
-  FOREIGN KEY (space, version) REFERENCES agreements (space, version));
-`;
 
 interface MemberRow {
   public_key: string;
@@ -93,51 +59,34 @@ export interface SqliteStorageOptions {
   readonly commitWindowMs?: number;
 }
 
-/** A batch this large is committed at once, without waiting for the window to end. */
-const MAX_BATCH = 512;
-
-interface PendingUpdate {
-  readonly space: string;
-  readonly document: string;
-  readonly update: Uint8Array;
-  resolve(seq: number): void;
-  reject(error: unknown): void;
-}
-
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly statements;
-  /**
-   * Group commit: updates appended during one event-loop turn are written in one transaction, so a busy
-   * relay pays one commit per turn instead of one per edit. Each promise still resolves only once its
-   * update is committed.
-   */
-  private pending: PendingUpdate[] = [];
-  private flushTimer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined;
-  private readonly commitWindowMs: number;
+  private readonly journal: UpdateJournal;
+  /** Document ids by space and name; documents are never renamed or deleted, so entries never go stale. */
+  private readonly documentIds = new Map<string, number>();
 
   constructor(file: string, options: SqliteStorageOptions = {}) {
     this.db = new Database(file);
-    // Small pages: every commit appends whole pages to the WAL, and an edit is tens of bytes. Takes effect
-    // only when the database is created.
-    this.db.pragma('page_size = 1024');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-    // Checkpoint (and fsync) every ~16 MB of WAL rather than every 1 MB: fewer stalls on the event loop.
-    this.db.pragma('wal_autocheckpoint = 16000');
-    this.commitWindowMs = options.commitWindowMs ?? 0;
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
-    const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as
-      { value: string } | undefined;
-    if (version && Number(version.value) > SCHEMA_VERSION) {
+    try {
+      // Exclusive before the first read: the WAL index then lives in this process's memory (no shared-memory
+      // file, no file-lock calls per transaction), and a second relay on the same folder is refused.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      // Small pages: every commit appends whole pages to the WAL, and an edit is tens of bytes. Takes effect
+      // only when the database is created.
+      this.db.pragma('page_size = 1024');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+      // Checkpoint (and fsync) every ~16 MB of WAL rather than every 1 MB: fewer stalls on the event loop.
+      this.db.pragma('wal_autocheckpoint = 16000');
+      prepareSchema(this.db, file);
+    } catch (error) {
       this.db.close();
-      throw new Error(`${file} was written by a newer relay (storage schema ${version.value})`);
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new Error(`${file} is in use by another process (is another relay running on this data folder?)`);
+      }
+      throw error;
     }
-    // Older schemas only lack tables, which CREATE TABLE IF NOT EXISTS has just added.
-    this.db
-      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-      .run('schema_version', String(SCHEMA_VERSION));
     const db = this.db;
     this.statements = {
       insertSpace: db.prepare('INSERT INTO spaces (name, created, created_by) VALUES (?, ?, ?)'),
@@ -154,14 +103,12 @@ export class SqliteStorage implements Storage {
         'INSERT INTO documents (space, name, kind, schema_version, created) VALUES (?, ?, ?, ?, ?)',
       ),
       getDocument: db.prepare('SELECT name, kind, schema_version, created FROM documents WHERE space = ? AND name = ?'),
+      getDocumentId: db.prepare('SELECT id FROM documents WHERE space = ? AND name = ?'),
       listDocuments: db.prepare(
         'SELECT name, kind, schema_version, created FROM documents WHERE space = ? ORDER BY name',
       ),
-      appendUpdate: db.prepare('INSERT INTO updates (space, document, data) VALUES (?, ?, ?)'),
-      getSnapshot: db.prepare('SELECT snapshot, snapshot_seq FROM documents WHERE space = ? AND name = ?'),
-      listUpdates: db.prepare('SELECT seq, data FROM updates WHERE space = ? AND document = ? ORDER BY seq'),
-      setSnapshot: db.prepare('UPDATE documents SET snapshot = ?, snapshot_seq = ? WHERE space = ? AND name = ?'),
-      deleteUpdates: db.prepare('DELETE FROM updates WHERE space = ? AND document = ? AND seq <= ?'),
+      getSnapshot: db.prepare('SELECT id, snapshot, snapshot_seq FROM documents WHERE space = ? AND name = ?'),
+      setSnapshot: db.prepare('UPDATE documents SET snapshot = ?, snapshot_seq = ? WHERE id = ?'),
       lastAuditSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM audit WHERE space = ?'),
       insertAudit: db.prepare(
         `INSERT INTO audit (space, seq, time, event, actor, subject, role, room, reason)
@@ -202,6 +149,7 @@ export class SqliteStorage implements Storage {
       getSignature: db.prepare('SELECT * FROM agreement_signatures WHERE space = ? AND version = ? AND public_key = ?'),
       listSignatures: db.prepare('SELECT * FROM agreement_signatures WHERE space = ? ORDER BY signed, public_key'),
     };
+    this.journal = new UpdateJournal(db, options.commitWindowMs ?? 0);
   }
 
   async createSpace(space: SpaceRecord, lead: MemberRecord): Promise<void> {
@@ -245,7 +193,7 @@ export class SqliteStorage implements Storage {
       this.statements.insertDocument.run(space, document.name, document.kind, document.schemaVersion, document.created);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StorageConflict(`document ${document.name} exists`);
+      if (code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StorageConflict(`document ${document.name} exists`);
       if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new StorageNotFound(`space ${space} does not exist`);
       throw error;
     }
@@ -261,74 +209,33 @@ export class SqliteStorage implements Storage {
   }
 
   appendUpdate(space: string, document: string, update: Uint8Array): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ space, document, update, resolve, reject });
-      if (this.pending.length >= MAX_BATCH) this.flushUpdates();
-      else if (this.flushTimer === undefined) {
-        this.flushTimer =
-          this.commitWindowMs > 0
-            ? setTimeout(() => this.flushUpdates(), this.commitWindowMs)
-            : setImmediate(() => this.flushUpdates());
-      }
-    });
-  }
-
-  private flushUpdates(): void {
-    if (this.flushTimer !== undefined) {
-      clearTimeout(this.flushTimer as ReturnType<typeof setTimeout>);
-      clearImmediate(this.flushTimer as ReturnType<typeof setImmediate>);
-      this.flushTimer = undefined;
-    }
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    const seqs: number[] = [];
-    try {
-      this.db.transaction(() => {
-        for (const p of batch)
-          seqs.push(Number(this.statements.appendUpdate.run(p.space, p.document, p.update).lastInsertRowid));
-      })();
-    } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(translateAppendError(error, batch[0]!));
-        return;
-      }
-      // One bad update (e.g. an unknown document) must not fail the others: retry them one by one.
-      for (const p of batch) {
-        try {
-          p.resolve(Number(this.statements.appendUpdate.run(p.space, p.document, p.update).lastInsertRowid));
-        } catch (single) {
-          p.reject(translateAppendError(single, p));
-        }
-      }
-      return;
-    }
-    batch.forEach((p, i) => p.resolve(seqs[i]!));
+    const id = this.documentId(space, document);
+    if (id === undefined) return Promise.reject(new StorageNotFound(`document ${space}/${document} does not exist`));
+    return this.journal.append(id, update);
   }
 
   async loadDocument(space: string, document: string): Promise<StoredDocumentState> {
-    return this.db.transaction(() => {
-      const head = this.statements.getSnapshot.get(space, document) as
-        { snapshot: Buffer | null; snapshot_seq: number } | undefined;
-      if (!head) throw new StorageNotFound(`document ${space}/${document} does not exist`);
-      const rows = this.statements.listUpdates.all(space, document) as { seq: number; data: Buffer }[];
-      const snapshot = head.snapshot ? new Uint8Array(head.snapshot) : null;
-      const updates = rows.map((r) => new Uint8Array(r.data));
-      return {
-        snapshot,
-        updates,
-        lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : head.snapshot_seq,
-        bytes: (snapshot?.length ?? 0) + updates.reduce((n, u) => n + u.length, 0),
-      };
-    })();
+    const head = this.statements.getSnapshot.get(space, document) as
+      { id: number; snapshot: Buffer | null; snapshot_seq: number } | undefined;
+    if (!head) throw new StorageNotFound(`document ${space}/${document} does not exist`);
+    this.documentIds.set(documentKey(space, document), head.id);
+    const rows = this.journal.rowsAfter(head.id, head.snapshot_seq);
+    const snapshot = head.snapshot ? new Uint8Array(head.snapshot) : null;
+    const updates = rows.map((r) => r.data);
+    return {
+      snapshot,
+      updates,
+      lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : head.snapshot_seq,
+      bytes: (snapshot?.length ?? 0) + updates.reduce((n, u) => n + u.length, 0),
+    };
   }
 
   async compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
-    this.db.transaction(() => {
-      const result = this.statements.setSnapshot.run(snapshot, throughSeq, space, document);
-      if (result.changes === 0) throw new StorageNotFound(`document ${space}/${document} does not exist`);
-      this.statements.deleteUpdates.run(space, document, throughSeq);
-    })();
+    const id = this.documentId(space, document);
+    if (id === undefined || this.statements.setSnapshot.run(snapshot, throughSeq, id).changes === 0) {
+      throw new StorageNotFound(`document ${space}/${document} does not exist`);
+    }
+    this.journal.folded(id, throughSeq);
   }
 
   async createInvite(space: string, invite: InviteRecord): Promise<void> {
@@ -473,8 +380,19 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    this.flushUpdates();
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.journal.flush();
+    this.db.close();
+  }
+
+  private documentId(space: string, document: string): number | undefined {
+    const key = documentKey(space, document);
+    let id = this.documentIds.get(key);
+    if (id === undefined) {
+      id = (this.statements.getDocumentId.get(space, document) as { id: number } | undefined)?.id;
+      if (id !== undefined) this.documentIds.set(key, id);
+    }
+    return id;
   }
 
   private insertMember(space: string, m: MemberRecord): void {
@@ -482,11 +400,8 @@ export class SqliteStorage implements Storage {
   }
 }
 
-function translateAppendError(error: unknown, p: PendingUpdate): unknown {
-  if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-    return new StorageNotFound(`document ${p.space}/${p.document} does not exist`);
-  }
-  return error;
+function documentKey(space: string, document: string): string {
+  return `${space}\u0000${document}`;
 }
 
 interface InviteRow {

@@ -123,6 +123,32 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       assert.equal(rebuilt.getText('t').toString(), 'one two');
     });
 
+    it('keeps documents apart when their updates interleave and one of them is compacted', async () => {
+      for (const name of ['a', 'b']) {
+        await storage.createDocument('team', { name, kind: 'draft', schemaVersion: 1, created: now });
+      }
+      const a = new Y.Doc();
+      const b = new Y.Doc();
+      let lastA = 0;
+      for (let i = 0; i < 5; i++) {
+        lastA = await storage.appendUpdate('team', 'a', textUpdate(a, `a${i} `));
+        await storage.appendUpdate('team', 'b', textUpdate(b, `b${i} `));
+      }
+      await storage.compactDocument('team', 'a', Y.encodeStateAsUpdate(a), lastA);
+      await storage.appendUpdate('team', 'a', textUpdate(a, 'later'));
+      const rebuild = async (name: string): Promise<string> => {
+        const state = await storage.loadDocument('team', name);
+        const doc = new Y.Doc();
+        if (state.snapshot) Y.applyUpdate(doc, state.snapshot);
+        state.updates.forEach((u) => Y.applyUpdate(doc, u));
+        return doc.getText('t').toString();
+      };
+      assert.equal(await rebuild('a'), 'a0 a1 a2 a3 a4 later');
+      assert.equal((await storage.loadDocument('team', 'a')).updates.length, 1, 'only the update after the snapshot');
+      assert.equal(await rebuild('b'), 'b0 b1 b2 b3 b4 ');
+      assert.equal((await storage.loadDocument('team', 'b')).updates.length, 5);
+    });
+
     it('numbers audit entries per space and pages through them', async () => {
       for (let i = 0; i < 5; i++) {
         await storage.appendAudit('team', { event: 'joined', actor: LEAD, room: `team/doc${i}` });
@@ -221,6 +247,23 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
         assert.equal(rebuilt.getText('t').toString(), 'kept');
         assert.equal((await storage.listAudit('team', 0, 10))[0]?.subject, OTHER);
         assert.deepEqual(await storage.getMember('team', LEAD), lead);
+      });
+
+      it('numbers updates after a reopen above every snapshot, so a snapshot never hides a later update', async () => {
+        await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
+        const source = new Y.Doc();
+        const seq = await storage.appendUpdate('team', 'd', textUpdate(source, 'one '));
+        await storage.compactDocument('team', 'd', Y.encodeStateAsUpdate(source), seq);
+        await storage.close();
+        storage = await reopen();
+        const next = await storage.appendUpdate('team', 'd', textUpdate(source, 'two'));
+        assert.ok(next > seq, `sequence ${next} follows ${seq}`);
+        const state = await storage.loadDocument('team', 'd');
+        const rebuilt = new Y.Doc();
+        Y.applyUpdate(rebuilt, state.snapshot!);
+        state.updates.forEach((u) => Y.applyUpdate(rebuilt, u));
+        assert.equal(rebuilt.getText('t').toString(), 'one two');
+        assert.equal(state.lastSeq, next);
       });
     }
   });

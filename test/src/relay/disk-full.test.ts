@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloseCode, generateIdentity } from '@enclave/shared';
@@ -65,7 +65,12 @@ describe('a full disk', function () {
       await waitFor(() => closes.includes(CloseCode.InternalError), 'the writer is told storage failed', 20_000);
       // Nothing was forwarded that is not on disk: what the watcher has is at most what storage holds.
       const forwarded = watcher.doc.getText('source').length;
-      const storage = new SqliteStorage(join(data, DATABASE_FILE));
+      // The relay holds the database file exclusively; a copy of it and its WAL is what a crash would leave.
+      const copy = join(base, 'copy.sqlite');
+      copyFileSync(join(data, DATABASE_FILE), copy);
+      if (existsSync(join(data, `${DATABASE_FILE}-wal`)))
+        copyFileSync(join(data, `${DATABASE_FILE}-wal`), `${copy}-wal`);
+      const storage = new SqliteStorage(copy);
       const stored = await storage.loadDocument('team', 'big.md');
       await storage.close();
       const onDisk = new Y.Doc();

@@ -1,0 +1,89 @@
+/**
+ * The SQLite schema, and the upgrade of databases written by earlier relays. One version number for the
+ * whole file: a relay refuses a database from a newer relay rather than guess at it.
+ */
+import type Database from 'better-sqlite3';
+
+export const SCHEMA_VERSION = 3;
+
+const TABLES = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS spaces (
+  name TEXT PRIMARY KEY, created TEXT NOT NULL, created_by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS members (
+  space TEXT NOT NULL REFERENCES spaces(name), public_key TEXT NOT NULL, name TEXT NOT NULL,
+  role TEXT NOT NULL, since TEXT NOT NULL, granted_by TEXT, PRIMARY KEY (space, public_key));
+CREATE TABLE IF NOT EXISTS audit (
+  space TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, event TEXT NOT NULL, actor TEXT,
+  subject TEXT, role TEXT, room TEXT, reason TEXT, PRIMARY KEY (space, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS invites (
+  space TEXT NOT NULL REFERENCES spaces(name), id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL, created TEXT NOT NULL, expires TEXT NOT NULL, created_by TEXT NOT NULL,
+  used_by TEXT, used_at TEXT, revoked_at TEXT, PRIMARY KEY (space, id));
+CREATE TABLE IF NOT EXISTS access_requests (
+  space TEXT NOT NULL REFERENCES spaces(name), id TEXT NOT NULL, public_key TEXT NOT NULL, name TEXT NOT NULL,
+  message TEXT NOT NULL, created TEXT NOT NULL, status TEXT NOT NULL, resolved_by TEXT, resolved_at TEXT,
+  PRIMARY KEY (space, id));
+CREATE TABLE IF NOT EXISTS agreements (
+  space TEXT NOT NULL REFERENCES spaces(name), version INTEGER NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL,
+  set_by TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (space, version));
+CREATE TABLE IF NOT EXISTS agreement_signatures (
+  space TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL, public_key TEXT NOT NULL,
+  signature TEXT NOT NULL, signed TEXT NOT NULL, PRIMARY KEY (space, version, public_key),
+  FOREIGN KEY (space, version) REFERENCES agreements (space, version));
+`;
+
+/**
+ * Documents get a small integer id so that the journal's rows stay small. The journal has no index on
+ * purpose: every append lands on its last page, so a commit of any number of updates, for any number of
+ * documents, writes one or two pages. A document's rows are found by a range scan from its snapshot's
+ * sequence number (see sqlite-update-journal.ts).
+ */
+const DOCUMENT_TABLES = `
+CREATE TABLE IF NOT EXISTS documents (
+  id INTEGER PRIMARY KEY, space TEXT NOT NULL REFERENCES spaces(name), name TEXT NOT NULL, kind TEXT NOT NULL,
+  schema_version INTEGER NOT NULL, created TEXT NOT NULL, snapshot BLOB, snapshot_seq INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (space, name));
+CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, document INTEGER NOT NULL, data BLOB NOT NULL);
+`;
+
+/**
+ * Schema 2 kept updates in an indexed `updates` table keyed by (space, document) text. Its rows move to
+ * the journal with their sequence numbers, so every snapshot's `snapshot_seq` keeps its meaning.
+ */
+const FROM_VERSION_2 = `
+ALTER TABLE documents RENAME TO documents_v2;
+${DOCUMENT_TABLES}
+INSERT INTO documents (space, name, kind, schema_version, created, snapshot, snapshot_seq)
+  SELECT space, name, kind, schema_version, created, snapshot, snapshot_seq FROM documents_v2 ORDER BY space, name;
+INSERT INTO journal (seq, document, data)
+  SELECT u.seq, d.id, u.data FROM updates u JOIN documents d ON d.space = u.space AND d.name = u.document
+  WHERE u.seq > d.snapshot_seq ORDER BY u.seq;
+DROP TABLE updates;
+DROP TABLE documents_v2;
+`;
+
+/** Creates the tables, or upgrades an older database in one transaction. */
+export function prepareSchema(db: Database.Database, file: string): void {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+  const row = hasMeta
+    ? (db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined)
+    : undefined;
+  const found = row ? Number(row.value) : undefined;
+  if (found !== undefined && found > SCHEMA_VERSION) {
+    throw new Error(
+      `${file} was written by a newer relay (storage schema ${found}; this relay reads up to ${SCHEMA_VERSION})`,
+    );
+  }
+  // Foreign keys are checked per statement; a table rebuild must run with them off (SQLite's own advice).
+  db.pragma('foreign_keys = OFF');
+  db.transaction(() => {
+    db.exec(TABLES);
+    const hasOldUpdates = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'updates'").get();
+    db.exec(hasOldUpdates ? FROM_VERSION_2 : DOCUMENT_TABLES);
+    db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ).run('schema_version', String(SCHEMA_VERSION));
+  })();
+  db.pragma('foreign_keys = ON');
+}
