@@ -45,8 +45,15 @@ export interface RelayOptions {
   readonly idleUnloadMs?: number;
   /** Stored updates after which a document is compacted into a snapshot. */
   readonly compactAfterUpdates?: number;
+  /**
+   * Longest time an open document keeps updates outside its snapshot, in ms. Storage that logs all
+   * documents' updates together (SQLite's journal) can only drop what every document has folded in, so a
+   * quiet document that stays open must not hold the log's front for ever.
+   */
+  readonly compactAfterMs?: number;
   readonly logger?: Logger;
 }
 
 export const DEFAULT_IDLE_UNLOAD_MS = 30_000;
 export const DEFAULT_COMPACT_AFTER_UPDATES = 5_000;
+export const DEFAULT_COMPACT_AFTER_MS = 60_000;

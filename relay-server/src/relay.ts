@@ -19,7 +19,13 @@ import {
 } from '@enclave/shared';
 import { AccessService } from './access/access-service.js';
 import { GovernanceService } from './access/governance-service.js';
-import { DEFAULT_COMPACT_AFTER_UPDATES, DEFAULT_IDLE_UNLOAD_MS, DEFAULT_LIMITS, type RelayOptions } from './config.js';
+import {
+  DEFAULT_COMPACT_AFTER_MS,
+  DEFAULT_COMPACT_AFTER_UPDATES,
+  DEFAULT_IDLE_UNLOAD_MS,
+  DEFAULT_LIMITS,
+  type RelayOptions,
+} from './config.js';
 import { ClientConnection, type ConnectionContext } from './connection/client-connection.js';
 import { DocumentRegistry } from './documents/document-registry.js';
 import { handleHttp } from './http/http-routes.js';
@@ -90,7 +96,13 @@ export function createRelay(options: RelayOptions): Relay {
       storage = opened.storage;
       const access = new AccessService(storage, new Set(options.admins), logger);
       documents = new DocumentRegistry(
-        { storage, metrics, logger, compactAfterUpdates: options.compactAfterUpdates ?? DEFAULT_COMPACT_AFTER_UPDATES },
+        {
+          storage,
+          metrics,
+          logger,
+          compactAfterUpdates: options.compactAfterUpdates ?? DEFAULT_COMPACT_AFTER_UPDATES,
+          compactAfterMs: options.compactAfterMs ?? DEFAULT_COMPACT_AFTER_MS,
+        },
         options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       );
       const governance = new GovernanceService(storage, access);

@@ -72,6 +72,8 @@ export class ClientConnection implements DocumentPeer {
   private readonly handshakeTimer: ReturnType<typeof setTimeout>;
   private readonly rate: RateLimiter;
   private queue: Promise<void> = Promise.resolve();
+  /** Frames waiting in `queue` (handshake, requests, or anything behind them). */
+  private queued = 0;
   private document: LiveDocument | undefined;
   private publicKeyText: PublicKeyText | undefined;
   private currentRole: Role | null = null;
@@ -174,9 +176,26 @@ export class ClientConnection implements DocumentPeer {
       return this.close(CloseCode.RateLimited, 'too many messages');
     }
     const bytes = toBytes(data);
-    this.context.metrics.bytesReceived.inc(bytes.length);
-    this.queue = this.queue.then(() => this.process(bytes)).catch((error: unknown) => this.onFailure(error));
+    this.context.metrics.hot.bytesReceived += bytes.length;
+    if (this.state === 'admitted' && this.queued === 0 && isDocumentFrame(bytes)) {
+      // The hot path: a member's edit or presence, handled at once. The document's own queue keeps
+      // storage and forwarding in order; waiting here too would only add promises per edit.
+      try {
+        const decoder = decoding.createDecoder(bytes);
+        this.processDocumentFrame(readTag(decoder), decoder)?.catch(this.failed);
+      } catch (error) {
+        this.onFailure(error);
+      }
+      return;
+    }
+    this.queued++;
+    this.queue = this.queue
+      .then(() => this.process(bytes))
+      .catch(this.failed)
+      .finally(() => this.queued--);
   }
+
+  private readonly failed = (error: unknown): void => this.onFailure(error);
 
   private async process(bytes: Uint8Array): Promise<void> {
     if (this.state === 'closed') return;
@@ -193,18 +212,23 @@ export class ClientConnection implements DocumentPeer {
       if (message.type !== 'authenticate') return this.refuse(CloseCode.Unauthenticated, 'authenticate first', null);
       return this.authenticate(message);
     }
+    if (tag === MessageTag.Enclave) {
+      this.context.metrics.hot.controlFrames++;
+      const message = decodeClientMessage(decoder);
+      if (message.type !== 'request') throw new ProtocolViolation('already authenticated');
+      return this.answer(message);
+    }
+    return this.processDocumentFrame(tag, decoder);
+  }
+
+  /** Sync, presence and presence queries of an admitted member. */
+  private processDocumentFrame(tag: number, decoder: decoding.Decoder): Promise<void> | void {
     switch (tag) {
-      case MessageTag.Enclave: {
-        this.context.metrics.frames.control.inc();
-        const message = decodeClientMessage(decoder);
-        if (message.type !== 'request') throw new ProtocolViolation('already authenticated');
-        return this.answer(message);
-      }
       case MessageTag.Sync:
-        this.context.metrics.frames.sync.inc();
+        this.context.metrics.hot.syncFrames++;
         return this.requireDocument().handleSync(this, decoder);
       case MessageTag.Awareness:
-        this.context.metrics.frames.awareness.inc();
+        this.context.metrics.hot.awarenessFrames++;
         return this.requireDocument().handleAwareness(this, decoding.readVarUint8Array(decoder));
       case MessageTag.QueryAwareness:
         return this.requireDocument().sendPresenceTo(this);
@@ -503,4 +527,10 @@ function isDecodingError(error: unknown): boolean {
     error instanceof SyntaxError ||
     (error instanceof Error && /Unexpected end of array|Integer out of Range|out of bounds/i.test(error.message))
   );
+}
+
+/** Tags below 128 are one varint byte, so the first byte is the tag. */
+function isDocumentFrame(bytes: Uint8Array): boolean {
+  const tag = bytes[0];
+  return tag === MessageTag.Sync || tag === MessageTag.Awareness || tag === MessageTag.QueryAwareness;
 }

@@ -24,6 +24,7 @@ export interface LiveDocumentContext {
   readonly metrics: RelayMetrics;
   readonly logger: Logger;
   readonly compactAfterUpdates: number;
+  readonly compactAfterMs: number;
 }
 
 /** An update that changes nothing: no structs, no deletions (what a reader's sync step 2 usually is). */
@@ -38,8 +39,11 @@ export class LiveDocument {
   private readonly awarenessOwners = new Map<number, DocumentPeer>();
   /** Serialises storage writes and the sends that must follow them. */
   private queue: Promise<void> = Promise.resolve();
+  /** Tasks enqueued and not yet settled; 0 means a new task may start at once. */
+  private pending = 0;
   private captured: Uint8Array[] | undefined;
   private storedSinceCompaction = 0;
+  private compactTimer: ReturnType<typeof setTimeout> | undefined;
   private failed: Error | undefined;
 
   private constructor(
@@ -151,6 +155,8 @@ export class LiveDocument {
   /** Folds the stored updates into one snapshot. */
   compact(): Promise<void> {
     return this.enqueue(async () => {
+      clearTimeout(this.compactTimer);
+      this.compactTimer = undefined;
       if (this.storedSinceCompaction === 0) return;
       const snapshot = Y.encodeStateAsUpdate(this.doc);
       await this.context.storage.compactDocument(this.space, this.name, snapshot, this.lastSeq);
@@ -161,6 +167,7 @@ export class LiveDocument {
   }
 
   destroy(): void {
+    clearTimeout(this.compactTimer);
     this.awareness.destroy();
     this.doc.destroy();
   }
@@ -197,33 +204,65 @@ export class LiveDocument {
   }
 
   private persistAndForward(updates: Uint8Array[], origin: DocumentPeer | undefined): Promise<void> {
-    return this.enqueue(async () => {
-      for (const update of updates) {
-        this.lastSeq = await this.context.storage.appendUpdate(this.space, this.name, update);
-        this.bytes += update.length;
-        this.storedSinceCompaction++;
-        this.context.metrics.updatesStored.inc();
-      }
-      for (const update of updates) {
-        const encoder = encoding.createEncoder();
-        encoding.writeVarUint(encoder, MessageTag.Sync);
-        encoding.writeVarUint(encoder, SYNC_UPDATE);
-        encoding.writeVarUint8Array(encoder, update);
-        const frame = encoding.toUint8Array(encoder);
-        for (const peer of this.peers) if (peer !== origin) peer.send(frame);
-      }
-      if (this.storedSinceCompaction >= this.context.compactAfterUpdates) void this.compact();
+    return this.enqueue(() => {
+      const { storage } = this.context;
+      // All appended in the same turn, so they share one commit.
+      const stored =
+        updates.length === 1
+          ? storage.appendUpdate(this.space, this.name, updates[0]!).then((seq) => [seq])
+          : Promise.all(updates.map((update) => storage.appendUpdate(this.space, this.name, update)));
+      return stored.then((seqs) => this.forward(updates, seqs, origin));
     });
   }
 
+  /** Runs once `updates` are stored: only now may anyone see them. */
+  private forward(updates: Uint8Array[], seqs: number[], origin: DocumentPeer | undefined): void {
+    this.lastSeq = seqs[seqs.length - 1]!;
+    this.storedSinceCompaction += updates.length;
+    this.context.metrics.hot.updatesStored += updates.length;
+    for (const update of updates) {
+      this.bytes += update.length;
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MessageTag.Sync);
+      encoding.writeVarUint(encoder, SYNC_UPDATE);
+      encoding.writeVarUint8Array(encoder, update);
+      const frame = encoding.toUint8Array(encoder);
+      for (const peer of this.peers) if (peer !== origin) peer.send(frame);
+    }
+    // A failed compaction has already closed the peers (fail()); nothing more to do with it here.
+    if (this.storedSinceCompaction >= this.context.compactAfterUpdates) void this.compact().catch(() => undefined);
+    else if (this.compactTimer === undefined) {
+      this.compactTimer = setTimeout(() => void this.compact().catch(() => undefined), this.context.compactAfterMs);
+      this.compactTimer.unref();
+    }
+  }
+
+  /** Runs `task` after every task before it has settled: at once when none is pending. */
   private enqueue(task: () => void | Promise<void>): Promise<void> {
-    const run = this.queue.then(() => {
+    const start = (): void | Promise<void> => {
       if (this.failed) throw this.failed;
       return task();
-    });
-    this.queue = run.catch((error: unknown) => this.fail(error));
+    };
+    let run: Promise<void>;
+    if (this.pending++ === 0) {
+      try {
+        run = Promise.resolve(start());
+      } catch (error) {
+        run = Promise.reject(error);
+      }
+    } else run = this.queue.then(start);
+    this.queue = run.then(this.settled, this.settledWithError);
     return run;
   }
+
+  private readonly settled = (): void => {
+    this.pending--;
+  };
+
+  private readonly settledWithError = (error: unknown): void => {
+    this.pending--;
+    this.fail(error);
+  };
 
   /**
    * Storage failed: what is in memory may now be ahead of what is stored. Close every peer so that they
