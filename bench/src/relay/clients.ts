@@ -46,6 +46,7 @@ export function createClient(options: ClientOptions): BenchClient {
   const doc = new Y.Doc();
   switch (options.kind) {
     case 'enclave':
+    case 'enclave-memory':
       if (!options.identity) throw new Error('an Enclave client needs an identity');
       return new EnclaveClient(options.url, options.document, options.identity, options.create, doc);
     case 'reference':

@@ -5,15 +5,21 @@
  */
 import type { Identity } from '@enclave/shared';
 
-export type ServerKind = 'reference' | 'enclave' | 'hocuspocus';
+/** `enclave-memory` is the same relay on its in-memory storage: what durability costs, measured. */
+export type ServerKind = 'reference' | 'enclave' | 'enclave-memory' | 'hocuspocus';
 
-export const SERVER_KINDS: readonly ServerKind[] = ['reference', 'enclave', 'hocuspocus'];
+export const SERVER_KINDS: readonly ServerKind[] = ['reference', 'enclave', 'enclave-memory', 'hocuspocus'];
 
 export const SERVER_LABELS: Record<ServerKind, string> = {
   reference: 'y-websocket-server 0.1.1',
   enclave: 'Enclave relay (auth+SQLite)',
+  'enclave-memory': 'Enclave relay (auth, memory)',
   hocuspocus: 'Hocuspocus 4.7',
 };
+
+export function isEnclave(kind: ServerKind): boolean {
+  return kind === 'enclave' || kind === 'enclave-memory';
+}
 
 /** The Enclave space every benchmark room lives in. */
 export const BENCH_SPACE = 'bench';

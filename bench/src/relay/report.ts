@@ -18,6 +18,8 @@ export interface PhaseFigures {
   readonly max: number;
   readonly serverCpuMs: number;
   readonly serverCpuMsPerEdit: number;
+  /** The kernel's part of it (system time: sockets, file writes). */
+  readonly serverSystemMsPerEdit: number;
   /** Server CPU as a share of one core over the phase. */
   readonly serverCorePct: number;
   /** The server's own event-loop delay over the phase, ms. */
@@ -64,6 +66,12 @@ export function renderTable(results: readonly ServerFigures[], phaseNames: reado
       { label: `${name}: fan-out max ms`, value: (s) => ph(s)?.max, digits: 1, ratio: true },
       { label: `${name}: edits lost`, value: (s) => ph(s)?.lostEdits, digits: 0, ratio: false },
       { label: `${name}: server CPU ms/edit`, value: (s) => ph(s)?.serverCpuMsPerEdit, digits: 4, ratio: true },
+      {
+        label: `${name}: of which system ms/edit`,
+        value: (s) => ph(s)?.serverSystemMsPerEdit,
+        digits: 4,
+        ratio: true,
+      },
       { label: `${name}: server CPU % of a core`, value: (s) => ph(s)?.serverCorePct, digits: 0, ratio: true },
       { label: `${name}: server loop delay p99 ms`, value: (s) => ph(s)?.serverLoopDelayP99Ms, digits: 1, ratio: true },
       { label: `${name}: server loop delay max ms`, value: (s) => ph(s)?.serverLoopDelayMaxMs, digits: 1, ratio: true },
@@ -114,4 +122,69 @@ export function renderTable(results: readonly ServerFigures[], phaseNames: reado
     ])
     .filter(Boolean);
   return [line(header), rule, ...body.map(line), ...notes.map((n) => `note: ${n}`)].join('\n');
+}
+
+function median(values: number[]): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Losses must be zero in every round, so the worst round counts for these. */
+const WORST_OF_ROUNDS = new Set(['lostEdits', 'disconnects']);
+
+function medianOf<T>(items: readonly T[]): T {
+  const first = items[0]!;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(first) as (keyof T & string)[]) {
+    const values = items.map((item) => item[key]);
+    if (typeof values[0] !== 'number') out[key] = values[0];
+    else out[key] = WORST_OF_ROUNDS.has(key) ? Math.max(...(values as number[])) : median(values as number[]);
+  }
+  return out as T;
+}
+
+/** One server's figures over several rounds: every number is the median of its rounds. */
+export function medianFigures(rounds: readonly ServerFigures[]): ServerFigures {
+  const phases: Record<string, PhaseFigures> = {};
+  for (const name of Object.keys(rounds[0]!.phases)) {
+    const ran = rounds.map((r) => r.phases[name]).filter((p): p is PhaseFigures => p !== undefined);
+    if (ran.length > 0) phases[name] = medianOf(ran);
+  }
+  const error = rounds.map((r) => r.error).find((e) => e !== undefined);
+  const joined = rounds.map((r) => r.joinConverged).filter((c) => c !== undefined);
+  return {
+    kind: rounds[0]!.kind,
+    phases,
+    peakRssLoadBytes: median(rounds.map((r) => r.peakRssLoadBytes)),
+    peakRssBytes: median(rounds.map((r) => r.peakRssBytes)),
+    joinMs: rounds.some((r) => r.joinMs !== undefined) ? median(rounds.map((r) => r.joinMs ?? NaN)) : undefined,
+    joinConverged: joined.length > 0 ? joined.every(Boolean) : undefined,
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+/** Each round's CPU and p99 ratios to the reference, to show how much the figures moved between rounds. */
+export function roundRatios(rounds: readonly ServerFigures[][], phaseNames: readonly string[]): string {
+  const lines = ['Per round, server / reference (CPU per edit, p99):'];
+  rounds.forEach((results, i) => {
+    const reference = results.find((r) => r.kind === 'reference');
+    if (!reference) return;
+    const parts = results
+      .filter((r) => r !== reference)
+      .map((r) => {
+        const cells = phaseNames.map((name) => {
+          const mine = r.phases[name];
+          const ref = reference.phases[name];
+          if (!mine || !ref) return `${name} n/a`;
+          const cpu = (mine.serverCpuMsPerEdit / ref.serverCpuMsPerEdit).toFixed(2);
+          const p99 = (mine.p99 / ref.p99).toFixed(2);
+          return `${name} cpu ${cpu} p99 ${p99}`;
+        });
+        return `${r.kind}: ${cells.join(', ')}`;
+      });
+    lines.push(`  round ${i + 1}: ${parts.join('; ')}`);
+  });
+  return lines.join('\n');
 }

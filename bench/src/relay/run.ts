@@ -6,6 +6,7 @@
  * Flags: --duration S (20) --rooms N (100) --clients N (4) --rate-a N (2) --rate-b N (10)
  *        --join-edits N (5000) --no-join --servers reference,enclave,hocuspocus --loadgens N (2)
  *        --drain S (10) --profile DIR (run the Enclave relay under --cpu-prof, profiles written to DIR)
+ *        --rounds N (3: every server runs N times, interleaved; the table gives each figure's median)
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { WebSocket } from 'ws';
 import { EnclaveConnection, generateIdentity, type Identity, type WebSocketConstructor } from '@enclave/shared';
 import {
   BENCH_SPACE,
+  isEnclave,
   type JoinResult,
   type PhaseResult,
   SERVER_KINDS,
@@ -27,7 +29,14 @@ import {
   type ToServer,
 } from './ipc.js';
 import { type ProcSample, ProcSampler } from './proc-sampler.js';
-import { type PhaseFigures, percentile, renderTable, type ServerFigures } from './report.js';
+import {
+  medianFigures,
+  type PhaseFigures,
+  percentile,
+  renderTable,
+  roundRatios,
+  type ServerFigures,
+} from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../..');
@@ -49,6 +58,7 @@ const { values: flags } = parseArgs({
     drain: { type: 'string', default: '10' },
     notebook: { type: 'string', default: DEFAULT_NOTEBOOK },
     profile: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 
@@ -67,6 +77,7 @@ const config = {
   drainMs: Number(flags.drain) * 1000,
   notebook: flags.notebook,
   profileDir: flags.profile ? resolve(flags.profile) : undefined,
+  rounds: Math.max(1, Number(flags.rounds)),
 };
 for (const kind of config.servers) if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server ${kind}`);
 if (!config.servers.includes('reference')) console.warn('without the reference server there are no ratios');
@@ -172,6 +183,7 @@ function mergePhase(
   const edits = results.reduce((n, r) => n + r.sent, 0);
   const wallMs = Math.max(...results.map((r) => r.wallMs));
   const serverCpuMs = (cpuUs(after) - cpuUs(before)) / 1000;
+  const serverSystemMs = (after.systemUs - before.systemUs) / 1000;
   return {
     edits,
     targetEdits,
@@ -183,6 +195,7 @@ function mergePhase(
     max: all.length > 0 ? all[all.length - 1]! : NaN,
     serverCpuMs,
     serverCpuMsPerEdit: edits > 0 ? serverCpuMs / edits : NaN,
+    serverSystemMsPerEdit: edits > 0 ? serverSystemMs / edits : NaN,
     serverCorePct: (100 * serverCpuMs) / wallMs,
     serverLoopDelayP99Ms: after.loopDelayP99Ms,
     serverLoopDelayMaxMs: after.loopDelayMaxMs,
@@ -208,14 +221,14 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
   const members = await Promise.all(
     Array.from({ length: config.clientsPerRoom }, (_, i) => generateIdentity(`bench-${i}`)),
   );
-  const execArgv = config.profileDir && kind === 'enclave' ? ['--cpu-prof', `--cpu-prof-dir=${config.profileDir}`] : [];
+  const execArgv = config.profileDir && isEnclave(kind) ? ['--cpu-prof', `--cpu-prof-dir=${config.profileDir}`] : [];
   const server = spawn('server-process.js', [kind, dataDir, admin.publicKey], execArgv);
   const loadgens: ChildProcess[] = [];
   const phases: Record<string, PhaseFigures> = {};
   try {
     const { url } = await ask<{ type: 'ready'; url: string }>(server, undefined, 'ready', 30_000);
     log(`${SERVER_LABELS[kind]} listening at ${url} (pid ${server.pid})`);
-    if (kind === 'enclave') await prepareEnclaveSpace(url, admin, members);
+    if (isEnclave(kind)) await prepareEnclaveSpace(url, admin, members);
 
     const rooms = Array.from({ length: config.rooms }, (_, i) => `room-${String(i).padStart(3, '0')}`);
     for (let i = 0; i < config.loadgens; i++) loadgens.push(spawn('loadgen-process.js', []));
@@ -345,21 +358,31 @@ async function main(): Promise<void> {
       `${config.durationMs / 1000} s each; join after ${config.joinEdits} edits; load generators ${config.loadgens}; ` +
       `node ${process.version}`,
   );
-  const results: ServerFigures[] = [];
-  for (const kind of config.servers) results.push(await benchServer(kind));
+  // Servers take turns within each round, so that a slow minute on a shared machine hits all of them.
+  const rounds: ServerFigures[][] = [];
+  for (let round = 1; round <= config.rounds; round++) {
+    if (config.rounds > 1) log(`round ${round} of ${config.rounds}`);
+    const results: ServerFigures[] = [];
+    for (const kind of config.servers) results.push(await benchServer(kind));
+    rounds.push(results);
+  }
+  const results = config.servers.map((_, i) => medianFigures(rounds.map((r) => r[i]!)));
   console.log('');
   console.log(
     `Relay benchmark: ${config.rooms} rooms x ${config.clientsPerRoom} clients, A = ${config.rateA} edits/s/client, ` +
-      `B = ${config.rateB} edits/s/client, ${config.durationMs / 1000} s each; ratios are server / reference (<= 1.00 is as good or better)`,
+      `B = ${config.rateB} edits/s/client, ${config.durationMs / 1000} s each; ratios are server / reference (<= 1.00 is as good or better)` +
+      (config.rounds > 1 ? `; each figure is the median of ${config.rounds} rounds` : ''),
   );
   console.log(renderTable(results, ['A', 'B']));
-  if (results.some((r) => r.error)) process.exitCode = 1;
+  if (config.rounds > 1) console.log(roundRatios(rounds, ['A', 'B']));
+  if (rounds.flat().some((r) => r.error)) process.exitCode = 1;
 }
 
+const watchdogMinutes = 15 * config.rounds;
 const watchdog = setTimeout(() => {
-  console.error('benchmark watchdog: 30 minutes passed, giving up');
+  console.error(`benchmark watchdog: ${watchdogMinutes} minutes passed, giving up`);
   process.exit(1);
-}, 30 * 60_000);
+}, watchdogMinutes * 60_000);
 watchdog.unref();
 
 main()

@@ -43,7 +43,8 @@ async function startReference(): Promise<Running> {
   };
 }
 
-async function startEnclave(dataDir: string, admin: string): Promise<Running> {
+/** Without a data folder the relay keeps everything in memory. */
+async function startEnclave(dataDir: string | undefined, admin: string): Promise<Running> {
   const { createRelay, silentLogger } = await import('@enclave/relay');
   const relay = createRelay({ dataDir, admins: [admin], host: '127.0.0.1', port: 0, logger: silentLogger });
   const { url } = await relay.listen();
@@ -62,8 +63,8 @@ async function main(): Promise<void> {
   const running =
     kind === 'reference'
       ? await startReference()
-      : kind === 'enclave'
-        ? await startEnclave(dataDir, admin)
+      : kind === 'enclave' || kind === 'enclave-memory'
+        ? await startEnclave(kind === 'enclave' ? dataDir : undefined, admin)
         : await startHocuspocus();
   // The parent going away (crash, kill) must not leave this server behind.
   process.on('disconnect', () => process.exit(0));
