@@ -9,6 +9,8 @@ import type { Identity } from '@enclave/shared';
 export type ServerKind = 'reference' | 'enclave' | 'enclave-memory' | 'hocuspocus';
 
 export const SERVER_KINDS: readonly ServerKind[] = ['reference', 'enclave', 'enclave-memory', 'hocuspocus'];
+/** Three servers and three rounds: with the rotating order each server runs once in each position. */
+export const DEFAULT_SERVERS: readonly ServerKind[] = ['reference', 'enclave', 'hocuspocus'];
 
 export const SERVER_LABELS: Record<ServerKind, string> = {
   reference: 'y-websocket-server 0.1.1',

@@ -21,6 +21,7 @@ import {
   isEnclave,
   type JoinResult,
   type PhaseResult,
+  DEFAULT_SERVERS,
   SERVER_KINDS,
   SERVER_LABELS,
   type ServerKind,
@@ -53,7 +54,7 @@ const { values: flags } = parseArgs({
     'join-writers': { type: 'string', default: '4' },
     'writer-rate': { type: 'string', default: '150' },
     'no-join': { type: 'boolean', default: false },
-    servers: { type: 'string', default: SERVER_KINDS.join(',') },
+    servers: { type: 'string', default: DEFAULT_SERVERS.join(',') },
     loadgens: { type: 'string', default: '2' },
     drain: { type: 'string', default: '10' },
     notebook: { type: 'string', default: DEFAULT_NOTEBOOK },
@@ -358,12 +359,14 @@ async function main(): Promise<void> {
       `${config.durationMs / 1000} s each; join after ${config.joinEdits} edits; load generators ${config.loadgens}; ` +
       `node ${process.version}`,
   );
-  // Servers take turns within each round, so that a slow minute on a shared machine hits all of them.
+  // Servers take turns within each round, so that a slow minute on a shared machine hits all of them, and
+  // the order rotates between rounds, so that no server always runs first (on a fresh machine) or last.
   const rounds: ServerFigures[][] = [];
   for (let round = 1; round <= config.rounds; round++) {
-    if (config.rounds > 1) log(`round ${round} of ${config.rounds}`);
-    const results: ServerFigures[] = [];
-    for (const kind of config.servers) results.push(await benchServer(kind));
+    const order = config.servers.map((_, i) => (i + round - 1) % config.servers.length);
+    if (config.rounds > 1) log(`round ${round} of ${config.rounds}: ${order.map((i) => config.servers[i]).join(', ')}`);
+    const results: ServerFigures[] = new Array<ServerFigures>(config.servers.length);
+    for (const i of order) results[i] = await benchServer(config.servers[i]!);
     rounds.push(results);
   }
   const results = config.servers.map((_, i) => medianFigures(rounds.map((r) => r[i]!)));
