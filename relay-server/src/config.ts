@@ -46,9 +46,11 @@ export interface RelayOptions {
   /** Stored updates after which a document is compacted into a snapshot. */
   readonly compactAfterUpdates?: number;
   /**
-   * Longest time an open document keeps updates outside its snapshot, in ms. Storage that logs all
+   * An open document with updates outside its snapshot is compacted once it has had no edit for this long
+   * (ms), and at the latest 10 times this long after its first such update. Storage that logs all
    * documents' updates together (SQLite's journal) can only drop what every document has folded in, so a
-   * quiet document that stays open must not hold the log's front for ever.
+   * document that stays open must not hold the log's front for ever; waiting for a quiet moment keeps
+   * compaction (a snapshot of the whole document) away from documents being edited.
    */
   readonly compactAfterMs?: number;
   readonly logger?: Logger;

@@ -44,6 +44,9 @@ export class LiveDocument {
   private captured: Uint8Array[] | undefined;
   private storedSinceCompaction = 0;
   private compactTimer: ReturnType<typeof setTimeout> | undefined;
+  /** performance.now() of the first update stored since the last compaction, and of the latest. */
+  private firstUnsnapshottedAt = 0;
+  private lastStoredAt = 0;
   private failed: Error | undefined;
 
   private constructor(
@@ -229,12 +232,29 @@ export class LiveDocument {
       const frame = encoding.toUint8Array(encoder);
       for (const peer of this.peers) if (peer !== origin) peer.send(frame);
     }
-    // A failed compaction has already closed the peers (fail()); nothing more to do with it here.
-    if (this.storedSinceCompaction >= this.context.compactAfterUpdates) void this.compact().catch(() => undefined);
+    this.lastStoredAt = performance.now();
+    if (this.storedSinceCompaction >= this.context.compactAfterUpdates) this.compactInBackground();
     else if (this.compactTimer === undefined) {
-      this.compactTimer = setTimeout(() => void this.compact().catch(() => undefined), this.context.compactAfterMs);
-      this.compactTimer.unref();
+      this.firstUnsnapshottedAt = this.lastStoredAt;
+      this.scheduleCompaction(this.context.compactAfterMs);
     }
+  }
+
+  /** One timer per document, re-armed when it fires too early, rather than reset on every edit. */
+  private scheduleCompaction(delayMs: number): void {
+    this.compactTimer = setTimeout(() => {
+      const now = performance.now();
+      const quietFor = now - this.lastStoredAt;
+      const deadline = this.firstUnsnapshottedAt + 10 * this.context.compactAfterMs;
+      if (quietFor >= this.context.compactAfterMs || now >= deadline) this.compactInBackground();
+      else this.scheduleCompaction(Math.min(this.context.compactAfterMs - quietFor, deadline - now));
+    }, delayMs);
+    this.compactTimer.unref();
+  }
+
+  /** A failed compaction has already closed the peers (fail()); nothing more to do with it here. */
+  private compactInBackground(): void {
+    void this.compact().catch(() => undefined);
   }
 
   /** Runs `task` after every task before it has settled: at once when none is pending. */

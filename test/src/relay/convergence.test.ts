@@ -159,28 +159,47 @@ describe('convergence under concurrent edits', function () {
     }
   });
 
-  it('compacts a quiet document that stays open, so the update log does not grow behind it', async () => {
-    const quick = await startRelay({ compactAfterMs: 300 });
+  it('compacts an open document once it is quiet, and one edited without pause by 10x that at the latest', async () => {
+    const quick = await startRelay({ compactAfterMs: 200 });
     try {
       const [editor] = editors;
       await createSpace(quick.url, quick.admin, 'team', [{ identity: editor!, role: 'editor' }]);
-      const writer = await openDocument(
-        quick.url,
-        editor!,
-        { space: 'team', document: 'quiet.md' },
-        { create: 'draft' },
-      );
       const compactions = async (): Promise<number> =>
         Number(
           /enclave_compactions_total (\d+)/.exec(
             await quick.relay.metrics.registry.getSingleMetricAsString('enclave_compactions_total'),
           )?.[1] ?? 0,
         );
-      writer.doc.getText('source').insert(0, 'three small edits');
-      await writer.session.flush();
+      const quiet = await openDocument(
+        quick.url,
+        editor!,
+        { space: 'team', document: 'quiet.md' },
+        { create: 'draft' },
+      );
+      quiet.doc.getText('source').insert(0, 'one small edit');
+      await quiet.session.flush();
       assert.equal(await compactions(), 0, 'far below compactAfterUpdates, nothing compacted yet');
-      await waitFor(async () => (await compactions()) === 1, 'compacted once the time is up', 5_000);
-      writer.close();
+      await waitFor(async () => (await compactions()) === 1, 'compacted once quiet for 200 ms', 5_000);
+
+      // Never quiet for 200 ms: an edit every 50 ms. The 2 s deadline still applies.
+      const busy = await openDocument(quick.url, editor!, { space: 'team', document: 'busy.md' }, { create: 'draft' });
+      const started = Date.now();
+      let compactedAfterMs = 0;
+      let longestGapMs = 0;
+      let lastEdit = started;
+      while (Date.now() - started < 4_000 && compactedAfterMs === 0) {
+        busy.doc.getText('source').insert(0, 'x');
+        longestGapMs = Math.max(longestGapMs, Date.now() - lastEdit);
+        lastEdit = Date.now();
+        await busy.session.flush();
+        if ((await compactions()) === 2) compactedAfterMs = Date.now() - started;
+        await delay(50);
+      }
+      assert.ok(compactedAfterMs > 0 && compactedAfterMs < 4_000, `compacted after ${compactedAfterMs} ms`);
+      // Unless this machine stalled long enough to make the document quiet, it was the deadline.
+      if (longestGapMs < 150) assert.ok(compactedAfterMs >= 1_500, `compacted after ${compactedAfterMs} ms`);
+      quiet.close();
+      busy.close();
     } finally {
       await quick.close();
     }
