@@ -1,7 +1,8 @@
 /**
  * One document held in memory while anyone has it open: its Y.Doc, presence, and the peers connected to
- * it. Every update a writer sends is applied, durably stored, and only then forwarded. The stored bytes
- * are the update as Yjs integrated it, never the client's raw bytes, so garbage cannot reach storage.
+ * it. Every update a writer sends is applied, durably stored, and only then forwarded. Only updates Yjs
+ * parsed and integrated are stored: one that integrated whole is stored and forwarded as sent (re-encoding
+ * it would cost every edit CPU for the same bytes); otherwise what it changed is encoded from the document.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -32,6 +33,17 @@ function isEmptyUpdate(update: Uint8Array): boolean {
   return update.length === 2 && update[0] === 0 && update[1] === 0;
 }
 
+function hasPending(doc: Y.Doc): boolean {
+  return doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
+}
+
+/** Yjs's own test for whether a transaction produces an update: new structs or deletions. */
+function changedAnything(transaction: Y.Transaction): boolean {
+  if (transaction.deleteSet.clients.size > 0) return true;
+  for (const [client, clock] of transaction.afterState) if (transaction.beforeState.get(client) !== clock) return true;
+  return false;
+}
+
 export class LiveDocument {
   readonly doc = new Y.Doc();
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
@@ -41,7 +53,8 @@ export class LiveDocument {
   private queue: Promise<void> = Promise.resolve();
   /** Tasks enqueued and not yet settled; 0 means a new task may start at once. */
   private pending = 0;
-  private captured: Uint8Array[] | undefined;
+  /** The transaction the last applyUpdate ran (observing afterTransaction is free; 'update' makes Yjs encode). */
+  private lastTransaction: Y.Transaction | undefined;
   private storedSinceCompaction = 0;
   private compactTimer: ReturnType<typeof setTimeout> | undefined;
   /** performance.now() of the first update stored since the last compaction, and of the latest. */
@@ -57,8 +70,8 @@ export class LiveDocument {
     private readonly context: LiveDocumentContext,
   ) {
     this.awareness.setLocalState(null);
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== FROM_STORAGE) this.captured?.push(update);
+    this.doc.on('afterTransaction', (transaction: Y.Transaction) => {
+      this.lastTransaction = transaction;
     });
     this.awareness.on('update', this.onAwarenessChange);
   }
@@ -184,21 +197,27 @@ export class LiveDocument {
       return Promise.resolve();
     }
     if (this.failed) return Promise.reject(this.failed);
-    // With structs waiting for missing ones, what integrates now may include other peers' content,
-    // so the sender must receive it too.
-    const hadPending = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
-    const captured: Uint8Array[] = [];
-    this.captured = captured;
+    const hadPending = hasPending(this.doc);
+    this.lastTransaction = undefined;
     let invalid: unknown;
     try {
       Y.applyUpdate(this.doc, update, peer);
     } catch (error) {
       invalid = error;
-    } finally {
-      this.captured = undefined;
     }
-    const stored =
-      captured.length > 0 ? this.persistAndForward(captured, hadPending ? undefined : peer) : Promise.resolve();
+    const transaction = this.lastTransaction as Y.Transaction | undefined;
+    this.lastTransaction = undefined;
+    let stored = Promise.resolve();
+    if (transaction !== undefined && changedAnything(transaction)) {
+      if (invalid === undefined && !hadPending && !hasPending(this.doc))
+        stored = this.persistAndForward([update], peer);
+      else {
+        // Structs waiting for missing ones, or an update that failed half way: what integrated may include
+        // earlier peers' content and not all of this one, so everything new goes to everyone, sender included.
+        const since = Y.encodeStateVector(transaction.beforeState);
+        stored = this.persistAndForward([Y.encodeStateAsUpdate(this.doc, since)], undefined);
+      }
+    }
     if (invalid !== undefined) {
       this.context.metrics.updatesDropped.inc({ reason: 'malformed' });
       return stored.then(() => Promise.reject(new ProtocolViolation('malformed document update')));
@@ -229,7 +248,9 @@ export class LiveDocument {
       encoding.writeVarUint(encoder, MessageTag.Sync);
       encoding.writeVarUint(encoder, SYNC_UPDATE);
       encoding.writeVarUint8Array(encoder, update);
-      const frame = encoding.toUint8Array(encoder);
+      // A Buffer once here, rather than a Buffer view made by ws for every peer.
+      const bytes = encoding.toUint8Array(encoder);
+      const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       for (const peer of this.peers) if (peer !== origin) peer.send(frame);
     }
     this.lastStoredAt = performance.now();

@@ -5,7 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { YNotebook } from '@jupyter/ydoc';
-import { generateIdentity, type Identity, insertNotebookCells, readNotebook } from '@enclave/shared';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import {
+  answerChallenge,
+  encodeClientMessage,
+  generateIdentity,
+  type Identity,
+  importSigningKey,
+  insertNotebookCells,
+  MessageTag,
+  readNotebook,
+} from '@enclave/shared';
 import {
   createSpace,
   openDocument,
@@ -15,6 +26,7 @@ import {
 } from '../support/relay-fixture.js';
 import { randomInt, seededRandom } from '../support/seeded-random.js';
 import { delay, waitFor } from '../support/wait.js';
+import { WireRecorder } from '../support/wire-recorder.js';
 
 const ROOM = { space: 'team', document: 'notebook.ipynb' };
 
@@ -202,6 +214,51 @@ describe('convergence under concurrent edits', function () {
       busy.close();
     } finally {
       await quick.close();
+    }
+  });
+
+  it('holds an update that arrives before the one it builds on, then stores and forwards both', async () => {
+    const [ann, ben] = editors;
+    const room = { space: 'team', document: 'order.md' };
+    const reader = await openDocument(fixture.url, ben!, room, { create: 'draft' });
+    // Two updates from one writer, the second building on the first, sent second first.
+    const source = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    source.on('update', (u: Uint8Array) => updates.push(u));
+    source.getText('source').insert(0, 'first ');
+    source.getText('source').insert(6, 'second');
+    const wire = await WireRecorder.open(`${fixture.url}/team/order.md`);
+    const answer = await answerChallenge(wire.challenge, ann!, await importSigningKey(ann!), 'team/order.md', 1);
+    wire.send(encodeClientMessage(answer));
+    await waitFor(() => wire.messages().some((m) => m.type === 'welcome'), 'welcome');
+    const syncUpdate = (update: Uint8Array): Uint8Array => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, MessageTag.Sync);
+      encoding.writeVarUint(e, 2);
+      encoding.writeVarUint8Array(e, update);
+      return encoding.toUint8Array(e);
+    };
+    wire.send(syncUpdate(updates[1]!));
+    await delay(200);
+    assert.equal(reader.doc.getText('source').toString(), '', 'nothing forwarded while it cannot integrate');
+    wire.send(syncUpdate(updates[0]!));
+    await waitFor(() => reader.doc.getText('source').toString() === 'first second', 'both arrive');
+    wire.close();
+    reader.close();
+    await fixture.relay.close();
+    const { createRelay, silentLogger } = await import('@enclave/relay');
+    const restarted = createRelay({
+      dataDir: fixture.dataDir,
+      admins: [fixture.admin.publicKey],
+      logger: silentLogger,
+    });
+    const { url } = await restarted.listen();
+    try {
+      const fresh = await openDocument(url, ben!, room);
+      assert.equal(fresh.doc.getText('source').toString(), 'first second', 'both were stored');
+      fresh.close();
+    } finally {
+      await restarted.close();
     }
   });
 
