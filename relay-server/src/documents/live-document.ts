@@ -209,13 +209,12 @@ export class LiveDocument {
     this.lastTransaction = undefined;
     let stored = Promise.resolve();
     if (transaction !== undefined && changedAnything(transaction)) {
-      if (invalid === undefined && !hadPending && !hasPending(this.doc))
-        stored = this.persistAndForward([update], peer);
+      if (invalid === undefined && !hadPending && !hasPending(this.doc)) stored = this.persistAndForward(update, peer);
       else {
         // Structs waiting for missing ones, or an update that failed half way: what integrated may include
         // earlier peers' content and not all of this one, so everything new goes to everyone, sender included.
         const since = Y.encodeStateVector(transaction.beforeState);
-        stored = this.persistAndForward([Y.encodeStateAsUpdate(this.doc, since)], undefined);
+        stored = this.persistAndForward(Y.encodeStateAsUpdate(this.doc, since), undefined);
       }
     }
     if (invalid !== undefined) {
@@ -225,34 +224,26 @@ export class LiveDocument {
     return stored;
   }
 
-  private persistAndForward(updates: Uint8Array[], origin: DocumentPeer | undefined): Promise<void> {
-    return this.enqueue(() => {
-      const { storage } = this.context;
-      // All appended in the same turn, so they share one commit.
-      const stored =
-        updates.length === 1
-          ? storage.appendUpdate(this.space, this.name, updates[0]!).then((seq) => [seq])
-          : Promise.all(updates.map((update) => storage.appendUpdate(this.space, this.name, update)));
-      return stored.then((seqs) => this.forward(updates, seqs, origin));
-    });
+  private persistAndForward(update: Uint8Array, origin: DocumentPeer | undefined): Promise<void> {
+    return this.enqueue(() =>
+      this.context.storage.appendUpdate(this.space, this.name, update).then((seq) => this.forward(update, seq, origin)),
+    );
   }
 
-  /** Runs once `updates` are stored: only now may anyone see them. */
-  private forward(updates: Uint8Array[], seqs: number[], origin: DocumentPeer | undefined): void {
-    this.lastSeq = seqs[seqs.length - 1]!;
-    this.storedSinceCompaction += updates.length;
-    this.context.metrics.hot.updatesStored += updates.length;
-    for (const update of updates) {
-      this.bytes += update.length;
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, MessageTag.Sync);
-      encoding.writeVarUint(encoder, SYNC_UPDATE);
-      encoding.writeVarUint8Array(encoder, update);
-      // A Buffer once here, rather than a Buffer view made by ws for every peer.
-      const bytes = encoding.toUint8Array(encoder);
-      const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (const peer of this.peers) if (peer !== origin) peer.send(frame);
-    }
+  /** Runs once `update` is stored: only now may anyone see it. */
+  private forward(update: Uint8Array, seq: number, origin: DocumentPeer | undefined): void {
+    this.lastSeq = seq;
+    this.bytes += update.length;
+    this.storedSinceCompaction++;
+    this.context.metrics.hot.updatesStored++;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MessageTag.Sync);
+    encoding.writeVarUint(encoder, SYNC_UPDATE);
+    encoding.writeVarUint8Array(encoder, update);
+    // A Buffer once here, rather than a Buffer view made by ws for every peer.
+    const bytes = encoding.toUint8Array(encoder);
+    const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (const peer of this.peers) if (peer !== origin) peer.send(frame);
     this.lastStoredAt = performance.now();
     if (this.storedSinceCompaction >= this.context.compactAfterUpdates) this.compactInBackground();
     else if (this.compactTimer === undefined) {

@@ -47,14 +47,20 @@ function journalRows(path: string): number {
   }
 }
 
+/** A new SQLite storage at `path` holding the space 'team'. */
+async function storageWithSpace(path: string): Promise<SqliteStorage> {
+  const storage = new SqliteStorage(path);
+  await storage.createSpace(
+    { name: 'team', created: now, createdBy: LEAD },
+    { publicKey: LEAD, name: 'L', role: 'lead', since: now, grantedBy: null },
+  );
+  return storage;
+}
+
 describe('SqliteStorage (engine specifics)', () => {
   it('refuses a second process on the same database with a clear reason, and lets it in once closed', async () => {
     const path = freshFile();
-    const first = new SqliteStorage(path);
-    await first.createSpace(
-      { name: 'team', created: now, createdBy: LEAD },
-      { publicKey: LEAD, name: 'L', role: 'lead', since: now, grantedBy: null },
-    );
+    const first = await storageWithSpace(path);
     assert.throws(
       () => new SqliteStorage(path),
       /in use by another process \(is another relay running on this data folder\?\)/,
@@ -67,11 +73,7 @@ describe('SqliteStorage (engine specifics)', () => {
 
   it('empties the journal once every document has folded its updates into a snapshot', async () => {
     const path = freshFile();
-    const storage = new SqliteStorage(path);
-    await storage.createSpace(
-      { name: 'team', created: now, createdBy: LEAD },
-      { publicKey: LEAD, name: 'L', role: 'lead', since: now, grantedBy: null },
-    );
+    const storage = await storageWithSpace(path);
     const docs = ['a', 'b', 'c'].map((name) => ({ name, ...textUpdates(['x', 'y', 'z'].map((w) => `${name}${w} `)) }));
     const last = new Map<string, number>();
     for (const d of docs)
@@ -101,11 +103,7 @@ describe('SqliteStorage (engine specifics)', () => {
 
   it('commits a burst of updates from many documents together, in order, and keeps them all', async () => {
     const path = freshFile();
-    const storage = new SqliteStorage(path);
-    await storage.createSpace(
-      { name: 'team', created: now, createdBy: LEAD },
-      { publicKey: LEAD, name: 'L', role: 'lead', since: now, grantedBy: null },
-    );
+    const storage = await storageWithSpace(path);
     const names = Array.from({ length: 7 }, (_, i) => `d${i}.md`);
     for (const name of names)
       await storage.createDocument('team', { name, kind: 'draft', schemaVersion: 1, created: now });

@@ -7,16 +7,7 @@ import assert from 'node:assert/strict';
 import { YNotebook } from '@jupyter/ydoc';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import {
-  answerChallenge,
-  encodeClientMessage,
-  generateIdentity,
-  type Identity,
-  importSigningKey,
-  insertNotebookCells,
-  MessageTag,
-  readNotebook,
-} from '@enclave/shared';
+import { generateIdentity, type Identity, insertNotebookCells, MessageTag, readNotebook } from '@enclave/shared';
 import {
   createSpace,
   openDocument,
@@ -227,10 +218,7 @@ describe('convergence under concurrent edits', function () {
     source.on('update', (u: Uint8Array) => updates.push(u));
     source.getText('source').insert(0, 'first ');
     source.getText('source').insert(6, 'second');
-    const wire = await WireRecorder.open(`${fixture.url}/team/order.md`);
-    const answer = await answerChallenge(wire.challenge, ann!, await importSigningKey(ann!), 'team/order.md', 1);
-    wire.send(encodeClientMessage(answer));
-    await waitFor(() => wire.messages().some((m) => m.type === 'welcome'), 'welcome');
+    const wire = await WireRecorder.admitted(fixture.url, ann!, 'team/order.md');
     const syncUpdate = (update: Uint8Array): Uint8Array => {
       const e = encoding.createEncoder();
       encoding.writeVarUint(e, MessageTag.Sync);

@@ -6,15 +6,7 @@
 import assert from 'node:assert/strict';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
-import {
-  answerChallenge,
-  CloseCode,
-  encodeClientMessage,
-  generateIdentity,
-  type Identity,
-  importSigningKey,
-  MessageTag,
-} from '@enclave/shared';
+import { CloseCode, encodeClientMessage, generateIdentity, type Identity, MessageTag } from '@enclave/shared';
 import {
   createSpace,
   openDocument,
@@ -27,14 +19,6 @@ import { waitFor } from '../support/wait.js';
 import { WireRecorder } from '../support/wire-recorder.js';
 
 const ROOM = 'team/target.md';
-
-async function admittedRecorder(url: string, identity: Identity): Promise<WireRecorder> {
-  const recorder = await WireRecorder.open(`${url}/${ROOM}`);
-  const answer = await answerChallenge(recorder.challenge, identity, await importSigningKey(identity), ROOM, 1);
-  recorder.send(encodeClientMessage(answer));
-  await waitFor(() => recorder.messages().some((m) => m.type === 'welcome'), 'welcome');
-  return recorder;
-}
 
 function frame(...parts: ((e: encoding.Encoder) => void)[]): Uint8Array {
   const encoder = encoding.createEncoder();
@@ -148,7 +132,7 @@ describe('malformed frames', function () {
 
   for (const [name, make, code] of cases) {
     it(`closes the sender of ${name} with ${code}`, async () => {
-      const recorder = await admittedRecorder(fixture.url, attacker);
+      const recorder = await WireRecorder.admitted(fixture.url, attacker, ROOM);
       recorder.send(make() as Uint8Array);
       assert.equal((await recorder.closed()).code, code);
     });
@@ -157,7 +141,7 @@ describe('malformed frames', function () {
   it('survives 100 seeded random frames, each closing its own connection', async () => {
     const random = seededRandom(0xc0ffee);
     for (let round = 0; round < 100; round++) {
-      const recorder = await admittedRecorder(fixture.url, attacker);
+      const recorder = await WireRecorder.admitted(fixture.url, attacker, ROOM);
       const bytes = Uint8Array.from({ length: 1 + randomInt(random, 64) }, () => randomInt(random, 256));
       recorder.socket.send(bytes);
       // Random bytes may happen to form a harmless message; then the connection stays open. Either way
@@ -178,7 +162,7 @@ describe('malformed frames', function () {
     try {
       const member = await generateIdentity('Flooder');
       await createSpace(flood.url, flood.admin, 'team', [{ identity: member, role: 'editor' }]);
-      const recorder = await admittedRecorder(flood.url, member);
+      const recorder = await WireRecorder.admitted(flood.url, member, ROOM);
       // Harmless requests (each answered with an error), far faster than the limit allows.
       const request = encodeClientMessage({ type: 'request', id: 1, request: { op: 'documents.list' } });
       for (let i = 0; i < 300 && recorder.socket.readyState === WebSocket.OPEN; i++) recorder.send(request);

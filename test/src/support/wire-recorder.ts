@@ -5,9 +5,13 @@
 import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import {
+  answerChallenge,
   type ChallengeMessage,
   decodeServerMessage,
+  encodeClientMessage,
   type FromServerMessage,
+  type Identity,
+  importSigningKey,
   MessageTag,
   readTag,
 } from '@enclave/shared';
@@ -35,6 +39,15 @@ export class WireRecorder {
   static async open(url: string): Promise<WireRecorder> {
     const recorder = new WireRecorder(url);
     await waitFor(() => recorder.frames.length > 0 || recorder.closeRecord !== undefined, 'first frame');
+    return recorder;
+  }
+
+  /** Opens `room` (space/document) on the relay at `url` as `identity`, and waits until it is admitted. */
+  static async admitted(url: string, identity: Identity, room: string): Promise<WireRecorder> {
+    const recorder = await WireRecorder.open(`${url}/${room}`);
+    const answer = await answerChallenge(recorder.challenge, identity, await importSigningKey(identity), room, 1);
+    recorder.send(encodeClientMessage(answer));
+    await waitFor(() => recorder.messages().some((m) => m.type === 'welcome'), 'welcome');
     return recorder;
   }
 
