@@ -36,10 +36,20 @@ const DRAFT = 'notes.md';
 const vsTexts = (nb: vscode.NotebookDocument): string[] => nb.getCells().map((c) => c.document.getText());
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Applies an edit built from the documents as they are now. VS Code refuses a workspace edit when the document
+ * changed between the extension host's view and the renderer's (here: a JupyterLab keystroke the extension is
+ * applying at that moment), so a refused edit is built again on the new text, as a user's next keystroke would be.
+ */
 async function apply(build: (edit: vscode.WorkspaceEdit) => void): Promise<void> {
-  const edit = new vscode.WorkspaceEdit();
-  build(edit);
-  assert.ok(await vscode.workspace.applyEdit(edit), 'VS Code applied the edit');
+  for (let attempt = 1; attempt <= 20; attempt++) {
+    const edit = new vscode.WorkspaceEdit();
+    build(edit);
+    if (await vscode.workspace.applyEdit(edit)) return;
+    console.log(`      VS Code refused the edit (attempt ${attempt}): building it again on the current text`);
+    await sleep(10 * attempt);
+  }
+  assert.ok(false, 'VS Code applied the edit within 20 attempts');
 }
 
 async function asLead<T>(space: string, request: (c: EnclaveConnection) => Promise<T>): Promise<T> {
@@ -162,12 +172,17 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     const fromLab = ' # grace types here';
     const fromVs = '+ADA+TYPES+123';
     const labTyping = labType(labNb, 1, fromLab, 15);
-    for (const ch of fromVs) {
-      const doc = notebook.cellAt(1).document;
-      await apply((e) => e.insert(doc.uri, doc.positionAt(doc.getText().length), ch));
-      await sleep(15);
+    try {
+      for (const ch of fromVs) {
+        await apply((e) => {
+          const doc = notebook.cellAt(1).document;
+          e.insert(doc.uri, doc.positionAt(doc.getText().length), ch);
+        });
+        await sleep(15);
+      }
+    } finally {
+      await labTyping; // even after a failure, so the next test starts from settled text
     }
-    await labTyping;
     const isSubsequence = (part: string, whole: string): boolean => {
       let i = 0;
       for (const ch of whole) if (ch === part[i]) i += 1;
