@@ -43,8 +43,13 @@ export interface RelayOptions {
   readonly limits?: Partial<RelayLimits>;
   /** How long a document with no connections stays in memory. */
   readonly idleUnloadMs?: number;
-  /** Stored updates after which a document is compacted into a snapshot. */
+  /**
+   * Stored updates after which a document is compacted into a snapshot: at its first pause of
+   * `compactPauseMs` without edits, or at once when twice as many have been stored.
+   */
   readonly compactAfterUpdates?: number;
+  /** The pause in editing (ms) that a document past `compactAfterUpdates` is compacted in. */
+  readonly compactPauseMs?: number;
   /**
    * An open document with updates outside its snapshot is compacted once it has had no edit for this long
    * (ms), and at the latest 10 times this long after its first such update. Storage that logs all
@@ -59,3 +64,4 @@ export interface RelayOptions {
 export const DEFAULT_IDLE_UNLOAD_MS = 30_000;
 export const DEFAULT_COMPACT_AFTER_UPDATES = 5_000;
 export const DEFAULT_COMPACT_AFTER_MS = 60_000;
+export const DEFAULT_COMPACT_PAUSE_MS = 1_000;

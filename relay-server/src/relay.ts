@@ -21,6 +21,7 @@ import { AccessService } from './access/access-service.js';
 import { GovernanceService } from './access/governance-service.js';
 import {
   DEFAULT_COMPACT_AFTER_MS,
+  DEFAULT_COMPACT_PAUSE_MS,
   DEFAULT_COMPACT_AFTER_UPDATES,
   DEFAULT_IDLE_UNLOAD_MS,
   DEFAULT_LIMITS,
@@ -102,6 +103,8 @@ export function createRelay(options: RelayOptions): Relay {
           logger,
           compactAfterUpdates: options.compactAfterUpdates ?? DEFAULT_COMPACT_AFTER_UPDATES,
           compactAfterMs: options.compactAfterMs ?? DEFAULT_COMPACT_AFTER_MS,
+          compactPauseMs:
+            options.compactPauseMs ?? Math.min(DEFAULT_COMPACT_PAUSE_MS, options.compactAfterMs ?? Infinity),
         },
         options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       );

@@ -26,6 +26,7 @@ export interface LiveDocumentContext {
   readonly logger: Logger;
   readonly compactAfterUpdates: number;
   readonly compactAfterMs: number;
+  readonly compactPauseMs: number;
 }
 
 /** An update that changes nothing: no structs, no deletions (what a reader's sync step 2 usually is). */
@@ -245,11 +246,21 @@ export class LiveDocument {
     const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (const peer of this.peers) if (peer !== origin) peer.send(frame);
     this.lastStoredAt = performance.now();
-    if (this.storedSinceCompaction >= this.context.compactAfterUpdates) this.compactInBackground();
-    else if (this.compactTimer === undefined) {
-      this.firstUnsnapshottedAt = this.lastStoredAt;
-      this.scheduleCompaction(this.context.compactAfterMs);
+    const { compactAfterUpdates } = this.context;
+    if (this.storedSinceCompaction >= 2 * compactAfterUpdates) this.compactInBackground();
+    else if (this.compactTimer === undefined || this.storedSinceCompaction === compactAfterUpdates) {
+      // Past compactAfterUpdates the wait shrinks to a pause in typing: compacting a large document holds the
+      // event loop for tens of ms, which people notice mid-edit (or joining) and not once everyone has paused.
+      if (this.compactTimer === undefined) this.firstUnsnapshottedAt = this.lastStoredAt;
+      clearTimeout(this.compactTimer);
+      this.scheduleCompaction(this.quietNeededMs());
     }
+  }
+
+  /** How long the document must go without edits before it is compacted. */
+  private quietNeededMs(): number {
+    const { compactAfterUpdates, compactAfterMs, compactPauseMs } = this.context;
+    return this.storedSinceCompaction >= compactAfterUpdates ? compactPauseMs : compactAfterMs;
   }
 
   /** One timer per document, re-armed when it fires too early, rather than reset on every edit. */
@@ -257,9 +268,10 @@ export class LiveDocument {
     this.compactTimer = setTimeout(() => {
       const now = performance.now();
       const quietFor = now - this.lastStoredAt;
+      const quietNeeded = this.quietNeededMs();
       const deadline = this.firstUnsnapshottedAt + 10 * this.context.compactAfterMs;
-      if (quietFor >= this.context.compactAfterMs || now >= deadline) this.compactInBackground();
-      else this.scheduleCompaction(Math.min(this.context.compactAfterMs - quietFor, deadline - now));
+      if (quietFor >= quietNeeded || now >= deadline) this.compactInBackground();
+      else this.scheduleCompaction(Math.min(quietNeeded - quietFor, deadline - now));
     }, delayMs);
     this.compactTimer.unref();
   }

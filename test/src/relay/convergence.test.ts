@@ -21,6 +21,11 @@ import { WireRecorder } from '../support/wire-recorder.js';
 
 const ROOM = { space: 'team', document: 'notebook.ipynb' };
 
+async function compactionCount(fixture: RelayFixture): Promise<number> {
+  const text = await fixture.relay.metrics.registry.getSingleMetricAsString('enclave_compactions_total');
+  return Number(/enclave_compactions_total (\d+)/.exec(text)?.[1] ?? 0);
+}
+
 function randomNotebookEdit(notebook: YNotebook, random: () => number, who: string, step: number): void {
   const count = notebook.cells.length;
   const choice = randomInt(random, 10);
@@ -167,12 +172,7 @@ describe('convergence under concurrent edits', function () {
     try {
       const [editor] = editors;
       await createSpace(quick.url, quick.admin, 'team', [{ identity: editor!, role: 'editor' }]);
-      const compactions = async (): Promise<number> =>
-        Number(
-          /enclave_compactions_total (\d+)/.exec(
-            await quick.relay.metrics.registry.getSingleMetricAsString('enclave_compactions_total'),
-          )?.[1] ?? 0,
-        );
+      const compactions = (): Promise<number> => compactionCount(quick);
       const quiet = await openDocument(
         quick.url,
         editor!,
@@ -250,6 +250,38 @@ describe('convergence under concurrent edits', function () {
     }
   });
 
+  it('compacts a document past compactAfterUpdates in its first pause, or at twice that many updates', async () => {
+    const small = await startRelay({ compactAfterUpdates: 10, compactPauseMs: 1_500 });
+    try {
+      const [editor] = editors;
+      await createSpace(small.url, small.admin, 'team', [{ identity: editor!, role: 'editor' }]);
+      const writer = await openDocument(small.url, editor!, { space: 'team', document: 'p.md' }, { create: 'draft' });
+      let longestGapMs = 0;
+      let lastEdit = Date.now();
+      for (let i = 0; i < 15; i++) {
+        writer.doc.getText('source').insert(i, 'x');
+        await writer.session.flush();
+        longestGapMs = Math.max(longestGapMs, Date.now() - lastEdit);
+        lastEdit = Date.now();
+      }
+      // Unless this machine stalled for the whole pause, nothing was compacted while the edits kept coming.
+      if (longestGapMs < 1_200) assert.equal(await compactionCount(small), 0, 'not compacted mid-typing');
+      await waitFor(async () => (await compactionCount(small)) === 1, 'compacted in the pause', 5_000);
+      for (let i = 0; i < 20; i++) {
+        writer.doc.getText('source').insert(0, 'y');
+        await writer.session.flush();
+      }
+      await waitFor(
+        async () => (await compactionCount(small)) === 2,
+        'compacted at 20 updates, no pause needed',
+        1_000,
+      );
+      writer.close();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('replicas built from snapshots plus updates equal replicas that saw every update', async () => {
     const small = await startRelay({ compactAfterUpdates: 10 });
     try {
@@ -262,9 +294,8 @@ describe('convergence under concurrent edits', function () {
         writer.doc.getText('source').insert(i, String(i % 10));
         await writer.session.flush();
       }
-      const metrics = await small.relay.metrics.registry.getSingleMetricAsString('enclave_compactions_total');
-      assert.match(metrics, /enclave_compactions_total \d+/);
-      assert.ok(Number(/enclave_compactions_total (\d+)/.exec(metrics)![1]) >= 3, metrics);
+      // Without a pause, compacted at 20 and 40 updates.
+      await waitFor(async () => (await compactionCount(small)) >= 2, 'compacted twice', 5_000);
       const reader = await openDocument(small.url, editor!, room);
       assert.equal(reader.doc.getText('source').toString(), writer.doc.getText('source').toString());
       assert.equal(reader.doc.getText('source').length, 45);
