@@ -14,18 +14,15 @@ import { CommandIds } from '../tokens.js';
 import {
   askChoice,
   askText,
+  type CommandArgs as Args,
   confirm,
   downloadText,
+  guarded,
   pickTextFile,
-  reportError,
   showMembers,
   showParticipants,
   showText,
 } from './dialogs.js';
-
-interface Args {
-  readonly [key: string]: unknown;
-}
 
 export function registerCommands(app: JupyterFrontEnd, service: EnclaveService, docManager: IDocumentManager): void {
   const { commands, shell } = app;
@@ -59,17 +56,6 @@ export function registerCommands(app: JupyterFrontEnd, service: EnclaveService, 
     const location = resolveTarget(`${text}/x`, relayNames());
     return { relay: location.relay, space: location.space };
   };
-  const guarded =
-    (title: string, run: (args: Args) => Promise<unknown>) =>
-    async (args: Args): Promise<unknown> => {
-      try {
-        return await run(args);
-      } catch (error) {
-        await reportError(title, error);
-        return undefined;
-      }
-    };
-
   commands.addCommand(CommandIds.open, {
     label: 'Open Shared Document…',
     caption: 'Open a notebook or draft from an Enclave space',

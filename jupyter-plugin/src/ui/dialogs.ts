@@ -35,6 +35,23 @@ export function reportError(title: string, error: unknown): Promise<void> {
   return showErrorMessage(title, error instanceof Error ? error.message : String(error));
 }
 
+/** A command's arguments, as JupyterLab passes them. */
+export interface CommandArgs {
+  readonly [key: string]: unknown;
+}
+
+/** A command body whose failure is shown to the user under `title` rather than lost in the console. */
+export const guarded =
+  (title: string, run: (args: CommandArgs) => Promise<unknown>) =>
+  async (args: CommandArgs): Promise<unknown> => {
+    try {
+      return await run(args);
+    } catch (error) {
+      await reportError(title, error);
+      return undefined;
+    }
+  };
+
 function table(headers: string[], rows: string[][], className: string): Widget {
   const node = document.createElement('table');
   node.className = className;

@@ -12,25 +12,10 @@ import { auditJsonLines, auditRow } from '../governance/audit.js';
 import { type Joined, labJoinUrl, parseInviteLink } from '../governance/invites.js';
 import { CommandIds } from '../tokens.js';
 import { AccessRequestView } from './access-request-view.js';
-import { askChoice, askText, downloadText, reportError, showText } from './dialogs.js';
+import { askChoice, askText, type CommandArgs as Args, downloadText, guarded, showText } from './dialogs.js';
 import { askMultiline, showInviteLink, showTable } from './governance-dialogs.js';
 import type { RequestsPanel } from './requests-panel.js';
 import { askSpace } from './targets.js';
-
-interface Args {
-  readonly [key: string]: unknown;
-}
-
-const guarded =
-  (title: string, run: (args: Args) => Promise<unknown>) =>
-  async (args: Args): Promise<unknown> => {
-    try {
-      return await run(args);
-    } catch (error) {
-      await reportError(title, error);
-      return undefined;
-    }
-  };
 
 export function registerGovernanceCommands(app: JupyterFrontEnd, service: EnclaveService, panel: RequestsPanel): void {
   const { commands, shell } = app;
