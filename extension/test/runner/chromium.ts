@@ -7,18 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-
-const CHROMIUM = process.env['ENCLAVE_CHROMIUM'] ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from '@enclave/test/chromium';
 
 interface LaunchOptions {
   args?: string[];
@@ -41,9 +30,9 @@ export async function useSystemChromium(profileDir: string): Promise<void> {
   const chromium = (requireFromTestWeb('playwright') as { chromium: BrowserTypeLike }).chromium;
   chromium.launch = async (options: LaunchOptions = {}) => {
     const context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM_EXECUTABLE,
       headless: true,
-      args: [...FLAGS, ...(options.args ?? []).filter((arg) => arg !== '--no-sandbox')],
+      args: [...CHROMIUM_FLAGS, ...(options.args ?? []).filter((arg) => arg !== '--no-sandbox')],
       viewport: null,
     });
     // test-web asks the "browser" for a context and closes the browser when done.

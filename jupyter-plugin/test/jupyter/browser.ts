@@ -3,21 +3,10 @@
  * that reach the app through `window.jupyterapp` (the server runs with expose_app_in_browser).
  */
 import { type Browser, chromium, type Page } from 'playwright-core';
-
-export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from '@enclave/test/chromium';
 
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  return chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: [...CHROMIUM_FLAGS] });
 }
 
 export interface LabPage {
