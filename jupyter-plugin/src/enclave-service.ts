@@ -185,6 +185,16 @@ export class EnclaveService {
     return { invite, link: formatLink({ kind: 'join', relay: this.relayUrl(relay), space, token }) };
   }
 
+  /** The space's invites, open or not (leads). */
+  async invites(relay: string, space: string): Promise<readonly InviteInfo[]> {
+    return (await this.spaceRequest(relay, space, { op: 'invites.list' })).invites;
+  }
+
+  /** Revokes an open invite: its link then admits nobody (leads). */
+  async revokeInvite(relay: string, space: string, id: string): Promise<InviteInfo> {
+    return (await this.spaceRequest(relay, space, { op: 'invites.revoke', id })).invite;
+  }
+
   /** Joins a space with a pasted invite link; rejects with the relay's reason when it admits nobody. */
   async join(text: string): Promise<Joined> {
     const link = parseInviteLink(text);

@@ -21,6 +21,7 @@ export const CommandIds = {
   exportIdentity: 'enclave:identity-export',
   importIdentity: 'enclave:identity-import',
   createInvite: 'enclave:invite-create',
+  invites: 'enclave:invites',
   join: 'enclave:join',
   requestAccess: 'enclave:request-access',
   watchRequests: 'enclave:requests-watch',

@@ -69,6 +69,43 @@ export function registerGovernanceCommands(app: JupyterFrontEnd, service: Enclav
     }),
   });
 
+  commands.addCommand(CommandIds.invites, {
+    label: 'Invites…',
+    caption: "A space's invites, open, used, expired or revoked; revoke an open one (leads)",
+    execute: guarded('Cannot manage the invites', async (args) => {
+      const target = await space(args, 'Invites');
+      if (!target) return undefined;
+      if (typeof args['revoke'] === 'string') return service.revokeInvite(target.relay, target.space, args['revoke']);
+      const invites = await service.invites(target.relay, target.space);
+      if (args['silent'] === true) return invites;
+      const name = await nameOf(target.relay, target.space);
+      const open = invites.filter((invite) => invite.status === 'open');
+      const revokeLabel = 'Revoke an Open Invite…';
+      const pressed = await showTable(
+        `Invites to ${target.space} (${invites.length})`,
+        ['Id', 'Role', 'Status', 'Created', 'Expires', 'By', 'Used by'],
+        invites.map((i) => [
+          i.id,
+          i.role,
+          i.status,
+          i.created,
+          i.expires,
+          name(i.createdBy),
+          i.usedBy ? `${name(i.usedBy)} at ${i.usedAt ?? '?'}` : '',
+        ]),
+        'enclave-invites',
+        open.length > 0 ? revokeLabel : undefined,
+      );
+      if (pressed !== revokeLabel) return invites;
+      const choices = open.map((i) => `${i.id} (${i.role}, until ${i.expires})`);
+      const chosen = await askChoice(`Revoke an invite to ${target.space}`, 'Invite', choices, choices[0]!);
+      if (!chosen) return invites;
+      const revoked = await service.revokeInvite(target.relay, target.space, open[choices.indexOf(chosen)]!.id);
+      await showText(`Invite ${revoked.id} revoked`, [`Its link now admits nobody.`]);
+      return service.invites(target.relay, target.space);
+    }),
+  });
+
   commands.addCommand(CommandIds.join, {
     label: 'Join with Invite Link…',
     caption: 'Join a space with an invite link a lead sent you',

@@ -317,7 +317,7 @@ describe('Enclave governance in JupyterLab 4.6.4', function () {
     await row.waitFor({ state: 'detached', timeout: 10_000 });
 
     // An invite created in JupyterLab, shown with its link, used by a client-library peer.
-    const creating = execute<{ link: string; labUrl: string }>(page, 'enclave:invite-create', {
+    const creating = execute<{ link: string; labUrl: string; id: string }>(page, 'enclave:invite-create', {
       space: 'led',
       role: 'editor',
       expires: '1h',
@@ -340,6 +340,44 @@ describe('Enclave governance in JupyterLab 4.6.4', function () {
     }).connect();
     assert.equal((await joined.whenWelcomed()).role, 'editor');
     joined.destroy();
+
+    // The lead lists the invites in JupyterLab (the used one and a second, open one) and revokes the open one.
+    const open = await inviteLink('led', 'viewer');
+    const listing = execute<{ id: string; status: string }[]>(page, 'enclave:invites', { space: 'led' });
+    const invites = dialog('Invites to led');
+    await invites.waitFor({ timeout: 20_000 });
+    const rows = await invites.locator('.enclave-invites tbody tr').allInnerTexts();
+    assert.equal(rows.length, 2, rows.join('\n'));
+    assert.ok(
+      rows.some((r) => r.includes(created.id) && r.includes('used')),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => r.includes(open.id) && r.includes('open')),
+      rows.join('\n'),
+    );
+    await invites.locator('.jp-mod-accept').click(); // "Revoke an Open Invite…"
+    const picking = dialog('Revoke an invite to led');
+    await picking.waitFor({ timeout: 10_000 });
+    assert.match(await picking.locator('select').inputValue(), new RegExp(open.id));
+    await picking.locator('.jp-mod-accept').click();
+    const done = dialog(`Invite ${open.id} revoked`);
+    await done.waitFor({ timeout: 10_000 });
+    await done.locator('.jp-mod-accept').click();
+    const after = await listing;
+    assert.equal(after.find((i) => i.id === open.id)?.status, 'revoked');
+    const tooLate = await generateIdentity('Too Late');
+    const refused = new EnclaveConnection({
+      relayUrl: relay.url,
+      room: { space: 'led' },
+      identity: tooLate,
+      WebSocket: NodeWebSocket,
+      reconnect: false,
+      invite: new URL(open.link.replace('enclave://', 'http://x/')).searchParams.get('invite')!,
+    }).connect();
+    await assert.rejects(refused.whenWelcomed(), /revoked/);
+    refused.destroy();
+    assert.ok(!(await memberKeys('led')).includes(tooLate.publicKey), 'the revoked link admitted nobody');
 
     // The agreement, set from JupyterLab (the lead signs it too), then signed by a peer.
     const set = await execute<{ version: number }>(page, 'enclave:agreement-set', { space: 'led', text: TERMS });
