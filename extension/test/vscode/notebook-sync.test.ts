@@ -1,6 +1,7 @@
 import * as assert from './support/assert.js';
 import * as vscode from 'vscode';
 import type { Identity, NotebookContent } from '@enclave/shared';
+import { applyAsUser } from './support/edit.js';
 import { enclave, leaveAll, openSharedNotebook, useIdentity } from './support/extension.js';
 import { eventually } from './support/poll.js';
 import { NotebookPeer } from './support/peer.js';
@@ -162,11 +163,11 @@ describe('a shared notebook: metadata, outputs and concurrency', () => {
     const cell = notebook.cellAt(1);
     const ytext = peer.notebook.cells[1]!.ysource;
     for (let i = 0; i < 20; i++) {
-      const edit = new vscode.WorkspaceEdit();
-      edit.insert(cell.document.uri, cell.document.positionAt(cell.document.getText().length), `v${i}`);
-      const applied = vscode.workspace.applyEdit(edit);
+      const applied = applyAsUser((edit) =>
+        edit.insert(cell.document.uri, cell.document.positionAt(cell.document.getText().length), `v${i}`),
+      );
       ytext.insert(0, `p${i}`);
-      assert.ok(await applied);
+      await applied;
     }
     await eventually(() => {
       const local = cell.document.getText();

@@ -12,6 +12,7 @@ import {
   serializeIdentity,
 } from '@enclave/shared';
 import * as assert from '../../../extension/test/vscode/support/assert.js';
+import { applyAsUser } from '../../../extension/test/vscode/support/edit.js';
 import { readWorkspaceText, testEnvironment } from '../../../extension/test/vscode/support/environment.js';
 import { enclave, openSharedNotebook, useIdentity } from '../../../extension/test/vscode/support/extension.js';
 import { eventually } from '../../../extension/test/vscode/support/poll.js';
@@ -35,22 +36,6 @@ const DRAFT = 'notes.md';
 
 const vsTexts = (nb: vscode.NotebookDocument): string[] => nb.getCells().map((c) => c.document.getText());
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Applies an edit built from the documents as they are now. VS Code refuses a workspace edit when the document
- * changed between the extension host's view and the renderer's (here: a JupyterLab keystroke the extension is
- * applying at that moment), so a refused edit is built again on the new text, as a user's next keystroke would be.
- */
-async function apply(build: (edit: vscode.WorkspaceEdit) => void): Promise<void> {
-  for (let attempt = 1; attempt <= 20; attempt++) {
-    const edit = new vscode.WorkspaceEdit();
-    build(edit);
-    if (await vscode.workspace.applyEdit(edit)) return;
-    console.log(`      VS Code refused the edit (attempt ${attempt}): building it again on the current text`);
-    await sleep(10 * attempt);
-  }
-  assert.ok(false, 'VS Code applied the edit within 20 attempts');
-}
 
 async function asLead<T>(space: string, request: (c: EnclaveConnection) => Promise<T>): Promise<T> {
   const { relay, admin } = await testEnvironment();
@@ -174,7 +159,7 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     const labTyping = labType(labNb, 1, fromLab, 15);
     try {
       for (const ch of fromVs) {
-        await apply((e) => {
+        await applyAsUser((e) => {
           const doc = notebook.cellAt(1).document;
           e.insert(doc.uri, doc.positionAt(doc.getText().length), ch);
         });
@@ -206,7 +191,7 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
       }, 20_000);
     const typed = notebook.cellAt(1).document.getText();
     // VS Code inserts two cells
-    await apply((e) =>
+    await applyAsUser((e) =>
       e.set(notebook.uri, [
         vscode.NotebookEdit.insertCells(3, [
           new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'vs_a = 1', 'python'),
@@ -232,7 +217,7 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     editor.selections = [new vscode.NotebookRange(4, 5)];
     await vscode.commands.executeCommand('notebook.cell.moveUp');
     await same(['# Shared analysis', typed, 'lab_c = 3', 'vs_a = 1', 'print(6 * 7)']);
-    await apply((e) => e.set(notebook.uri, [vscode.NotebookEdit.deleteCells(new vscode.NotebookRange(2, 3))]));
+    await applyAsUser((e) => e.set(notebook.uri, [vscode.NotebookEdit.deleteCells(new vscode.NotebookRange(2, 3))]));
     await same(['# Shared analysis', typed, 'vs_a = 1', 'print(6 * 7)']);
   });
 
@@ -268,7 +253,7 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     await eventually(async () => assert.strictEqual(await labText(), '# Notes\n'), 20_000);
     const typing = labType(labDraft, null, 'from JupyterLab. ', 15);
     for (const word of ['from ', 'VS ', 'Code. ']) {
-      await apply((e) => e.insert(draft.uri, draft.positionAt(draft.getText().length), word));
+      await applyAsUser((e) => e.insert(draft.uri, draft.positionAt(draft.getText().length), word));
       await sleep(60);
     }
     await typing;
@@ -319,7 +304,7 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     assert.deepStrictEqual(await labSources(labNb), before, "nothing changed in the viewer's JupyterLab either");
     // The viewer still receives the editor's changes.
     const doc = notebook.cellAt(2).document;
-    await apply((e) => e.insert(doc.uri, doc.positionAt(doc.getText().length), '  # seen by the viewer'));
+    await applyAsUser((e) => e.insert(doc.uri, doc.positionAt(doc.getText().length), '  # seen by the viewer'));
     await eventually(async () => assert.deepStrictEqual(await labSources(labNb), vsTexts(notebook)), 20_000);
     await asLead(space, (c) => c.request({ op: 'members.grant', publicKey: labUser.publicKey, role: 'editor' }));
     await eventually(async () => {
@@ -330,10 +315,10 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
 
   it('8. the relay is killed and restarted mid-session: both reconnect and no edit is lost', async () => {
     const doc = notebook.cellAt(2).document;
-    await apply((e) => e.insert(doc.uri, doc.positionAt(doc.getText().length), ' # before the outage'));
+    await applyAsUser((e) => e.insert(doc.uri, doc.positionAt(doc.getText().length), ' # before the outage'));
     await eventually(async () => assert.deepStrictEqual(await labSources(labNb), vsTexts(notebook)), 20_000);
     await call('/relay/stop');
-    await apply((e) => e.insert(doc.uri, doc.positionAt(doc.getText().length), ', vs code offline'));
+    await applyAsUser((e) => e.insert(doc.uri, doc.positionAt(doc.getText().length), ', vs code offline'));
     await labType(labNb, 1, '  # jupyterlab offline', 10);
     await call('/relay/start');
     await eventually(async () => {
@@ -402,7 +387,7 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     }, 20_000);
     const labBefore = await labSources(labNb);
     const doc = notebook.cellAt(2).document;
-    await apply((e) => e.insert(doc.uri, doc.positionAt(doc.getText().length), '  # after the revoke'));
+    await applyAsUser((e) => e.insert(doc.uri, doc.positionAt(doc.getText().length), '  # after the revoke'));
     // The remaining member's edit still reaches the relay: a fresh pull has it.
     await eventually(async () => {
       const { text } = await call<{ text: string }>('/pull', { path: `${space}/${NOTEBOOK}` });
