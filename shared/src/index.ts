@@ -13,6 +13,7 @@ export * from './protocol/handshake.js';
 export * from './schema/document-kind.js';
 export * from './schema/notebook.js';
 export * from './schema/draft.js';
+export * from './schema/premature-access.js';
 export * from './client/websocket-like.js';
 export * from './client/backoff.js';
 export * from './client/errors.js';

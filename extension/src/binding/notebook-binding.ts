@@ -10,11 +10,11 @@
 import type { YCellType, YNotebook } from '@jupyter/ydoc';
 import type * as nbformat from '@jupyterlab/nbformat';
 import * as Y from 'yjs';
+import { insertNotebookCells, withoutPrematureAccessWarnings } from '@enclave/shared';
 import type { CellData, JsonObject } from '../notebook/cell-data.js';
 import { cellFromJupyter, cellToJupyter, editorCellMetadata, preferredLanguage } from '../notebook/cells.js';
 import { jsonEqual } from '../notebook/json-equal.js';
 import { Flusher } from './flusher.js';
-import { withoutPrematureAccessWarnings } from './quiet-ydoc.js';
 import { longestIncreasingSubsequence } from './longest-increasing.js';
 import { replaceMetadata } from './metadata.js';
 import { cellDiffers, writeEditorCell } from './shared-cell.js';
@@ -249,7 +249,7 @@ export class NotebookBinding<C> {
           const entry = known[i];
           if (!entry) {
             const data = this.port.cellData(cell);
-            const [ycell] = this.notebook.insertCells(previous + 1, [cellToJupyter(data) as never]);
+            const [ycell] = insertNotebookCells(this.notebook, previous + 1, [cellToJupyter(data)]);
             previous += 1;
             this.bind(cell, ycell!.ymodel);
             return;
@@ -267,7 +267,7 @@ export class NotebookBinding<C> {
           if (!copy) return;
           const target = index < previous ? previous : previous + 1;
           this.ycells.delete(index, 1);
-          const [moved] = this.notebook.insertCells(target, [copy as never]);
+          const [moved] = insertNotebookCells(this.notebook, target, [copy as nbformat.ICell]);
           this.unbindCell(cell);
           this.forget(entry);
           this.bind(cell, moved!.ymodel);

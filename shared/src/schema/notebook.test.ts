@@ -7,6 +7,7 @@ import * as Y from 'yjs';
 import { decodeDraftBytes, encodeDraftText, readDraft, writeDraft } from './draft.js';
 import { documentKindForFileName } from './document-kind.js';
 import {
+  insertNotebookCells,
   normalizeNotebook,
   notebookFromContent,
   parseIpynb,
@@ -97,5 +98,34 @@ describe('draft schema (YFile)', () => {
   it('maps file names to kinds', () => {
     assert.equal(documentKindForFileName('a/B.IPYNB'), 'notebook');
     assert.equal(documentKindForFileName('notes.md'), 'draft');
+  });
+});
+
+describe('building cells without yjs premature-access warnings', () => {
+  const record = (): { lines: string[]; restore: () => void } => {
+    // As in VS Code's extension host: console.warn is an accessor whose getter returns its own function,
+    // so assigning to it changes nothing.
+    const original = Object.getOwnPropertyDescriptor(console, 'warn')!;
+    const lines: string[] = [];
+    const forwarder = (...args: unknown[]): void => void lines.push(args.map(String).join(' '));
+    Object.defineProperty(console, 'warn', { configurable: true, get: () => forwarder, set: () => undefined });
+    return { lines, restore: () => Object.defineProperty(console, 'warn', original) };
+  };
+
+  it('drops only that warning, even where console.warn cannot be assigned, and restores console.warn', () => {
+    const { lines, restore } = record();
+    try {
+      const notebook = notebookFromContent(
+        parseIpynb(readFileSync(join(FIXTURES, 'Attribution_Patching_Demo.ipynb'), 'utf8')),
+      );
+      insertNotebookCells(notebook, 0, [
+        { cell_type: 'code', source: 'x = 1', metadata: {}, outputs: [], execution_count: null },
+      ]);
+      console.warn('another warning');
+      assert.deepEqual(lines, ['another warning']);
+      assert.equal(notebook.cells.length, readNotebook(notebookFromContent(readNotebook(notebook))).cells.length);
+    } finally {
+      restore();
+    }
   });
 });

@@ -4,6 +4,7 @@
  */
 import { YNotebook } from '@jupyter/ydoc';
 import type * as nbformat from '@jupyterlab/nbformat';
+import { withoutPrematureAccessWarnings } from './premature-access.js';
 
 export type NotebookContent = nbformat.INotebookContent;
 
@@ -62,27 +63,16 @@ export function writeNotebook(notebook: YNotebook, content: NotebookContent): vo
 }
 
 /** Inserts cells (nbformat JSON) at `index`, as one transaction; what editors call when a user adds cells. */
-export function insertNotebookCells(notebook: YNotebook, index: number, cells: nbformat.ICell[]): void {
-  withoutPrematureAccessWarnings(() => notebook.insertCells(index, structuredClone(cells)));
-}
-
-const PREMATURE_ACCESS = 'Invalid access: Add Yjs type to a document before reading data.';
-
-/**
- * @jupyter/ydoc's createCell reads each new cell's Y types before they are inserted, and yjs 13.6 warns
- * once per read (hundreds of lines for one notebook). The reads return the values just set, so the
- * warning is noise here; only that exact message is filtered, and only while cells are being built.
- */
-function withoutPrematureAccessWarnings(action: () => void): void {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (!args.some((a) => typeof a === 'string' && a.includes(PREMATURE_ACCESS))) warn(...args);
-  };
-  try {
-    action();
-  } finally {
-    console.warn = warn;
-  }
+export function insertNotebookCells(
+  notebook: YNotebook,
+  index: number,
+  cells: nbformat.ICell[],
+): ReturnType<YNotebook['insertCells']> {
+  let inserted: ReturnType<YNotebook['insertCells']> = [];
+  withoutPrematureAccessWarnings(() => {
+    inserted = notebook.insertCells(index, structuredClone(cells));
+  });
+  return inserted;
 }
 
 /** The notebook as `.ipynb` JSON. Cell ids are omitted below nbformat 4.5, as nbformat requires. */
