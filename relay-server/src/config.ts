@@ -48,6 +48,12 @@ export interface RelayOptions {
    * `compactPauseMs` without edits, or at once when twice as many have been stored.
    */
   readonly compactAfterUpdates?: number;
+  /**
+   * Longest time (ms) an update waits to share its SQLite commit with others. 0 (the default) commits once
+   * per event-loop turn that carries updates, adding no latency; a window saves CPU on a busy relay but is
+   * added to every edit's fan-out latency. Only for the SQLite storage in `dataDir`.
+   */
+  readonly commitWindowMs?: number;
   /** The pause in editing (ms) that a document past `compactAfterUpdates` is compacted in. */
   readonly compactPauseMs?: number;
   /**

@@ -66,7 +66,9 @@ export function createRelay(options: RelayOptions): Relay {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     const store =
       options.storage ??
-      (options.dataDir ? new SqliteStorage(join(options.dataDir, DATABASE_FILE)) : new MemoryStorage());
+      (options.dataDir
+        ? new SqliteStorage(join(options.dataDir, DATABASE_FILE), { commitWindowMs: options.commitWindowMs ?? 0 })
+        : new MemoryStorage());
     const identity =
       options.relayIdentity ??
       (options.dataDir ? await loadOrCreateRelayIdentity(options.dataDir) : await generateIdentity('relay'));

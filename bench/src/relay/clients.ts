@@ -47,6 +47,7 @@ export function createClient(options: ClientOptions): BenchClient {
   switch (options.kind) {
     case 'enclave':
     case 'enclave-memory':
+    case 'enclave-window':
       if (!options.identity) throw new Error('an Enclave client needs an identity');
       return new EnclaveClient(options.url, options.document, options.identity, options.create, doc);
     case 'reference':

@@ -6,9 +6,15 @@
 import type { Identity } from '@enclave/shared';
 
 /** `enclave-memory` is the same relay on its in-memory storage: what durability costs, measured. */
-export type ServerKind = 'reference' | 'enclave' | 'enclave-memory' | 'hocuspocus';
+export type ServerKind = 'reference' | 'enclave' | 'enclave-memory' | 'enclave-window' | 'hocuspocus';
 
-export const SERVER_KINDS: readonly ServerKind[] = ['reference', 'enclave', 'enclave-memory', 'hocuspocus'];
+export const SERVER_KINDS: readonly ServerKind[] = [
+  'reference',
+  'enclave',
+  'enclave-memory',
+  'enclave-window',
+  'hocuspocus',
+];
 /** Three servers and three rounds: with the rotating order each server runs once in each position. */
 export const DEFAULT_SERVERS: readonly ServerKind[] = ['reference', 'enclave', 'hocuspocus'];
 
@@ -16,11 +22,12 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
   reference: 'y-websocket-server 0.1.1',
   enclave: 'Enclave relay (auth+SQLite)',
   'enclave-memory': 'Enclave relay (auth, memory)',
+  'enclave-window': 'Enclave relay (auth+SQLite, 1 ms commit window)',
   hocuspocus: 'Hocuspocus 4.7',
 };
 
 export function isEnclave(kind: ServerKind): boolean {
-  return kind === 'enclave' || kind === 'enclave-memory';
+  return kind === 'enclave' || kind === 'enclave-memory' || kind === 'enclave-window';
 }
 
 /** The Enclave space every benchmark room lives in. */

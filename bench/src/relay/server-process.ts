@@ -44,9 +44,16 @@ async function startReference(): Promise<Running> {
 }
 
 /** Without a data folder the relay keeps everything in memory. */
-async function startEnclave(dataDir: string | undefined, admin: string): Promise<Running> {
+async function startEnclave(dataDir: string | undefined, admin: string, commitWindowMs = 0): Promise<Running> {
   const { createRelay, silentLogger } = await import('@enclave/relay');
-  const relay = createRelay({ dataDir, admins: [admin], host: '127.0.0.1', port: 0, logger: silentLogger });
+  const relay = createRelay({
+    dataDir,
+    admins: [admin],
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+    commitWindowMs,
+  });
   const { url } = await relay.listen();
   return { url, stop: () => relay.close() };
 }
@@ -63,8 +70,8 @@ async function main(): Promise<void> {
   const running =
     kind === 'reference'
       ? await startReference()
-      : kind === 'enclave' || kind === 'enclave-memory'
-        ? await startEnclave(kind === 'enclave' ? dataDir : undefined, admin)
+      : kind === 'enclave' || kind === 'enclave-memory' || kind === 'enclave-window'
+        ? await startEnclave(kind === 'enclave-memory' ? undefined : dataDir, admin, kind === 'enclave-window' ? 1 : 0)
         : await startHocuspocus();
   // The parent going away (crash, kill) must not leave this server behind.
   process.on('disconnect', () => process.exit(0));

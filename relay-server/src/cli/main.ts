@@ -54,7 +54,7 @@ const COMMANDS: Record<string, Command> = {
   },
   relay: {
     usage:
-      'relay --data DIR [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL]',
+      'relay --data DIR [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL] [--commit-window-ms MS]',
     summary: 'run the relay in the foreground (default 127.0.0.1:8787); admins may create spaces',
     options: {
       data: { type: 'string' },
@@ -64,6 +64,7 @@ const COMMANDS: Record<string, Command> = {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'log-level': { type: 'string' },
+      'commit-window-ms': { type: 'string' },
     },
     run: relayCommand,
   },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import type { PublicKeyText } from '@enclave/shared';
-import { SqliteStorage } from './sqlite-storage.js';
+import { SqliteStorage, type SqliteStorageOptions } from './sqlite-storage.js';
 import { describeStorageConformance } from './storage-conformance.js';
 
 const folders: string[] = [];
@@ -48,8 +48,8 @@ function journalRows(path: string): number {
 }
 
 /** A new SQLite storage at `path` holding the space 'team'. */
-async function storageWithSpace(path: string): Promise<SqliteStorage> {
-  const storage = new SqliteStorage(path);
+async function storageWithSpace(path: string, options: SqliteStorageOptions = {}): Promise<SqliteStorage> {
+  const storage = new SqliteStorage(path, options);
   await storage.createSpace(
     { name: 'team', created: now, createdBy: LEAD },
     { publicKey: LEAD, name: 'L', role: 'lead', since: now, grantedBy: null },
@@ -127,6 +127,31 @@ describe('SqliteStorage (engine specifics)', () => {
       state.updates.forEach((u) => Y.applyUpdate(rebuilt, u));
       assert.equal(rebuilt.getText('t').toString(), words.join(''));
     }
+    await reopened.close();
+  });
+
+  it('with a commit window, holds updates until the window closes and commits those of the window together', async () => {
+    const path = freshFile();
+    const storage = await storageWithSpace(path, { commitWindowMs: 150 });
+    await storage.createDocument('team', { name: 'w.md', kind: 'draft', schemaVersion: 1, created: now });
+    const { doc, updates } = textUpdates(['one ', 'two ', 'three']);
+    const started = performance.now();
+    const first = storage.appendUpdate('team', 'w.md', updates[0]!);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const rest = Promise.all(updates.slice(1).map((u) => storage.appendUpdate('team', 'w.md', u)));
+    const firstSeq = await first;
+    const storedAfterMs = performance.now() - started;
+    // Timers may run late, never early: not before the window closed.
+    assert.ok(storedAfterMs >= 145, `first update stored after ${storedAfterMs.toFixed(0)} ms`);
+    // The later two were in the same commit: settled before anything else could run.
+    const later = await Promise.race([rest, new Promise<'later'>((resolve) => setImmediate(() => resolve('later')))]);
+    assert.notEqual(later, 'later', 'the updates of the window were stored with the first');
+    assert.deepEqual(later, [firstSeq + 1, firstSeq + 2]);
+    await storage.close();
+    const reopened = new SqliteStorage(path);
+    const rebuilt = new Y.Doc();
+    (await reopened.loadDocument('team', 'w.md')).updates.forEach((u) => Y.applyUpdate(rebuilt, u));
+    assert.equal(rebuilt.getText('t').toString(), doc.getText('t').toString());
     await reopened.close();
   });
 

@@ -77,6 +77,11 @@ describe('CLI access management and exit codes (real relay process)', function (
     assertOneLineError(await runCli(['push', 'team'], as('lead')), 2, /SPACE\/DOC/);
     assertOneLineError(await runCli(['frobnicate'], as('lead')), 2, /unknown command/);
     assertOneLineError(await runCli(['members', 'team', '--bogus'], as('lead')), 2, /bogus/);
+    assertOneLineError(
+      await runCli(['relay', '--data', dir, '--admin', keys['lead']!, '--commit-window-ms', 'soon'], as('lead')),
+      2,
+      /--commit-window-ms/,
+    );
     assertOneLineError(await runCli(['members', 'team'], { ENCLAVE_RELAY: '', ENCLAVE_IDENTITY: '' }), 2, /relay/);
   });
 

@@ -31,8 +31,14 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
   if (!['debug', 'info', 'warn', 'error'].includes(level))
     throw usageError('--log-level is debug, info, warn or error');
 
+  const commitWindowMs = Number(values['commit-window-ms'] ?? 0);
+  if (!Number.isInteger(commitWindowMs) || commitWindowMs < 0 || commitWindowMs > 1000) {
+    throw usageError('--commit-window-ms takes a number of milliseconds from 0 to 1000');
+  }
+
   const relay = createRelay({
     dataDir,
+    commitWindowMs,
     host,
     port,
     admins,
