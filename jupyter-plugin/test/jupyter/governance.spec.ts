@@ -13,6 +13,7 @@ import {
   EnclaveConnection,
   formatLink,
   generateIdentity,
+  parseLink,
   type Identity,
   type Role,
   serializeIdentity,
@@ -88,6 +89,19 @@ describe('Enclave governance in JupyterLab 4.6.4', function () {
     const { token, invite } = await onSpace(space, (c) => c.request({ op: 'invites.create', role, expiresInSeconds }));
     return { link: formatLink({ kind: 'join', relay: relay.url, space, token }), id: invite.id };
   };
+  /** A client-library connection presenting an invite link's token. */
+  const redeem = (link: string, identity: Identity) => {
+    const invite = parseLink(link);
+    if (invite.kind !== 'join') throw new Error(`not an invite link: ${link}`);
+    return new EnclaveConnection({
+      relayUrl: relay.url,
+      room: { space: invite.space },
+      identity,
+      WebSocket: NodeWebSocket,
+      reconnect: false,
+      invite: invite.token,
+    }).connect();
+  };
   const memberKeys = async (space: string) =>
     (await onSpace(space, (c) => c.request({ op: 'members.list' }))).members.map((m) => m.publicKey);
   const cellSources = (path: string) =>
@@ -151,14 +165,7 @@ describe('Enclave governance in JupyterLab 4.6.4', function () {
     const expired = await inviteLink('shut', 'editor', 1);
     const used = await inviteLink('shut', 'editor');
     const someone = await generateIdentity('Someone');
-    const redeemer = new EnclaveConnection({
-      relayUrl: relay.url,
-      room: { space: 'shut' },
-      identity: someone,
-      WebSocket: NodeWebSocket,
-      reconnect: false,
-      invite: new URL(used.link.replace('enclave://', 'http://x/')).searchParams.get('invite')!,
-    }).connect();
+    const redeemer = redeem(used.link, someone);
     await redeemer.whenWelcomed();
     redeemer.destroy();
     const revoked = await inviteLink('shut', 'editor');
@@ -330,14 +337,7 @@ describe('Enclave governance in JupyterLab 4.6.4', function () {
     assert.equal(created.link, link);
     assert.match(created.labUrl, /\/lab\?enclave-join=enclave%3A%2F%2Fjoin/);
     const invitee = await generateIdentity('Invitee');
-    const joined = new EnclaveConnection({
-      relayUrl: relay.url,
-      room: { space: 'led' },
-      identity: invitee,
-      WebSocket: NodeWebSocket,
-      reconnect: false,
-      invite: new URL(link.replace('enclave://', 'http://x/')).searchParams.get('invite')!,
-    }).connect();
+    const joined = redeem(link, invitee);
     assert.equal((await joined.whenWelcomed()).role, 'editor');
     joined.destroy();
 
@@ -367,14 +367,7 @@ describe('Enclave governance in JupyterLab 4.6.4', function () {
     const after = await listing;
     assert.equal(after.find((i) => i.id === open.id)?.status, 'revoked');
     const tooLate = await generateIdentity('Too Late');
-    const refused = new EnclaveConnection({
-      relayUrl: relay.url,
-      room: { space: 'led' },
-      identity: tooLate,
-      WebSocket: NodeWebSocket,
-      reconnect: false,
-      invite: new URL(open.link.replace('enclave://', 'http://x/')).searchParams.get('invite')!,
-    }).connect();
+    const refused = redeem(open.link, tooLate);
     await assert.rejects(refused.whenWelcomed(), /revoked/);
     refused.destroy();
     assert.ok(!(await memberKeys('led')).includes(tooLate.publicKey), 'the revoked link admitted nobody');
