@@ -2,6 +2,7 @@
  * Relay options and their defaults, in one place.
  */
 import type { Identity } from '@enclave/shared';
+import type { HeldLimits } from './documents/held-updates.js';
 import type { Logger } from './observability/logger.js';
 import type { Storage } from './storage/storage.js';
 
@@ -64,6 +65,8 @@ export interface RelayOptions {
    * compaction (a snapshot of the whole document) away from documents being edited.
    */
   readonly compactAfterMs?: number;
+  /** Bounds on updates held for missing dependencies, per connection (documents/held-updates.ts). */
+  readonly heldLimits?: Partial<HeldLimits>;
   readonly logger?: Logger;
 }
 

@@ -29,6 +29,7 @@ import {
 } from './config.js';
 import { ClientConnection, type ConnectionContext } from './connection/client-connection.js';
 import { DocumentRegistry } from './documents/document-registry.js';
+import { DEFAULT_HELD_LIMITS } from './documents/held-updates.js';
 import { handleHttp } from './http/http-routes.js';
 import { jsonLogger } from './observability/logger.js';
 import { RelayMetrics } from './observability/metrics.js';
@@ -107,6 +108,7 @@ export function createRelay(options: RelayOptions): Relay {
           compactAfterMs: options.compactAfterMs ?? DEFAULT_COMPACT_AFTER_MS,
           compactPauseMs:
             options.compactPauseMs ?? Math.min(DEFAULT_COMPACT_PAUSE_MS, options.compactAfterMs ?? Infinity),
+          heldLimits: { ...DEFAULT_HELD_LIMITS, ...options.heldLimits },
         },
         options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       );

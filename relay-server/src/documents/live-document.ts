@@ -1,8 +1,11 @@
 /**
  * One document held in memory while anyone has it open: its Y.Doc, presence, and the peers connected to
- * it. Every update a writer sends is applied, durably stored, and only then forwarded. Only updates Yjs
- * parsed and integrated are stored: one that integrated whole is stored and forwarded as sent (re-encoding
- * it would cost every edit CPU for the same bytes); otherwise what it changed is encoded from the document.
+ * it. Every update a writer sends is checked whole (update-check.ts), applied, durably stored, and only then
+ * forwarded. One that integrated whole is stored and forwarded as sent (re-encoding it would cost every edit
+ * CPU for the same bytes); otherwise what it changed is encoded from the document, and what Yjs could not
+ * integrate for lack of dependencies is held for its sender (held-updates.ts), never stored.
+ *
+ * A frame from a peer can only ever fail that peer: only a storage failure fails the document.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -14,11 +17,13 @@ import type { RelayMetrics } from '../observability/metrics.js';
 import type { DocumentRecord, Storage } from '../storage/storage.js';
 import { stampAwarenessUpdate } from './awareness-stamp.js';
 import type { DocumentPeer } from './document-peer.js';
+import { rebuildDocument, storeRebuilt, takePending } from './document-rebuild.js';
+import { HeldUpdates, type HeldLimits } from './held-updates.js';
+import { findUpdateProblem } from './update-check.js';
 
 const SYNC_STEP1 = 0;
 const SYNC_STEP2 = 1;
 const SYNC_UPDATE = 2;
-const FROM_STORAGE = Symbol('storage');
 
 export interface LiveDocumentContext {
   readonly storage: Storage;
@@ -27,15 +32,12 @@ export interface LiveDocumentContext {
   readonly compactAfterUpdates: number;
   readonly compactAfterMs: number;
   readonly compactPauseMs: number;
+  readonly heldLimits: HeldLimits;
 }
 
 /** An update that changes nothing: no structs, no deletions (what a reader's sync step 2 usually is). */
 function isEmptyUpdate(update: Uint8Array): boolean {
   return update.length === 2 && update[0] === 0 && update[1] === 0;
-}
-
-function hasPending(doc: Y.Doc): boolean {
-  return doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
 }
 
 /** Yjs's own test for whether a transaction produces an update: new structs or deletions. */
@@ -46,9 +48,10 @@ function changedAnything(transaction: Y.Transaction): boolean {
 }
 
 export class LiveDocument {
-  readonly doc = new Y.Doc();
-  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  readonly awareness: awarenessProtocol.Awareness;
   readonly peers = new Set<DocumentPeer>();
+  /** Per writer, the leftovers of its updates that wait for dependencies (rare; see held-updates.ts). */
+  private readonly held = new Map<DocumentPeer, HeldUpdates>();
   private readonly awarenessOwners = new Map<number, DocumentPeer>();
   /** Serialises storage writes and the sends that must follow them. */
   private queue: Promise<void> = Promise.resolve();
@@ -64,12 +67,14 @@ export class LiveDocument {
   private failed: Error | undefined;
 
   private constructor(
+    readonly doc: Y.Doc,
     readonly space: string,
     readonly record: DocumentRecord,
     private lastSeq: number,
     private bytes: number,
     private readonly context: LiveDocumentContext,
   ) {
+    this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
     this.doc.on('afterTransaction', (transaction: Y.Transaction) => {
       this.lastTransaction = transaction;
@@ -77,15 +82,32 @@ export class LiveDocument {
     this.awareness.on('update', this.onAwarenessChange);
   }
 
+  /**
+   * Loads the document from storage. Stored parts that cannot be loaded are set aside (kept in storage for
+   * inspection, logged, counted) and the rest is loaded and stored again as one snapshot, in one atomic step.
+   */
   static async load(space: string, record: DocumentRecord, context: LiveDocumentContext): Promise<LiveDocument> {
     const state = await context.storage.loadDocument(space, record.name);
-    const live = new LiveDocument(space, record, state.lastSeq, state.bytes, context);
-    live.doc.transact(() => {
-      if (state.snapshot) Y.applyUpdate(live.doc, state.snapshot, FROM_STORAGE);
-      for (const update of state.updates) Y.applyUpdate(live.doc, update, FROM_STORAGE);
-    }, FROM_STORAGE);
-    live.storedSinceCompaction = state.updates.length;
-    return live;
+    const rebuilt = rebuildDocument(state);
+    const { doc, setAside } = rebuilt;
+    try {
+      let bytes = state.bytes;
+      if (setAside.length > 0) {
+        context.logger.log('error', 'document loaded without stored parts it could not use; they are set aside', {
+          space,
+          document: record.name,
+          parts: setAside.map((part) => `${part.kind} ${part.seq}: ${part.reason}`),
+        });
+        for (const part of setAside) context.metrics.setAside.inc({ kind: part.kind });
+        bytes = await storeRebuilt(context.storage, space, record.name, rebuilt, state);
+      }
+      const live = new LiveDocument(doc, space, record, state.lastSeq, bytes, context);
+      live.storedSinceCompaction = setAside.length > 0 ? 0 : state.updates.length;
+      return live;
+    } catch (error) {
+      doc.destroy(); // nothing else holds it; a failed load must not leave timers or memory behind
+      throw error;
+    }
   }
 
   get name(): string {
@@ -120,6 +142,8 @@ export class LiveDocument {
 
   removePeer(peer: DocumentPeer): void {
     if (!this.peers.delete(peer)) return;
+    this.held.get(peer)?.clear();
+    this.held.delete(peer);
     const owned = [...this.awarenessOwners].filter(([, owner]) => owner === peer).map(([id]) => id);
     owned.forEach((id) => this.awarenessOwners.delete(id));
     if (owned.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, owned, null);
@@ -131,6 +155,11 @@ export class LiveDocument {
     switch (type) {
       case SYNC_STEP1: {
         const stateVector = decoding.readVarUint8Array(decoder);
+        try {
+          Y.decodeStateVector(stateVector);
+        } catch {
+          throw new ProtocolViolation('malformed state vector');
+        }
         // Queued behind pending writes, so nothing unstored is ever sent.
         return this.enqueue(() => {
           const encoder = encoding.createEncoder();
@@ -138,7 +167,7 @@ export class LiveDocument {
           encoding.writeVarUint(encoder, SYNC_STEP2);
           encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(this.doc, stateVector));
           peer.send(encoding.toUint8Array(encoder));
-        });
+        }, 'peer');
       }
       case SYNC_STEP2:
       case SYNC_UPDATE:
@@ -166,7 +195,7 @@ export class LiveDocument {
 
   /** Resolves once everything queued so far is stored (and forwarded). */
   drain(): Promise<void> {
-    return this.enqueue(() => undefined);
+    return this.enqueue(() => undefined, 'peer');
   }
 
   /** Folds the stored updates into one snapshot. */
@@ -176,15 +205,29 @@ export class LiveDocument {
       this.compactTimer = undefined;
       if (this.storedSinceCompaction === 0) return;
       const snapshot = Y.encodeStateAsUpdate(this.doc);
+      // What the relay stores it must be able to load: a snapshot that would not load stays unwritten, and
+      // the update log it would have replaced stays as it is.
+      const problem = findUpdateProblem(snapshot);
+      if (problem) {
+        this.context.metrics.compactionsRefused.inc();
+        this.context.logger.log('error', 'compaction refused: the snapshot would not load', {
+          space: this.space,
+          document: this.name,
+          problem,
+        });
+        return;
+      }
       await this.context.storage.compactDocument(this.space, this.name, snapshot, this.lastSeq);
       this.storedSinceCompaction = 0;
       this.bytes = snapshot.length;
       this.context.metrics.compactions.inc();
-    });
+    }, 'storage');
   }
 
   destroy(): void {
     clearTimeout(this.compactTimer);
+    for (const held of this.held.values()) held.clear();
+    this.held.clear();
     this.awareness.destroy();
     this.doc.destroy();
   }
@@ -198,36 +241,88 @@ export class LiveDocument {
       return Promise.resolve();
     }
     if (this.failed) return Promise.reject(this.failed);
-    const hadPending = hasPending(this.doc);
+    const problem = findUpdateProblem(update);
+    if (problem) {
+      this.context.metrics.updatesDropped.inc({ reason: 'malformed' });
+      return Promise.reject(new ProtocolViolation(`invalid document update: ${problem}`));
+    }
+    const stored = this.integrate(peer, update);
+    if (this.held.size > 0) this.retryHeld(peer);
+    return stored;
+  }
+
+  /**
+   * Applies `update` (if any) and what `peer` has held, in one transaction; stores and forwards what
+   * changed; holds for `peer` what is still missing dependencies.
+   */
+  private integrate(peer: DocumentPeer, update: Uint8Array | undefined): Promise<void> {
+    const held = this.held.get(peer);
+    const retried = held?.take() ?? [];
     this.lastTransaction = undefined;
     let invalid: unknown;
     try {
-      Y.applyUpdate(this.doc, update, peer);
+      this.doc.transact(() => {
+        if (update) Y.applyUpdate(this.doc, update, peer);
+        for (const part of retried) Y.applyUpdateV2(this.doc, part, peer);
+      }, peer);
     } catch (error) {
+      // Checked updates do not throw in Yjs; should one, what it integrated is kept and the sender closed.
       invalid = error;
     }
+    // Taken out before anything is encoded: Yjs appends pending structs to every encoding of the document.
+    const pending = takePending(this.doc);
     const transaction = this.lastTransaction as Y.Transaction | undefined;
     this.lastTransaction = undefined;
+    if (pending.parts.length > 0 || held) this.holdFor(peer).hold(pending);
     let stored = Promise.resolve();
     if (transaction !== undefined && changedAnything(transaction)) {
-      if (invalid === undefined && !hadPending && !hasPending(this.doc)) stored = this.persistAndForward(update, peer);
-      else {
-        // Structs waiting for missing ones, or an update that failed half way: what integrated may include
-        // earlier peers' content and not all of this one, so everything new goes to everyone, sender included.
+      if (update && invalid === undefined && retried.length === 0 && pending.parts.length === 0) {
+        stored = this.persistAndForward(update, peer);
+      } else {
+        // Only part of it integrated, or held parts came along: what changed goes to everyone, sender too.
         const since = Y.encodeStateVector(transaction.beforeState);
         stored = this.persistAndForward(Y.encodeStateAsUpdate(this.doc, since), undefined);
       }
     }
-    if (invalid !== undefined) {
-      this.context.metrics.updatesDropped.inc({ reason: 'malformed' });
-      return stored.then(() => Promise.reject(new ProtocolViolation('malformed document update')));
+    if (invalid === undefined) return stored;
+    this.context.metrics.updatesDropped.inc({ reason: 'malformed' });
+    return stored.then(() => Promise.reject(new ProtocolViolation('malformed document update')));
+  }
+
+  /** The document gained content: held updates of other peers that waited for it may now integrate. */
+  private retryHeld(except: DocumentPeer): void {
+    for (const [peer, held] of [...this.held]) {
+      if (peer !== except && !held.isEmpty && held.mayResolve(this.doc)) {
+        this.integrate(peer, undefined).catch(() => undefined); // a storage failure has failed the document
+      }
     }
-    return stored;
+  }
+
+  private holdFor(peer: DocumentPeer): HeldUpdates {
+    let held = this.held.get(peer);
+    if (!held) {
+      held = new HeldUpdates(this.context.heldLimits, (why) => {
+        this.held.delete(peer);
+        this.context.metrics.updatesDropped.inc({ reason: 'missing-dependencies' });
+        this.context.logger.log('info', 'updates still missing dependencies; the sender must sync again', {
+          space: this.space,
+          document: this.name,
+          why,
+        });
+        peer.close(CloseCode.MissingDependencies, 'your updates build on content the relay lacks: sync again');
+      });
+      this.held.set(peer, held);
+    }
+    return held;
   }
 
   private persistAndForward(update: Uint8Array, origin: DocumentPeer | undefined): Promise<void> {
-    return this.enqueue(() =>
-      this.context.storage.appendUpdate(this.space, this.name, update).then((seq) => this.forward(update, seq, origin)),
+    return this.enqueue(
+      () =>
+        this.context.storage
+          .appendUpdate(this.space, this.name, update)
+          .then((seq) => this.forward(update, seq, origin)),
+      'storage',
     );
   }
 
@@ -281,8 +376,11 @@ export class LiveDocument {
     void this.compact().catch(() => undefined);
   }
 
-  /** Runs `task` after every task before it has settled: at once when none is pending. */
-  private enqueue(task: () => void | Promise<void>): Promise<void> {
+  /**
+   * Runs `task` after every task before it has settled: at once when none is pending. A failed 'storage'
+   * task fails the document (memory may be ahead of storage); a failed 'peer' task fails only its caller.
+   */
+  private enqueue(task: () => void | Promise<void>, kind: 'storage' | 'peer'): Promise<void> {
     const start = (): void | Promise<void> => {
       if (this.failed) throw this.failed;
       return task();
@@ -295,7 +393,7 @@ export class LiveDocument {
         run = Promise.reject(error);
       }
     } else run = this.queue.then(start);
-    this.queue = run.then(this.settled, this.settledWithError);
+    this.queue = run.then(this.settled, kind === 'storage' ? this.settledWithError : this.settled);
     return run;
   }
 

@@ -58,6 +58,17 @@ export class RelayMetrics {
     help: 'Document compactions into snapshots',
     registers: [this.registry],
   });
+  readonly compactionsRefused = new Counter({
+    name: 'enclave_compactions_refused_total',
+    help: 'Compactions not written because the snapshot would not load again',
+    registers: [this.registry],
+  });
+  readonly setAside = new Counter({
+    name: 'enclave_stored_parts_set_aside_total',
+    help: 'Stored snapshots and updates a document was loaded without (kept for inspection), by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly closes = new Counter({
     name: 'enclave_connection_closes_total',
     help: 'Connections closed, by close code',

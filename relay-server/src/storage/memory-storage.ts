@@ -11,6 +11,8 @@ import {
   type DocumentRecord,
   type MemberRecord,
   type NewAuditEntry,
+  type SetAsideEntry,
+  type SetAsideRecord,
   type SpaceRecord,
   type Storage,
   StorageConflict,
@@ -38,6 +40,7 @@ interface MemorySpace {
 
 export class MemoryStorage implements Storage {
   private readonly spaces = new Map<string, MemorySpace>();
+  private readonly setAside: SetAsideEntry[] = [];
   private seq = 0;
 
   async createSpace(space: SpaceRecord, lead: MemberRecord): Promise<void> {
@@ -52,6 +55,12 @@ export class MemoryStorage implements Storage {
       agreements: [],
       signatures: [],
     });
+  }
+
+  async listSpaces(): Promise<SpaceRecord[]> {
+    return [...this.spaces.values()]
+      .map((s) => s.record)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async getSpace(name: string): Promise<SpaceRecord | undefined> {
@@ -100,7 +109,9 @@ export class MemoryStorage implements Storage {
     const updates = doc.updates.map((u) => u.data);
     return {
       snapshot: doc.snapshot,
+      snapshotSeq: doc.snapshotSeq,
       updates,
+      updateSeqs: doc.updates.map((u) => u.seq),
       lastSeq: doc.updates.at(-1)?.seq ?? doc.snapshotSeq,
       bytes: (doc.snapshot?.length ?? 0) + updates.reduce((n, u) => n + u.length, 0),
     };
@@ -111,6 +122,21 @@ export class MemoryStorage implements Storage {
     doc.snapshot = snapshot.slice();
     doc.snapshotSeq = throughSeq;
     doc.updates = doc.updates.filter((u) => u.seq > throughSeq);
+  }
+
+  async repairDocument(
+    space: string,
+    document: string,
+    setAside: readonly SetAsideRecord[],
+    snapshot: Uint8Array,
+    throughSeq: number,
+  ): Promise<void> {
+    await this.compactDocument(space, document, snapshot, throughSeq);
+    for (const record of setAside) this.setAside.push({ ...record, data: record.data.slice(), space, document });
+  }
+
+  async listSetAside(): Promise<SetAsideEntry[]> {
+    return this.setAside.map((entry) => ({ ...entry, data: entry.data.slice() }));
   }
 
   async createInvite(space: string, invite: InviteRecord): Promise<void> {

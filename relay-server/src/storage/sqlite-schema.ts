@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS agreement_signatures (
   space TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL, public_key TEXT NOT NULL,
   signature TEXT NOT NULL, signed TEXT NOT NULL, PRIMARY KEY (space, version, public_key),
   FOREIGN KEY (space, version) REFERENCES agreements (space, version));
+CREATE TABLE IF NOT EXISTS set_aside (
+  id INTEGER PRIMARY KEY, space TEXT NOT NULL, document TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
+  data BLOB NOT NULL, reason TEXT NOT NULL, time TEXT NOT NULL);
 `;
 
 /**

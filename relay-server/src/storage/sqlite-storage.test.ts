@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import type { PublicKeyText } from '@enclave/shared';
 import { SqliteStorage, type SqliteStorageOptions } from './sqlite-storage.js';
+import { SCHEMA_VERSION } from './sqlite-schema.js';
 import { describeStorageConformance } from './storage-conformance.js';
 
 const folders: string[] = [];
@@ -199,7 +200,10 @@ describe('SqliteStorage (engine specifics)', () => {
     assert.ok((await storage.appendUpdate('team', 'empty.md', updates[0]!)) > 9, 'numbering continues');
     await storage.close();
     const check = new Database(path, { readonly: true });
-    assert.equal(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), '3');
+    assert.equal(
+      check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(),
+      String(SCHEMA_VERSION),
+    );
     assert.equal(check.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'updates'").pluck().get(), 0);
     check.close();
   });

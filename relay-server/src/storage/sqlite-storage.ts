@@ -17,6 +17,8 @@ import {
   type DocumentRecord,
   type MemberRecord,
   type NewAuditEntry,
+  type SetAsideEntry,
+  type SetAsideRecord,
   type SpaceRecord,
   type Storage,
   StorageConflict,
@@ -91,6 +93,7 @@ export class SqliteStorage implements Storage {
     this.statements = {
       insertSpace: db.prepare('INSERT INTO spaces (name, created, created_by) VALUES (?, ?, ?)'),
       getSpace: db.prepare('SELECT name, created, created_by FROM spaces WHERE name = ?'),
+      listSpaces: db.prepare('SELECT name, created, created_by FROM spaces ORDER BY name'),
       putMember: db.prepare(
         `INSERT INTO members (space, public_key, name, role, since, granted_by) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (space, public_key) DO UPDATE SET name = excluded.name, role = excluded.role,
@@ -109,6 +112,10 @@ export class SqliteStorage implements Storage {
       ),
       getSnapshot: db.prepare('SELECT id, snapshot, snapshot_seq FROM documents WHERE space = ? AND name = ?'),
       setSnapshot: db.prepare('UPDATE documents SET snapshot = ?, snapshot_seq = ? WHERE id = ?'),
+      insertSetAside: db.prepare(
+        'INSERT INTO set_aside (space, document, kind, seq, data, reason, time) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      listSetAside: db.prepare('SELECT * FROM set_aside ORDER BY id'),
       lastAuditSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM audit WHERE space = ?'),
       insertAudit: db.prepare(
         `INSERT INTO audit (space, seq, time, event, actor, subject, role, room, reason)
@@ -167,8 +174,12 @@ export class SqliteStorage implements Storage {
   }
 
   async getSpace(name: string): Promise<SpaceRecord | undefined> {
-    const row = this.statements.getSpace.get(name) as { name: string; created: string; created_by: string } | undefined;
-    return row && { name: row.name, created: row.created, createdBy: row.created_by as PublicKeyText };
+    const row = this.statements.getSpace.get(name) as SpaceRow | undefined;
+    return row && toSpace(row);
+  }
+
+  async listSpaces(): Promise<SpaceRecord[]> {
+    return (this.statements.listSpaces.all() as SpaceRow[]).map(toSpace);
   }
 
   async getMember(space: string, publicKey: string): Promise<MemberRecord | undefined> {
@@ -224,7 +235,9 @@ export class SqliteStorage implements Storage {
     const updates = rows.map((r) => r.data);
     return {
       snapshot,
+      snapshotSeq: head.snapshot_seq,
       updates,
+      updateSeqs: rows.map((r) => r.seq),
       lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : head.snapshot_seq,
       bytes: (snapshot?.length ?? 0) + updates.reduce((n, u) => n + u.length, 0),
     };
@@ -236,6 +249,37 @@ export class SqliteStorage implements Storage {
       throw new StorageNotFound(`document ${space}/${document} does not exist`);
     }
     this.journal.folded(id, throughSeq);
+  }
+
+  async repairDocument(
+    space: string,
+    document: string,
+    setAside: readonly SetAsideRecord[],
+    snapshot: Uint8Array,
+    throughSeq: number,
+  ): Promise<void> {
+    const id = this.documentId(space, document);
+    if (id === undefined) throw new StorageNotFound(`document ${space}/${document} does not exist`);
+    this.journal.flush();
+    this.db.transaction(() => {
+      for (const r of setAside) {
+        this.statements.insertSetAside.run(space, document, r.kind, r.seq, r.data, r.reason, r.time);
+      }
+      this.statements.setSnapshot.run(snapshot, throughSeq, id);
+    })();
+    this.journal.folded(id, throughSeq);
+  }
+
+  async listSetAside(): Promise<SetAsideEntry[]> {
+    return (this.statements.listSetAside.all() as SetAsideRow[]).map((row) => ({
+      space: row.space,
+      document: row.document,
+      kind: row.kind,
+      seq: row.seq,
+      data: new Uint8Array(row.data),
+      reason: row.reason,
+      time: row.time,
+    }));
   }
 
   async createInvite(space: string, invite: InviteRecord): Promise<void> {
@@ -398,6 +442,26 @@ export class SqliteStorage implements Storage {
   private insertMember(space: string, m: MemberRecord): void {
     this.statements.putMember.run(space, m.publicKey, m.name, m.role, m.since, m.grantedBy);
   }
+}
+
+interface SpaceRow {
+  name: string;
+  created: string;
+  created_by: string;
+}
+
+function toSpace(row: SpaceRow): SpaceRecord {
+  return { name: row.name, created: row.created, createdBy: row.created_by as PublicKeyText };
+}
+
+interface SetAsideRow {
+  space: string;
+  document: string;
+  kind: SetAsideRecord['kind'];
+  seq: number;
+  data: Buffer;
+  reason: string;
+  time: string;
 }
 
 function documentKey(space: string, document: string): string {

@@ -49,6 +49,10 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       );
       assert.equal(await storage.getMember('team', OTHER), undefined, 'the refused creation left no member');
       assert.equal(await storage.getSpace('nope'), undefined);
+      assert.deepEqual(
+        (await storage.listSpaces()).map((s) => s.name),
+        ['team'],
+      );
     });
 
     it('puts, replaces, lists and removes members', async () => {
@@ -121,6 +125,23 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       Y.applyUpdate(rebuilt, state.snapshot);
       state.updates.forEach((u) => Y.applyUpdate(rebuilt, u));
       assert.equal(rebuilt.getText('t').toString(), 'one two');
+    });
+
+    it('sets parts aside and replaces the log by a snapshot in one step, keeping the bytes for inspection', async () => {
+      await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
+      const source = new Y.Doc();
+      const first = await storage.appendUpdate('team', 'd', textUpdate(source, 'one '));
+      const bad = new Uint8Array([1, 1, 0x76, 0, 0, 0, 0]);
+      const second = await storage.appendUpdate('team', 'd', bad);
+      assert.deepEqual((await storage.loadDocument('team', 'd')).updateSeqs, [first, second]);
+      const record = { kind: 'update' as const, seq: second, data: bad, reason: 'a struct of length 0', time: now };
+      await storage.repairDocument('team', 'd', [record], Y.encodeStateAsUpdate(source), second);
+      const third = await storage.appendUpdate('team', 'd', textUpdate(source, 'two'));
+      const state = await storage.loadDocument('team', 'd');
+      assert.equal(state.snapshotSeq, second);
+      assert.deepEqual(state.updateSeqs, [third]);
+      assert.deepEqual(await storage.listSetAside(), [{ ...record, space: 'team', document: 'd' }]);
+      await assert.rejects(storage.repairDocument('team', 'missing', [], new Uint8Array([0, 0]), 1), StorageNotFound);
     });
 
     it('keeps documents apart when their updates interleave and one of them is compacted', async () => {

@@ -33,11 +33,35 @@ export interface DocumentRecord {
 /** What it takes to rebuild a document: the last snapshot (if any) and the updates stored after it. */
 export interface StoredDocumentState {
   readonly snapshot: Uint8Array | null;
+  /** The sequence number the snapshot covers up to (0 without one). */
+  readonly snapshotSeq: number;
   readonly updates: readonly Uint8Array[];
+  /** Each update's sequence number, in the same order. */
+  readonly updateSeqs: readonly number[];
   /** The sequence number of the last update included (snapshot or update); 0 when empty. */
   readonly lastSeq: number;
   /** Bytes of snapshot plus updates. */
   readonly bytes: number;
+}
+
+/**
+ * A stored part of a document that could not be loaded as stored (see documents/document-rebuild.ts): kept,
+ * bytes and all, for an operator to inspect, while the document goes on without it.
+ */
+export interface SetAsideRecord {
+  /** 'pending': updates whose dependencies were never stored, as one Yjs update in format 2. */
+  readonly kind: 'snapshot' | 'update' | 'pending';
+  /** The stored sequence number of the part (for 'pending', the document's last one). */
+  readonly seq: number;
+  readonly data: Uint8Array;
+  readonly reason: string;
+  /** ISO 8601. */
+  readonly time: string;
+}
+
+export interface SetAsideEntry extends SetAsideRecord {
+  readonly space: string;
+  readonly document: string;
 }
 
 export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'time'> & { readonly time?: string; readonly event: AuditEvent };
@@ -87,6 +111,8 @@ export interface Storage {
   /** Creates a space and its first lead together; rejects with StorageConflict if the name is taken. */
   createSpace(space: SpaceRecord, lead: MemberRecord): Promise<void>;
   getSpace(name: string): Promise<SpaceRecord | undefined>;
+  /** Every space, by name (for operators' tools). */
+  listSpaces(): Promise<SpaceRecord[]>;
 
   getMember(space: string, publicKey: string): Promise<MemberRecord | undefined>;
   listMembers(space: string): Promise<MemberRecord[]>;
@@ -103,6 +129,19 @@ export interface Storage {
   loadDocument(space: string, document: string): Promise<StoredDocumentState>;
   /** Replaces every update up to `throughSeq` by `snapshot` (which must include them), atomically. */
   compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<void>;
+  /**
+   * Atomically: keeps `setAside` and replaces every update up to `throughSeq` by `snapshot`, which was
+   * rebuilt without them. Either both happen or neither, so nothing is lost between the two.
+   */
+  repairDocument(
+    space: string,
+    document: string,
+    setAside: readonly SetAsideRecord[],
+    snapshot: Uint8Array,
+    throughSeq: number,
+  ): Promise<void>;
+  /** Every part ever set aside, oldest first. */
+  listSetAside(): Promise<SetAsideEntry[]>;
 
   createInvite(space: string, invite: InviteRecord): Promise<void>;
   findInvite(space: string, tokenHash: string): Promise<InviteRecord | undefined>;

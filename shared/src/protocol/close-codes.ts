@@ -23,6 +23,11 @@ export const CloseCode = {
   AgreementChanged: 4451,
   /** Too many messages in too short a time. */
   RateLimited: 4429,
+  /**
+   * Updates from this connection built on content the relay does not have, and it did not arrive in time:
+   * reconnect, and the sync sends everything the relay lacks.
+   */
+  MissingDependencies: 4412,
   /** The relay failed; the connection may be retried. */
   InternalError: 4500,
 } as const;
@@ -39,6 +44,7 @@ const DESCRIPTIONS: Record<number, string> = {
   [CloseCode.AccessRevoked]: 'access was revoked',
   [CloseCode.FrameTooLarge]: 'message too large',
   [CloseCode.RateLimited]: 'too many messages',
+  [CloseCode.MissingDependencies]: 'updates waited too long for what they build on; syncing again',
   [CloseCode.AgreementChanged]: "the space's agreement changed",
   [CloseCode.InternalError]: 'relay error',
 };
