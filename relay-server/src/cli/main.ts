@@ -7,6 +7,7 @@ import { CliError, ExitCode, toCliError, usageError } from './cli-error.js';
 import type { CommandArgs } from './command.js';
 import { identityNew, identityShow } from './commands/identity.js';
 import { pull, push } from './commands/documents.js';
+import { doctor } from './commands/doctor.js';
 import { relayCommand } from './commands/relay.js';
 import { audit, docs, grant, members, revoke, spaceCreate } from './commands/space.js';
 import {
@@ -67,6 +68,12 @@ const COMMANDS: Record<string, Command> = {
       'commit-window-ms': { type: 'string' },
     },
     run: relayCommand,
+  },
+  doctor: {
+    usage: 'doctor --data DIR [--repair]',
+    summary: "check a stopped relay's data folder; --repair sets aside what cannot be loaded",
+    options: { data: { type: 'string' }, repair: { type: 'boolean' } },
+    run: doctor,
   },
   'space create': {
     usage: 'space create SPACE',

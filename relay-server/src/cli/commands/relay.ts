@@ -1,6 +1,7 @@
 /**
  * `enclave relay`: runs the relay in the foreground until SIGINT or SIGTERM, then shuts down gracefully
- * (connections closed with 1001, documents stored and compacted).
+ * (connections closed with 1001, documents stored and compacted). The process exits within a bounded time
+ * whatever happens: a second signal, or a shutdown past STOP_DEADLINE_MS, exits at once.
  */
 import { readFileSync } from 'node:fs';
 import { parsePublicKey } from '@enclave/shared';
@@ -8,6 +9,8 @@ import { createRelay } from '../../relay.js';
 import { jsonLogger, type LogLevel } from '../../observability/logger.js';
 import { usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
+
+const STOP_DEADLINE_MS = 10_000;
 
 export async function relayCommand({ values }: CommandArgs): Promise<void> {
   const dataDir = values['data'];
@@ -53,7 +56,18 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      void relay.close().then(resolve);
+      const now = (why: string) => (): void => {
+        process.stderr.write(`enclave relay: ${why}; exiting now\n`);
+        process.exit(1);
+      };
+      process.once('SIGINT', now('stopped again during shutdown'));
+      process.once('SIGTERM', now('stopped again during shutdown'));
+      setTimeout(now(`shutdown took longer than ${STOP_DEADLINE_MS / 1000} s`), STOP_DEADLINE_MS).unref();
+      void relay.close().then(() => {
+        // Stored and closed: nothing left to lose, so a stray handle must not keep the process alive.
+        setTimeout(() => process.exit(process.exitCode ?? 0), 2_000).unref();
+        resolve();
+      });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
