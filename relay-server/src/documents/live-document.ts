@@ -19,7 +19,7 @@ import { stampAwarenessUpdate } from './awareness-stamp.js';
 import type { DocumentPeer } from './document-peer.js';
 import { rebuildDocument, storeRebuilt, takePending } from './document-rebuild.js';
 import { HeldUpdates, type HeldLimits } from './held-updates.js';
-import { findUpdateProblem } from './update-check.js';
+import { findDocumentProblem, findUpdateProblem } from './update-check.js';
 
 const SYNC_STEP1 = 0;
 const SYNC_STEP2 = 1;
@@ -204,10 +204,9 @@ export class LiveDocument {
       clearTimeout(this.compactTimer);
       this.compactTimer = undefined;
       if (this.storedSinceCompaction === 0) return;
-      const snapshot = Y.encodeStateAsUpdate(this.doc);
       // What the relay stores it must be able to load: a snapshot that would not load stays unwritten, and
       // the update log it would have replaced stays as it is.
-      const problem = findUpdateProblem(snapshot);
+      const problem = findDocumentProblem(this.doc);
       if (problem) {
         this.context.metrics.compactionsRefused.inc();
         this.context.logger.log('error', 'compaction refused: the snapshot would not load', {
@@ -217,6 +216,7 @@ export class LiveDocument {
         });
         return;
       }
+      const snapshot = Y.encodeStateAsUpdate(this.doc);
       await this.context.storage.compactDocument(this.space, this.name, snapshot, this.lastSeq);
       this.storedSinceCompaction = 0;
       this.bytes = snapshot.length;

@@ -17,7 +17,7 @@ const MAX_CLOCK = Number.MAX_SAFE_INTEGER;
 const CONTENT_DOC = 9;
 
 type Decoded = ReturnType<typeof Y.decodeUpdate>;
-type Struct = Decoded['structs'][number];
+type Struct = Y.Item | Y.GC | Decoded['structs'][number];
 
 /** Why `update` must not be applied, or undefined if it is a well-formed Yjs update (format 1). */
 export function findUpdateProblem(update: Uint8Array): string | undefined {
@@ -35,6 +35,21 @@ export function findUpdateProblem(update: Uint8Array): string | undefined {
     for (const range of ranges) {
       if (!(range.len >= 1)) return 'a deletion of length 0';
       if (range.clock + range.len > MAX_CLOCK) return 'a deletion beyond the largest clock';
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The same check over a document's own struct store: cheap (no decoding), so it runs where decoding a whole
+ * snapshot would cost a large document a noticeable pause (loading, compaction). A document whose store
+ * passes encodes to updates that pass.
+ */
+export function findDocumentProblem(doc: Y.Doc): string | undefined {
+  for (const structs of doc.store.clients.values()) {
+    for (const struct of structs) {
+      const problem = structProblem(struct);
+      if (problem) return problem;
     }
   }
   return undefined;
