@@ -1,0 +1,92 @@
+/**
+ * `npm run stress`: the relay under hostile handshakes, fuzzed frames, SIGKILLs, idle connections and a
+ * soak; prints figures and PASS/FAIL per invariant, exits 1 on any failure. See README.md beside this file.
+ *
+ * Flags: --quick (<= 60 s, the CI configuration) --only hostile,fuzz,kill,idle,soak --soak-minutes N
+ *        --hostile N --fuzz-frames N --kills N --idle N --seed N
+ */
+import { parseArgs } from 'node:util';
+import { liveRelays } from './relay-child.js';
+import { Report } from './report.js';
+import { hostileHandshakes } from './scenarios/hostile-handshakes.js';
+
+const SCENARIOS = ['hostile', 'fuzz', 'kill', 'idle', 'soak'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'soak-minutes': { type: 'string' },
+    hostile: { type: 'string' },
+    'fuzz-frames': { type: 'string' },
+    kills: { type: 'string' },
+    idle: { type: 'string' },
+    seed: { type: 'string', default: String(Date.now() % 1_000_000) },
+  },
+});
+
+const quick = flags.quick;
+const number = (value: string | undefined, full: number, short: number): number =>
+  value === undefined ? (quick ? short : full) : Number(value);
+const config = {
+  seed: Number(flags.seed),
+  hostile: number(flags.hostile, 10_000, 600),
+  fuzzFrames: number(flags['fuzz-frames'], 1_000_000, 30_000),
+  kills: number(flags.kills, 5, 2),
+  idle: number(flags.idle, 10_000, 500),
+  soakMinutes: number(flags['soak-minutes'], 30, 0.25),
+};
+const only = new Set<Scenario>(flags.only ? (flags.only.split(',') as Scenario[]) : SCENARIOS);
+
+const report = new Report();
+
+/** Runs one scenario; one that throws or overruns its time fails as a whole rather than hanging the run. */
+async function phase(name: Scenario, limitMs: number, body: () => Promise<void>): Promise<void> {
+  if (!only.has(name)) return;
+  const started = performance.now();
+  console.log(`[stress] ${name}: starting`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      body(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${Math.round(limitMs / 1000)} s`)), limitMs);
+      }),
+    ]);
+    report.invariant(`${name} scenario ran to completion`, true);
+  } catch (error) {
+    console.error(error);
+    report.invariant(`${name} scenario ran to completion`, false, String((error as Error).message ?? error));
+    for (const relay of liveRelays) await relay.kill();
+  } finally {
+    clearTimeout(timer);
+    report.figure('time', name, `${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`[stress] ${quick ? 'quick' : 'full'} run, seed ${config.seed}: ${JSON.stringify(config)}`);
+  await phase('hostile', quick ? 15_000 : 15 * 60_000, () =>
+    hostileHandshakes(report, {
+      total: config.hostile,
+      concurrency: quick ? 50 : 200,
+      handshakeTimeoutMs: quick ? 1_000 : 10_000,
+      seed: config.seed,
+    }),
+  );
+  report.print();
+}
+
+process.on('exit', () => {
+  for (const relay of liveRelays) void relay.kill();
+});
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    if (report.failed > 0) process.exitCode = 1;
+    setTimeout(() => process.exit(), 100).unref();
+  });
