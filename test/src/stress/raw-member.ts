@@ -27,6 +27,8 @@ export function signingKeyOf(identity: Identity): Promise<CryptoKey> {
 export class RawMember {
   closeCode: number | undefined;
   framesReceived = 0;
+  private nextRequestId = 1;
+  private readonly pending = new Map<number, () => void>();
   private constructor(readonly socket: WebSocket) {}
 
   /**
@@ -50,20 +52,14 @@ export class RawMember {
         else if (message.type === 'welcome') done();
       };
       const answer = async (challenge: ChallengeMessage): Promise<void> => {
-        const signed = await answerChallenge(
-          challenge,
-          identity,
-          await signingKeyOf(identity),
-          room,
-          PROTOCOL_VERSION,
-        );
+        const signed = await answerChallenge(challenge, identity, await signingKeyOf(identity), room, PROTOCOL_VERSION);
         if (socket.readyState === WebSocket.OPEN) socket.send(encodeClientMessage(signed));
       };
       function done(): void {
         clearTimeout(timer);
         socket.off('message', onMessage);
         socket.off('close', onClose);
-        socket.on('message', () => member.framesReceived++);
+        socket.on('message', (data: Buffer) => member.onFrame(data));
         resolve();
       }
       function fail(error: Error): void {
@@ -77,6 +73,37 @@ export class RawMember {
       socket.on('close', onClose);
     });
     return member;
+  }
+
+  /**
+   * Asks the relay to flush (answered after every earlier frame on this connection was handled): true once
+   * answered, false if the connection closed first or `timeoutMs` passed. A probe of what the relay did.
+   */
+  flush(timeoutMs: number): Promise<boolean> {
+    if (!this.open) return Promise.resolve(false);
+    const id = this.nextRequestId++;
+    this.socket.send(encodeClientMessage({ type: 'request', id, request: { op: 'flush' } }));
+    return new Promise((resolve) => {
+      const finish = (answered: boolean): void => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        this.socket.off('close', onClose);
+        resolve(answered);
+      };
+      const onClose = (): void => finish(false);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.pending.set(id, () => finish(true));
+      this.socket.once('close', onClose);
+    });
+  }
+
+  private onFrame(data: Buffer): void {
+    this.framesReceived++;
+    if (data[0] !== MessageTag.Enclave || this.pending.size === 0) return;
+    const decoder = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    decoding.readVarUint(decoder);
+    const message = decodeServerMessage(decoder);
+    if (message.type === 'response') this.pending.get(message.id)?.();
   }
 
   get open(): boolean {

@@ -120,7 +120,8 @@ const KINDS: Record<string, Act> = {
     recorder.socket.send(JSON.stringify(await signed(setup, recorder, setup.member)));
   },
   'silent socket': async () => undefined,
-  'stranger (valid signature)': async (recorder, setup) => send(recorder, await signed(setup, recorder, setup.stranger)),
+  'stranger (valid signature)': async (recorder, setup) =>
+    send(recorder, await signed(setup, recorder, setup.stranger)),
   "wrong key (member's key, stranger's signature)": async (recorder, setup) =>
     send(recorder, await signed(setup, recorder, setup.member, { signer: setup.stranger })),
   'signature for another room': async (recorder, setup) =>
