@@ -3,7 +3,7 @@
  * soak; prints figures and PASS/FAIL per invariant, exits 1 on any failure. See README.md beside this file.
  *
  * Flags: --quick (<= 60 s, the CI configuration) --only hostile,fuzz,kill,idle,soak --soak-minutes N
- *        --hostile N --fuzz-frames N --kills N --idle N --seed N
+ *        --hostile N --fuzz-frames N --fuzz-seconds N (cap on sending) --kills N --idle N --seed N
  */
 import { parseArgs } from 'node:util';
 import { liveRelays } from './relay-child.js';
@@ -11,6 +11,7 @@ import { Report } from './report.js';
 import { fuzzFrames } from './scenarios/fuzz.js';
 import { idleConnections } from './scenarios/idle-connections.js';
 import { killRestart } from './scenarios/kill-restart.js';
+import { soak } from './scenarios/soak.js';
 import { hostileHandshakes } from './scenarios/hostile-handshakes.js';
 
 const SCENARIOS = ['hostile', 'fuzz', 'kill', 'idle', 'soak'] as const;
@@ -24,6 +25,7 @@ const { values: flags } = parseArgs({
     hostile: { type: 'string' },
     'fuzz-frames': { type: 'string' },
     kills: { type: 'string' },
+    'fuzz-seconds': { type: 'string' },
     idle: { type: 'string' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
   },
@@ -39,6 +41,7 @@ const config = {
   kills: number(flags.kills, 5, 2),
   idle: number(flags.idle, 10_000, 500),
   soakMinutes: number(flags['soak-minutes'], 30, 0.25),
+  fuzzSeconds: number(flags['fuzz-seconds'], 3600, 10),
 };
 const only = new Set<Scenario>(flags.only ? (flags.only.split(',') as Scenario[]) : SCENARIOS);
 
@@ -92,12 +95,12 @@ async function main(): Promise<void> {
       seed: config.seed,
     }),
   );
-  await phase('fuzz', quick ? 25_000 : 70 * 60_000, () =>
+  await phase('fuzz', (config.fuzzSeconds + 15) * 1000 + (quick ? 0 : 5 * 60_000), () =>
     fuzzFrames(report, {
       frames: config.fuzzFrames,
       connectionsPerRole: 2,
       typingRate: 20,
-      sendMs: quick ? 10_000 : 60 * 60_000,
+      sendMs: config.fuzzSeconds * 1000,
       settleMs: quick ? 3_000 : 15_000,
       seed: config.seed,
     }),
@@ -107,6 +110,16 @@ async function main(): Promise<void> {
   );
   await phase('idle', quick ? 15_000 : 15 * 60_000, () =>
     idleConnections(report, { connections: config.idle, concurrency: 50, idleMs: quick ? 1_000 : 10_000 }),
+  );
+  await phase('soak', (config.soakMinutes + 5) * 60_000, () =>
+    soak(report, {
+      minutes: config.soakMinutes,
+      rooms: quick ? 20 : 100,
+      clientsPerRoom: 4,
+      editsPerSecond: 2,
+      sampleMs: quick ? 1_000 : 5_000,
+      loadgens: quick ? 1 : 2,
+    }),
   );
   report.figure('clients', 'Yjs errors in legitimate clients', yjsClientErrors);
   report.print();
