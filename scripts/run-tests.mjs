@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every check and test suite in order, prints each suite's counts, and ends with one line
 // "N passed, N failed" summed over all of them (what CI reads). Exit code 1 if anything failed.
-// Usage: node scripts/run-tests.mjs [suite ...]   (no names: all suites)
+// Usage: node scripts/run-tests.mjs [suite ...]   (no names: all suites but the on-demand ones)
 import { spawn } from 'node:child_process';
 
 /** Each suite: a command, and how its output turns into counts. */
@@ -18,6 +18,8 @@ const SUITES = [
   { name: 'jupyter-unit', command: 'npm run test:unit --silent -w jupyter-plugin', kind: 'mocha' },
   { name: 'jupyter', command: 'npm run test:jupyter --silent -w jupyter-plugin', kind: 'mocha' },
   { name: 'e2e', command: 'npm run test:e2e --silent', kind: 'mocha' },
+  // On demand only (name it): the stress suite's <= 60 s configuration; one invariant per "test".
+  { name: 'stress-quick', command: 'node test/dist/stress/run.js --quick', kind: 'mocha', onDemand: true },
 ];
 
 function run(command) {
@@ -45,7 +47,7 @@ function mochaCounts(output, code) {
 }
 
 const wanted = process.argv.slice(2);
-const suites = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES;
+const suites = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES.filter((s) => !s.onDemand);
 const results = [];
 for (const suite of suites) {
   const started = Date.now();
