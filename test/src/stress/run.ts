@@ -37,11 +37,11 @@ const number = (value: string | undefined, full: number, short: number): number 
 const config = {
   seed: Number(flags.seed),
   hostile: number(flags.hostile, 10_000, 600),
-  fuzzFrames: number(flags['fuzz-frames'], 1_000_000, 30_000),
+  fuzzFrames: number(flags['fuzz-frames'], 1_000_000, 10_000),
   kills: number(flags.kills, 5, 2),
   idle: number(flags.idle, 10_000, 500),
   soakMinutes: number(flags['soak-minutes'], 30, 0.25),
-  fuzzSeconds: number(flags['fuzz-seconds'], 3600, 10),
+  fuzzSeconds: number(flags['fuzz-seconds'], 3600, 20),
 };
 const only = new Set<Scenario>(flags.only ? (flags.only.split(',') as Scenario[]) : SCENARIOS);
 
