@@ -30,6 +30,7 @@ import {
 import { ClientConnection, type ConnectionContext } from './connection/client-connection.js';
 import { DocumentRegistry } from './documents/document-registry.js';
 import { DEFAULT_HELD_LIMITS } from './documents/held-updates.js';
+import { YjsDocument, type YjsDocumentContext } from './documents/yjs-document.js';
 import { handleHttp } from './http/http-routes.js';
 import { jsonLogger } from './observability/logger.js';
 import { RelayMetrics } from './observability/metrics.js';
@@ -99,17 +100,19 @@ export function createRelay(options: RelayOptions): Relay {
       const opened = await open();
       storage = opened.storage;
       const access = new AccessService(storage, new Set(options.admins), logger);
+      const yjsContext: YjsDocumentContext = {
+        storage,
+        metrics,
+        logger,
+        compactAfterUpdates: options.compactAfterUpdates ?? DEFAULT_COMPACT_AFTER_UPDATES,
+        compactAfterMs: options.compactAfterMs ?? DEFAULT_COMPACT_AFTER_MS,
+        compactPauseMs:
+          options.compactPauseMs ?? Math.min(DEFAULT_COMPACT_PAUSE_MS, options.compactAfterMs ?? Infinity),
+        heldLimits: { ...DEFAULT_HELD_LIMITS, ...options.heldLimits },
+      };
       documents = new DocumentRegistry(
-        {
-          storage,
-          metrics,
-          logger,
-          compactAfterUpdates: options.compactAfterUpdates ?? DEFAULT_COMPACT_AFTER_UPDATES,
-          compactAfterMs: options.compactAfterMs ?? DEFAULT_COMPACT_AFTER_MS,
-          compactPauseMs:
-            options.compactPauseMs ?? Math.min(DEFAULT_COMPACT_PAUSE_MS, options.compactAfterMs ?? Infinity),
-          heldLimits: { ...DEFAULT_HELD_LIMITS, ...options.heldLimits },
-        },
+        (space, record) => YjsDocument.load(space, record, yjsContext),
+        { metrics, logger },
         options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       );
       const governance = new GovernanceService(storage, access);

@@ -36,7 +36,7 @@ import { RequestFailure } from '../control/request-failure.js';
 import { type StampedUser, stampedUser } from '../documents/awareness-stamp.js';
 import type { DocumentPeer } from '../documents/document-peer.js';
 import type { DocumentRegistry } from '../documents/document-registry.js';
-import type { LiveDocument } from '../documents/live-document.js';
+import type { RelayDocument } from '../documents/relay-document.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { DocumentRecord, MemberRecord, Storage } from '../storage/storage.js';
@@ -74,7 +74,7 @@ export class ClientConnection implements DocumentPeer {
   private queue: Promise<void> = Promise.resolve();
   /** Frames waiting in `queue` (handshake, requests, or anything behind them). */
   private queued = 0;
-  private document: LiveDocument | undefined;
+  private document: RelayDocument | undefined;
   private publicKeyText: PublicKeyText | undefined;
   private currentRole: Role | null = null;
   private stamped: StampedUser | undefined;
@@ -221,20 +221,11 @@ export class ClientConnection implements DocumentPeer {
     return this.processDocumentFrame(tag, decoder);
   }
 
-  /** Sync, presence and presence queries of an admitted member. */
+  /** Sync, presence and presence queries of an admitted member: the document decides what they mean. */
   private processDocumentFrame(tag: number, decoder: decoding.Decoder): Promise<void> | void {
-    switch (tag) {
-      case MessageTag.Sync:
-        this.context.metrics.hot.syncFrames++;
-        return this.requireDocument().handleSync(this, decoder);
-      case MessageTag.Awareness:
-        this.context.metrics.hot.awarenessFrames++;
-        return this.requireDocument().handleAwareness(this, decoding.readVarUint8Array(decoder));
-      case MessageTag.QueryAwareness:
-        return this.requireDocument().sendPresenceTo(this);
-      default:
-        throw new ProtocolViolation(`unknown frame tag ${tag}`);
-    }
+    if (tag === MessageTag.Sync) this.context.metrics.hot.syncFrames++;
+    else if (tag === MessageTag.Awareness) this.context.metrics.hot.awarenessFrames++;
+    return this.requireDocument().receive(this, tag, decoder);
   }
 
   /** Until the agreement is signed, only agreement requests are answered; document frames are dropped. */
@@ -251,7 +242,7 @@ export class ClientConnection implements DocumentPeer {
     });
   }
 
-  private requireDocument(): LiveDocument {
+  private requireDocument(): RelayDocument {
     if (!this.document) throw new ProtocolViolation('no document is open on this connection');
     return this.document;
   }

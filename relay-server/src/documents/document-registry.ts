@@ -1,18 +1,21 @@
 /**
- * Loads documents on demand, shares one LiveDocument among its peers, and lets idle ones leave memory
- * (compacted first) so a relay with many documents holds only those in use.
+ * Loads documents on demand, shares one RelayDocument among its peers, and lets idle ones leave memory
+ * (persisted first) so a relay with many documents holds only those in use.
  */
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
 import type { DocumentRecord } from '../storage/storage.js';
-import { LiveDocument, type LiveDocumentContext } from './live-document.js';
+import type { DocumentLoader, RelayDocument } from './relay-document.js';
 
 export class DocumentRegistry {
   /** Loading or loaded, by `space/doc`; `loaded` holds the same once the load has finished. */
-  private readonly live = new Map<string, Promise<LiveDocument>>();
-  private readonly loaded = new Map<string, LiveDocument>();
+  private readonly live = new Map<string, Promise<RelayDocument>>();
+  private readonly loaded = new Map<string, RelayDocument>();
   private readonly unloadTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
-    private readonly context: LiveDocumentContext,
+    private readonly load: DocumentLoader,
+    private readonly context: { readonly metrics: RelayMetrics; readonly logger: Logger },
     private readonly idleUnloadMs: number,
   ) {}
 
@@ -21,13 +24,13 @@ export class DocumentRegistry {
   }
 
   /** The live document, loading it from storage if it is not in memory. */
-  open(space: string, record: DocumentRecord): Promise<LiveDocument> {
+  open(space: string, record: DocumentRecord): Promise<RelayDocument> {
     const key = keyOf(space, record.name);
     clearTimeout(this.unloadTimers.get(key));
     this.unloadTimers.delete(key);
     let found = this.live.get(key);
     if (!found) {
-      found = LiveDocument.load(space, record, this.context);
+      found = this.load(space, record);
       this.live.set(key, found);
       found.then(
         (document) => this.loaded.set(key, document),
@@ -39,17 +42,17 @@ export class DocumentRegistry {
   }
 
   /** Called when a peer left: an unused document is unloaded after the idle delay (at once if it failed). */
-  release(document: LiveDocument): void {
+  release(document: RelayDocument): void {
     const key = keyOf(document.space, document.name);
     if (document.isFailed) {
       void this.unload(key, document);
       return;
     }
-    if (document.peers.size > 0) return;
+    if (document.peerCount > 0) return;
     clearTimeout(this.unloadTimers.get(key));
     const timer = setTimeout(() => {
       this.unloadTimers.delete(key);
-      if (document.peers.size === 0) void this.unload(key, document);
+      if (document.peerCount === 0) void this.unload(key, document);
     }, this.idleUnloadMs);
     timer.unref?.();
     this.unloadTimers.set(key, timer);
@@ -63,16 +66,16 @@ export class DocumentRegistry {
     await Promise.all([...this.loaded].map(([key, document]) => this.unload(key, document)));
   }
 
-  private async unload(key: string, document: LiveDocument): Promise<void> {
+  private async unload(key: string, document: RelayDocument): Promise<void> {
     if (this.loaded.get(key) === document) {
       this.loaded.delete(key);
       this.live.delete(key);
     }
     this.context.metrics.loadedDocuments.set(this.live.size);
     try {
-      if (!document.isFailed) await document.compact();
+      if (!document.isFailed) await document.persist();
     } catch (error) {
-      this.context.logger.log('error', 'compaction on unload failed', { key, error: String(error) });
+      this.context.logger.log('error', 'storing a document on unload failed', { key, error: String(error) });
     } finally {
       document.destroy();
     }

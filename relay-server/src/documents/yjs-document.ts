@@ -1,6 +1,6 @@
 /**
- * One document held in memory while anyone has it open: its Y.Doc, presence, and the peers connected to
- * it. Every update a writer sends is checked whole (update-check.ts), applied, durably stored, and only then
+ * A plain space's document, held in memory while anyone has it open: its Y.Doc, presence, and the peers
+ * connected to it, speaking the y-websocket sync and awareness protocol. Every update a writer sends is checked whole (update-check.ts), applied, durably stored, and only then
  * forwarded. One that integrated whole is stored and forwarded as sent (re-encoding it would cost every edit
  * CPU for the same bytes); otherwise what it changed is encoded from the document, and what Yjs could not
  * integrate for lack of dependencies is held for its sender (held-updates.ts), never stored.
@@ -17,6 +17,7 @@ import type { RelayMetrics } from '../observability/metrics.js';
 import type { DocumentRecord, Storage } from '../storage/storage.js';
 import { stampAwarenessUpdate } from './awareness-stamp.js';
 import type { DocumentPeer } from './document-peer.js';
+import type { RelayDocument } from './relay-document.js';
 import { rebuildDocument, storeRebuilt, takePending } from './document-rebuild.js';
 import { HeldUpdates, type HeldLimits } from './held-updates.js';
 import { findDocumentProblem, findUpdateProblem } from './update-check.js';
@@ -25,7 +26,7 @@ const SYNC_STEP1 = 0;
 const SYNC_STEP2 = 1;
 const SYNC_UPDATE = 2;
 
-export interface LiveDocumentContext {
+export interface YjsDocumentContext {
   readonly storage: Storage;
   readonly metrics: RelayMetrics;
   readonly logger: Logger;
@@ -47,7 +48,7 @@ function changedAnything(transaction: Y.Transaction): boolean {
   return false;
 }
 
-export class LiveDocument {
+export class YjsDocument implements RelayDocument {
   readonly awareness: awarenessProtocol.Awareness;
   readonly peers = new Set<DocumentPeer>();
   /** Per writer, the leftovers of its updates that wait for dependencies (rare; see held-updates.ts). */
@@ -72,7 +73,7 @@ export class LiveDocument {
     readonly record: DocumentRecord,
     private lastSeq: number,
     private bytes: number,
-    private readonly context: LiveDocumentContext,
+    private readonly context: YjsDocumentContext,
   ) {
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
@@ -86,7 +87,7 @@ export class LiveDocument {
    * Loads the document from storage. Stored parts that cannot be loaded are set aside (kept in storage for
    * inspection, logged, counted) and the rest is loaded and stored again as one snapshot, in one atomic step.
    */
-  static async load(space: string, record: DocumentRecord, context: LiveDocumentContext): Promise<LiveDocument> {
+  static async load(space: string, record: DocumentRecord, context: YjsDocumentContext): Promise<YjsDocument> {
     const state = await context.storage.loadDocument(space, record.name);
     const rebuilt = rebuildDocument(state);
     const { doc, setAside } = rebuilt;
@@ -101,7 +102,7 @@ export class LiveDocument {
         for (const part of setAside) context.metrics.setAside.inc({ kind: part.kind });
         bytes = await storeRebuilt(context.storage, space, record.name, rebuilt, state);
       }
-      const live = new LiveDocument(doc, space, record, state.lastSeq, bytes, context);
+      const live = new YjsDocument(doc, space, record, state.lastSeq, bytes, context);
       live.storedSinceCompaction = setAside.length > 0 ? 0 : state.updates.length;
       return live;
     } catch (error) {
@@ -117,6 +118,10 @@ export class LiveDocument {
   /** Approximate stored size: snapshot plus updates since. */
   get storedBytes(): number {
     return this.bytes;
+  }
+
+  get peerCount(): number {
+    return this.peers.size;
   }
 
   get isFailed(): boolean {
@@ -135,7 +140,7 @@ export class LiveDocument {
   }
 
   /** Everyone's presence, for a joining peer or one that asked (y-websocket's query awareness). */
-  sendPresenceTo(peer: DocumentPeer): void {
+  private sendPresenceTo(peer: DocumentPeer): void {
     const states = [...this.awareness.getStates().keys()];
     if (states.length > 0) peer.send(this.awarenessFrame(states));
   }
@@ -149,8 +154,21 @@ export class LiveDocument {
     if (owned.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, owned, null);
   }
 
+  receive(peer: DocumentPeer, tag: number, decoder: decoding.Decoder): Promise<void> | void {
+    switch (tag) {
+      case MessageTag.Sync:
+        return this.handleSync(peer, decoder);
+      case MessageTag.Awareness:
+        return this.handleAwareness(peer, decoding.readVarUint8Array(decoder));
+      case MessageTag.QueryAwareness:
+        return this.sendPresenceTo(peer);
+      default:
+        throw new ProtocolViolation(`unknown frame tag ${tag}`);
+    }
+  }
+
   /** Handles a y-protocols sync message; resolves once any update in it is stored and forwarded. */
-  handleSync(peer: DocumentPeer, decoder: decoding.Decoder): Promise<void> {
+  private handleSync(peer: DocumentPeer, decoder: decoding.Decoder): Promise<void> {
     const type = decoding.readVarUint(decoder);
     switch (type) {
       case SYNC_STEP1: {
@@ -177,7 +195,7 @@ export class LiveDocument {
     }
   }
 
-  handleAwareness(peer: DocumentPeer, update: Uint8Array): void {
+  private handleAwareness(peer: DocumentPeer, update: Uint8Array): void {
     const stamped = stampAwarenessUpdate(update, peer.user, (id) => {
       const owner = this.awarenessOwners.get(id);
       return owner === undefined || owner === peer;
@@ -196,6 +214,10 @@ export class LiveDocument {
   /** Resolves once everything queued so far is stored (and forwarded). */
   drain(): Promise<void> {
     return this.enqueue(() => undefined, 'peer');
+  }
+
+  persist(): Promise<void> {
+    return this.compact();
   }
 
   /** Folds the stored updates into one snapshot. */
