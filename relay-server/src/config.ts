@@ -16,6 +16,24 @@ export interface RelayLimits {
   readonly handshakeTimeoutMs: number;
   /** How long a non-member's connection waits for a lead to answer its access request. */
   readonly accessRequestWaitMs: number;
+  /**
+   * New connections per client address (IPv6: per /64): a burst, then a sustained rate per second. Past it
+   * the upgrade is answered 429 before any WebSocket exists.
+   */
+  readonly handshakeBurstPerAddress: number;
+  readonly handshakesPerSecondPerAddress: number;
+  /** Refused handshakes per address: a burst, then per second. Past it new connections get 429. */
+  readonly refusalBurstPerAddress: number;
+  readonly refusalsPerSecondPerAddress: number;
+  /** Connections open but not admitted (handshake, access request pending): per address (429) and in all (503). */
+  readonly unadmittedPerAddress: number;
+  readonly unadmittedTotal: number;
+  /** Refusals at a space are counted in audit entries per (key, reason) and window of this length. */
+  readonly refusalAuditWindowMs: number;
+  /** Distinct refusal entries per space and window; refusals past it are counted in one more entry. */
+  readonly refusalAuditEntriesPerWindow: number;
+  /** Refusal log lines written in full per minute; past it one summary line a minute counts the rest. */
+  readonly refusalLogLinesPerMinute: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -25,6 +43,19 @@ export const DEFAULT_LIMITS: RelayLimits = {
   messageBurst: 1000,
   handshakeTimeoutMs: 10_000,
   accessRequestWaitMs: 15 * 60_000,
+  // A lab behind one NAT address: 60 people with a space and a few documents open each, all reconnecting
+  // at once after a relay restart, stay within the burst.
+  handshakeBurstPerAddress: 300,
+  handshakesPerSecondPerAddress: 5,
+  // Members are not refused; a few wrong keys or expired invites in a row are normal, a stream is not.
+  refusalBurstPerAddress: 60,
+  refusalsPerSecondPerAddress: 1,
+  // Handshakes take milliseconds; the long unadmitted waits are access requests (at most 15 minutes).
+  unadmittedPerAddress: 100,
+  unadmittedTotal: 1000,
+  refusalAuditWindowMs: 3_600_000,
+  refusalAuditEntriesPerWindow: 50,
+  refusalLogLinesPerMinute: 20,
 };
 
 export interface RelayOptions {

@@ -27,13 +27,16 @@ import {
   DEFAULT_LIMITS,
   type RelayOptions,
 } from './config.js';
+import { AdmissionLimits } from './connection/admission-limits.js';
 import { ClientConnection, type ConnectionContext } from './connection/client-connection.js';
+import { HandshakeRefusals } from './connection/handshake-refusals.js';
 import { DocumentRegistry } from './documents/document-registry.js';
 import { DEFAULT_HELD_LIMITS } from './documents/held-updates.js';
 import { YjsDocument, type YjsDocumentContext } from './documents/yjs-document.js';
 import { handleHttp } from './http/http-routes.js';
 import { jsonLogger } from './observability/logger.js';
 import { RelayMetrics } from './observability/metrics.js';
+import { SampledLog } from './observability/sampled-log.js';
 import { loadOrCreateRelayIdentity } from './relay-identity.js';
 import { MemoryStorage } from './storage/memory-storage.js';
 import { SqliteStorage } from './storage/sqlite-storage.js';
@@ -55,6 +58,9 @@ export function createRelay(options: RelayOptions): Relay {
   const logger = options.logger ?? jsonLogger();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const metrics = new RelayMetrics();
+  const admission = new AdmissionLimits(limits, metrics);
+  // Strangers choose how often they are refused: these lines are sampled, with a summary a minute.
+  const refusalLog = new SampledLog(logger, 'connections refused', limits.refusalLogLinesPerMinute);
   let server: Server | undefined;
   let wss: WebSocketServer | undefined;
   let storage: Storage | undefined;
@@ -85,8 +91,23 @@ export function createRelay(options: RelayOptions): Relay {
       );
       return;
     }
+    const decision = admission.open(request.socket.remoteAddress);
+    if (!decision.ok) {
+      refusalLog.log(`limit-${decision.limit}`, 'connection refused by an admission limit', {
+        limit: decision.limit,
+        address: decision.address,
+      });
+      const status = decision.status === 503 ? '503 Service Unavailable' : '429 Too Many Requests';
+      socket.end(
+        `HTTP/1.1 ${status}\r\nretry-after: ${decision.retryAfterSeconds}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
+      return;
+    }
+    const { lease } = decision;
+    // The socket's close, not the WebSocket's: ws drops a bad upgrade without calling back.
+    socket.once('close', () => lease.closed());
     const ctx = context;
-    wss.handleUpgrade(request, socket, head, (ws) => new ClientConnection(ws, room, ctx));
+    wss.handleUpgrade(request, socket, head, (ws) => new ClientConnection(ws, room, ctx, lease));
   }
 
   return {
@@ -129,6 +150,10 @@ export function createRelay(options: RelayOptions): Relay {
         limits,
         admitted,
         waiting,
+        refusals: new HandshakeRefusals(storage, metrics, refusalLog, {
+          windowMs: limits.refusalAuditWindowMs,
+          entriesPerWindow: limits.refusalAuditEntriesPerWindow,
+        }),
       };
       governance.onEvent((space, event) => {
         if (event.kind === 'agreement-changed') {
@@ -203,6 +228,7 @@ export function createRelay(options: RelayOptions): Relay {
         wss?.close();
         await stopped;
         await storage?.close();
+        refusalLog.close();
         logger.log('info', 'relay stopped', { url });
       })();
       return closing;

@@ -8,7 +8,7 @@ import type { CommandArgs } from './command.js';
 import { identityNew, identityShow } from './commands/identity.js';
 import { pull, push } from './commands/documents.js';
 import { doctor } from './commands/doctor.js';
-import { relayCommand } from './commands/relay.js';
+import { ADMISSION_FLAG_NAMES, relayCommand } from './commands/relay.js';
 import { audit, docs, grant, members, revoke, spaceCreate } from './commands/space.js';
 import {
   agreementSet,
@@ -55,7 +55,7 @@ const COMMANDS: Record<string, Command> = {
   },
   relay: {
     usage:
-      'relay --data DIR [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL] [--commit-window-ms MS]',
+      'relay --data DIR [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL] [--commit-window-ms MS] [--handshakes-per-address N] [--refusals-per-address N] [--unadmitted-per-address N] [--unadmitted-total N]',
     summary: 'run the relay in the foreground (default 127.0.0.1:8787); admins may create spaces',
     options: {
       data: { type: 'string' },
@@ -66,6 +66,7 @@ const COMMANDS: Record<string, Command> = {
       'tls-key': { type: 'string' },
       'log-level': { type: 'string' },
       'commit-window-ms': { type: 'string' },
+      ...Object.fromEntries(ADMISSION_FLAG_NAMES.map((flag) => [flag, { type: 'string' } as const])),
     },
     run: relayCommand,
   },

@@ -40,6 +40,8 @@ import type { RelayDocument } from '../documents/relay-document.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { DocumentRecord, MemberRecord, Storage } from '../storage/storage.js';
+import type { AdmissionLease } from './admission-limits.js';
+import type { HandshakeRefusals } from './handshake-refusals.js';
 import { RateLimiter } from './rate-limiter.js';
 
 export interface ConnectionContext {
@@ -55,6 +57,8 @@ export interface ConnectionContext {
   readonly admitted: Set<ClientConnection>;
   /** Connections of non-members waiting for their access request to be resolved. */
   readonly waiting: Set<ClientConnection>;
+  /** Counts, logs and audits refused handshakes, bounded. */
+  readonly refusals: HandshakeRefusals;
 }
 
 /**
@@ -92,6 +96,8 @@ export class ClientConnection implements DocumentPeer {
     private readonly socket: WebSocket,
     readonly room: RoomAddress,
     private readonly context: ConnectionContext,
+    /** This connection's place in the relay's admission limits. */
+    private readonly admission: AdmissionLease,
   ) {
     this.rate = new RateLimiter(context.limits.messagesPerSecond, context.limits.messageBurst);
     this.handshakeTimer = setTimeout(
@@ -302,6 +308,7 @@ export class ClientConnection implements DocumentPeer {
     this.spaceExists = spaceExists;
     this.context.waiting.delete(this);
     this.context.admitted.add(this);
+    this.admission.admitted();
     this.context.metrics.connections.dec({ state: 'handshake' });
     this.context.metrics.connections.inc({ state: 'admitted' });
     this.context.metrics.handshakes.inc({ outcome: 'admitted' });
@@ -435,8 +442,8 @@ export class ClientConnection implements DocumentPeer {
   // ---- refusal, failure, close
 
   /**
-   * Refuses the handshake. The audit records refusals at existing spaces only; for others the log line is
-   * all, and the client gets the same close code either way (existence is not revealed).
+   * Refuses the handshake. The audit counts refusals at existing spaces only; the client gets the same close
+   * code either way (existence is not revealed). Log and audit stay bounded (HandshakeRefusals).
    */
   private refuse(
     code: number,
@@ -446,20 +453,16 @@ export class ClientConnection implements DocumentPeer {
     publicReason?: string,
   ): void {
     if (this.state === 'closed') return;
-    this.context.metrics.handshakes.inc({ outcome: `refused-${code}` });
-    this.context.logger.log('info', 'handshake refused', { room: roomName(this.room), code, reason, key: claimedKey });
-    const audit = async (): Promise<void> => {
-      const exists = spaceExists ?? Boolean(await this.context.storage.getSpace(this.room.space));
-      if (exists) {
-        await this.context.access.audit(this.room.space, {
-          event: 'refused',
-          actor: claimedKey,
-          room: roomName(this.room),
-          reason,
-        });
-      }
-    };
-    void audit().catch(() => undefined);
+    this.admission.refused();
+    this.context.refusals.record({
+      space: this.room.space,
+      room: roomName(this.room),
+      code,
+      reason,
+      actor: claimedKey,
+      address: this.admission.address,
+      ...(spaceExists === undefined ? {} : { spaceExists }),
+    });
     this.close(code, publicReason ?? (code === CloseCode.Forbidden ? 'access denied' : reason));
   }
 

@@ -69,6 +69,28 @@ export class RelayMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly admissionLimited = new Counter({
+    name: 'enclave_admission_limited_total',
+    help: 'New connections refused at the upgrade by an admission limit, by limit',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  readonly unadmitted = new Gauge({
+    name: 'enclave_unadmitted_connections',
+    help: 'Connections open and not yet admitted (handshake or access request pending)',
+    registers: [this.registry],
+  });
+  readonly trackedAddresses = new Gauge({
+    name: 'enclave_admission_tracked_addresses',
+    help: 'Client addresses the admission limits remember',
+    registers: [this.registry],
+  });
+  readonly refusalsAudited = new Counter({
+    name: 'enclave_refusals_audited_total',
+    help: "Refused handshakes counted in a space's audit log, by entry: own (key and reason) or overflow",
+    labelNames: ['entry'] as const,
+    registers: [this.registry],
+  });
   readonly closes = new Counter({
     name: 'enclave_connection_closes_total',
     help: 'Connections closed, by close code',

@@ -13,6 +13,10 @@ import {
   type NewAuditEntry,
   type SetAsideEntry,
   type SetAsideRecord,
+  type Refusal,
+  type RefusalAggregation,
+  REFUSAL_OVERFLOW_REASON,
+  refusalWindowStart,
   type SpaceRecord,
   type Storage,
   StorageConflict,
@@ -236,7 +240,39 @@ export class MemoryStorage implements Storage {
 
   async appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry> {
     const audit = this.space(space).audit;
-    const stored: AuditEntry = { ...entry, seq: audit.length + 1, time: entry.time ?? new Date().toISOString() };
+    const stored: AuditEntry = { ...entry, seq: nextSeq(audit), time: entry.time ?? new Date().toISOString() };
+    audit.push(stored);
+    return stored;
+  }
+
+  async recordRefusal(
+    space: string,
+    refusal: Refusal,
+    { windowMs, entriesPerWindow }: RefusalAggregation,
+  ): Promise<AuditEntry | undefined> {
+    const audit = this.spaces.get(space)?.audit;
+    if (!audit) return undefined;
+    const start = refusalWindowStart(refusal.time, windowMs);
+    const inWindow = audit.filter((e) => e.event === 'refused' && e.since !== undefined && e.since >= start);
+    const counted = inWindow.filter((e) => e.reason !== REFUSAL_OVERFLOW_REASON);
+    const overflow =
+      !counted.some((e) => e.actor === refusal.actor && e.reason === refusal.reason) &&
+      counted.length >= entriesPerWindow;
+    const actor = overflow ? null : refusal.actor;
+    const reason = overflow ? REFUSAL_OVERFLOW_REASON : refusal.reason;
+    const previous = inWindow.find((e) => e.actor === actor && e.reason === reason);
+    const seq = nextSeq(audit); // taken before the previous entry leaves: seqs never repeat
+    if (previous) audit.splice(audit.indexOf(previous), 1);
+    const stored: AuditEntry = {
+      seq,
+      time: refusal.time,
+      event: 'refused',
+      actor,
+      room: refusal.room,
+      reason,
+      count: (previous?.count ?? 0) + 1,
+      since: previous?.since ?? refusal.time,
+    };
     audit.push(stored);
     return stored;
   }
@@ -258,4 +294,9 @@ export class MemoryStorage implements Storage {
     if (!document) throw new StorageNotFound(`document ${space}/${name} does not exist`);
     return document;
   }
+}
+
+/** Audit entries are kept in seq order, so the next seq follows the last entry's. */
+function nextSeq(audit: readonly AuditEntry[]): number {
+  return (audit[audit.length - 1]?.seq ?? 0) + 1;
 }

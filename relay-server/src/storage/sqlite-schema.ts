@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS members (
   role TEXT NOT NULL, since TEXT NOT NULL, granted_by TEXT, PRIMARY KEY (space, public_key));
 CREATE TABLE IF NOT EXISTS audit (
   space TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, event TEXT NOT NULL, actor TEXT,
-  subject TEXT, role TEXT, room TEXT, reason TEXT, PRIMARY KEY (space, seq)) WITHOUT ROWID;
+  subject TEXT, role TEXT, room TEXT, reason TEXT, count INTEGER, since TEXT,
+  PRIMARY KEY (space, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS invites (
   space TEXT NOT NULL REFERENCES spaces(name), id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
   role TEXT NOT NULL, created TEXT NOT NULL, expires TEXT NOT NULL, created_by TEXT NOT NULL,
@@ -48,6 +49,18 @@ CREATE TABLE IF NOT EXISTS documents (
   schema_version INTEGER NOT NULL, created TEXT NOT NULL, snapshot BLOB, snapshot_seq INTEGER NOT NULL DEFAULT 0,
   UNIQUE (space, name));
 CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, document INTEGER NOT NULL, data BLOB NOT NULL);
+`;
+
+/**
+ * Refusals are counted per window (Storage.recordRefusal): this index finds a space's current window's
+ * entries, however long its log. Schema 3 and earlier had no count or since (old refusals keep them null).
+ */
+const AUDIT_REFUSALS_INDEX = `
+CREATE INDEX IF NOT EXISTS audit_refusals ON audit (space, since) WHERE event = 'refused';
+`;
+const AUDIT_FROM_VERSION_3 = `
+ALTER TABLE audit ADD COLUMN count INTEGER;
+ALTER TABLE audit ADD COLUMN since TEXT;
 `;
 
 /**
@@ -84,6 +97,9 @@ export function prepareSchema(db: Database.Database, file: string): void {
     db.exec(TABLES);
     const hasOldUpdates = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'updates'").get();
     db.exec(hasOldUpdates ? FROM_VERSION_2 : DOCUMENT_TABLES);
+    const auditColumns = db.prepare('SELECT name FROM pragma_table_info(?)').all('audit') as { name: string }[];
+    if (!auditColumns.some((c) => c.name === 'count')) db.exec(AUDIT_FROM_VERSION_3);
+    db.exec(AUDIT_REFUSALS_INDEX);
     db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ).run('schema_version', String(SCHEMA_VERSION));

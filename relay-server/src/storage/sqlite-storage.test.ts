@@ -208,6 +208,37 @@ describe('SqliteStorage (engine specifics)', () => {
     check.close();
   });
 
+  it('upgrades a schema-3 audit log: old refusals stay, new ones are counted', async () => {
+    const path = freshFile();
+    await new SqliteStorage(path).close();
+    const old = new Database(path);
+    // Schema 3's audit table: no count, no since, no refusal index.
+    old.exec(`
+      DROP INDEX audit_refusals; DROP TABLE audit;
+      CREATE TABLE audit (
+        space TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, event TEXT NOT NULL, actor TEXT,
+        subject TEXT, role TEXT, room TEXT, reason TEXT, PRIMARY KEY (space, seq)) WITHOUT ROWID;
+      UPDATE meta SET value = '3' WHERE key = 'schema_version';`);
+    old.prepare('INSERT INTO spaces VALUES (?, ?, ?)').run('team', now, LEAD);
+    old
+      .prepare("INSERT INTO audit (space, seq, time, event, actor, reason) VALUES ('team', 1, ?, 'refused', ?, ?)")
+      .run(now, LEAD, 'not a member');
+    old.close();
+
+    const storage = new SqliteStorage(path);
+    const aggregation = { windowMs: 3_600_000, entriesPerWindow: 10 };
+    await storage.recordRefusal('team', { actor: LEAD, room: 'team', reason: 'not a member', time: now }, aggregation);
+    await storage.recordRefusal('team', { actor: LEAD, room: 'team', reason: 'not a member', time: now }, aggregation);
+    assert.deepEqual(
+      (await storage.listAudit('team', 0, 10)).map((e) => [e.seq, e.count]),
+      [
+        [1, undefined],
+        [3, 2],
+      ],
+    );
+    await storage.close();
+  });
+
   it('refuses a database from a newer relay', () => {
     const path = freshFile();
     const db = new Database(path);

@@ -19,6 +19,10 @@ import {
   type NewAuditEntry,
   type SetAsideEntry,
   type SetAsideRecord,
+  type Refusal,
+  type RefusalAggregation,
+  REFUSAL_OVERFLOW_REASON,
+  refusalWindowStart,
   type SpaceRecord,
   type Storage,
   StorageConflict,
@@ -48,6 +52,8 @@ interface AuditRow {
   role: string | null;
   room: string | null;
   reason: string | null;
+  count: number | null;
+  since: string | null;
 }
 
 export interface SqliteStorageOptions {
@@ -118,8 +124,16 @@ export class SqliteStorage implements Storage {
       listSetAside: db.prepare('SELECT * FROM set_aside ORDER BY id'),
       lastAuditSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM audit WHERE space = ?'),
       insertAudit: db.prepare(
-        `INSERT INTO audit (space, seq, time, event, actor, subject, role, room, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO audit (space, seq, time, event, actor, subject, role, room, reason, count, since)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      // The literal event = 'refused' lets SQLite use the partial index audit_refusals.
+      windowRefusals: db.prepare(
+        `SELECT seq, actor, reason, count, since FROM audit
+         WHERE space = ? AND event = 'refused' AND since >= ?`,
+      ),
+      bumpRefusal: db.prepare(
+        'UPDATE audit SET seq = ?, time = ?, room = ?, count = count + 1 WHERE space = ? AND seq = ? RETURNING *',
       ),
       listAudit: db.prepare('SELECT * FROM audit WHERE space = ? AND seq > ? ORDER BY seq LIMIT ?'),
       insertInvite: db.prepare(
@@ -414,8 +428,62 @@ export class SqliteStorage implements Storage {
         stored.role ?? null,
         stored.room ?? null,
         stored.reason ?? null,
+        stored.count ?? null,
+        stored.since ?? null,
       );
       return stored;
+    })();
+  }
+
+  async recordRefusal(
+    space: string,
+    refusal: Refusal,
+    { windowMs, entriesPerWindow }: RefusalAggregation,
+  ): Promise<AuditEntry | undefined> {
+    return this.db.transaction(() => {
+      if (!this.statements.getSpace.get(space)) return undefined;
+      const start = refusalWindowStart(refusal.time, windowMs);
+      const inWindow = this.statements.windowRefusals.all(space, start) as Pick<
+        AuditRow,
+        'seq' | 'actor' | 'reason' | 'count' | 'since'
+      >[];
+      const counted = inWindow.filter((e) => e.reason !== REFUSAL_OVERFLOW_REASON);
+      const overflow =
+        !counted.some((e) => e.actor === refusal.actor && e.reason === refusal.reason) &&
+        counted.length >= entriesPerWindow;
+      const actor = overflow ? null : refusal.actor;
+      const reason = overflow ? REFUSAL_OVERFLOW_REASON : refusal.reason;
+      const previous = inWindow.find((e) => e.actor === actor && e.reason === reason);
+      const seq = (this.statements.lastAuditSeq.get(space) as { seq: number }).seq + 1;
+      if (previous) {
+        const row = this.statements.bumpRefusal.get(seq, refusal.time, refusal.room, space, previous.seq) as AuditRow;
+        return toAudit(row);
+      }
+      this.statements.insertAudit.run(
+        space,
+        seq,
+        refusal.time,
+        'refused',
+        actor,
+        null,
+        null,
+        refusal.room,
+        reason,
+        1,
+        refusal.time,
+      );
+      return toAudit({
+        seq,
+        time: refusal.time,
+        event: 'refused',
+        actor,
+        subject: null,
+        role: null,
+        room: refusal.room,
+        reason,
+        count: 1,
+        since: refusal.time,
+      });
     })();
   }
 
@@ -561,5 +629,7 @@ function toAudit(row: AuditRow): AuditEntry {
   if (row.role !== null) entry['role'] = row.role;
   if (row.room !== null) entry['room'] = row.room;
   if (row.reason !== null) entry['reason'] = row.reason;
+  if (row.count !== null) entry['count'] = row.count;
+  if (row.since !== null) entry['since'] = row.since;
   return entry as unknown as AuditEntry;
 }

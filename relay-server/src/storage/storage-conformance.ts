@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import * as Y from 'yjs';
 import type { PublicKeyText } from '@enclave/shared';
-import { type MemberRecord, type Storage, StorageConflict, StorageNotFound } from './storage.js';
+import {
+  type MemberRecord,
+  type Refusal,
+  REFUSAL_OVERFLOW_REASON,
+  type Storage,
+  StorageConflict,
+  StorageNotFound,
+} from './storage.js';
 
 export interface ConformanceTarget {
   /** A fresh, empty storage. */
@@ -19,6 +26,13 @@ const LEAD = 'ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' as PublicKeyT
 const OTHER = 'ed25519:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE' as PublicKeyText;
 const now = '2026-01-01T00:00:00.000Z';
 const lead: MemberRecord = { publicKey: LEAD, name: 'Lead', role: 'lead', since: now, grantedBy: null };
+
+const HOUR = { windowMs: 3_600_000, entriesPerWindow: 3 };
+
+/** A refusal `seconds` after `now`. */
+function refusal(actor: PublicKeyText | null, reason: string, seconds: number, room = 'team/doc'): Refusal {
+  return { actor, reason, room, time: new Date(Date.parse(now) + seconds * 1000).toISOString() };
+}
 
 function textUpdate(doc: Y.Doc, text: string): Uint8Array {
   let update: Uint8Array | undefined;
@@ -187,6 +201,71 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       assert.ok(!Number.isNaN(Date.parse(rest[0]!.time)));
     });
 
+    it('counts refusals of one key and reason in one entry, which takes a new seq as it grows', async () => {
+      const first = await storage.recordRefusal('team', refusal(OTHER, 'not a member', 0, 'team/a'), HOUR);
+      await storage.appendAudit('team', { event: 'joined', actor: LEAD, room: 'team/doc' });
+      await storage.recordRefusal('team', refusal(OTHER, 'not a member', 1), HOUR);
+      await storage.recordRefusal('team', refusal(OTHER, 'invalid signature', 2), HOUR);
+      const last = await storage.recordRefusal('team', refusal(OTHER, 'not a member', 3, 'team/b'), HOUR);
+      assert.equal(first?.count, 1);
+      assert.ok(last!.seq > first!.seq + 2, 'seqs never repeat');
+      const entries = await storage.listAudit('team', 0, 100);
+      assert.deepEqual(
+        entries.map((e) => [e.event, e.reason, e.count]),
+        [
+          ['joined', undefined, undefined],
+          ['refused', 'invalid signature', 1],
+          ['refused', 'not a member', 3],
+        ],
+      );
+      assert.deepEqual(entries[2], last);
+      assert.deepEqual([last?.room, last?.since, last?.time], ['team/b', first!.time, refusal(null, '', 3).time]);
+      assert.deepEqual(
+        (await storage.listAudit('team', first!.seq, 100)).map((e) => e.seq),
+        entries.map((e) => e.seq),
+        'a reader past the first seq sees the grown entry again',
+      );
+    });
+
+    it('keeps at most entriesPerWindow refusal entries per window and counts the rest in one', async () => {
+      const keys = Array.from({ length: 10 }, (_, i) => `ed25519:stranger-${i}` as PublicKeyText);
+      for (const [i, key] of keys.entries()) await storage.recordRefusal('team', refusal(key, 'not a member', i), HOUR);
+      await storage.recordRefusal('team', refusal(keys[0]!, 'not a member', 20), HOUR);
+      await storage.recordRefusal('team', refusal(null, 'authenticate first', 21), HOUR);
+      const entries = await storage.listAudit('team', 0, 100);
+      assert.equal(entries.length, HOUR.entriesPerWindow + 1);
+      const overflow = entries.find((e) => e.reason === REFUSAL_OVERFLOW_REASON);
+      assert.deepEqual([overflow?.actor, overflow?.count], [null, 8]);
+      assert.equal(entries.find((e) => e.actor === keys[0])?.count, 2, 'a counted key keeps its own entry');
+      assert.equal(
+        entries.reduce((sum, e) => sum + (e.count ?? 0), 0),
+        12,
+        'every refusal is counted',
+      );
+    });
+
+    it('starts new refusal entries in the next window', async () => {
+      const minute = { windowMs: 60_000, entriesPerWindow: 1 };
+      await storage.recordRefusal('team', refusal(OTHER, 'not a member', 10), minute);
+      await storage.recordRefusal('team', refusal(LEAD, 'not a member', 20), minute);
+      await storage.recordRefusal('team', refusal(OTHER, 'not a member', 70), minute);
+      await storage.recordRefusal('team', refusal(LEAD, 'not a member', 80), minute);
+      assert.deepEqual(
+        (await storage.listAudit('team', 0, 100)).map((e) => [e.actor, e.count, e.since]),
+        [
+          [OTHER, 1, refusal(null, '', 10).time],
+          [null, 1, refusal(null, '', 20).time],
+          [OTHER, 1, refusal(null, '', 70).time],
+          [null, 1, refusal(null, '', 80).time],
+        ],
+      );
+    });
+
+    it('records no refusal at a space that does not exist', async () => {
+      assert.equal(await storage.recordRefusal('nope', refusal(OTHER, 'not a member', 0), HOUR), undefined);
+      assert.deepEqual(await storage.listAudit('nope', 0, 100), []);
+    });
+
     it('redeems an invite once, only while open, adding the member atomically', async () => {
       const invite = {
         id: 'inv1',
@@ -268,6 +347,18 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
         assert.equal(rebuilt.getText('t').toString(), 'kept');
         assert.equal((await storage.listAudit('team', 0, 10))[0]?.subject, OTHER);
         assert.deepEqual(await storage.getMember('team', LEAD), lead);
+      });
+
+      it('goes on counting a refusal entry after a reopen', async () => {
+        await storage.recordRefusal('team', refusal(OTHER, 'not a member', 0), HOUR);
+        await storage.close();
+        storage = await reopen();
+        await storage.recordRefusal('team', refusal(OTHER, 'not a member', 1), HOUR);
+        const entries = await storage.listAudit('team', 0, 10);
+        assert.deepEqual(
+          entries.map((e) => [e.seq, e.count, e.since]),
+          [[2, 2, now]],
+        );
       });
 
       it('numbers updates after a reopen above every snapshot, so a snapshot never hides a later update', async () => {

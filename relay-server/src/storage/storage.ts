@@ -66,6 +66,33 @@ export interface SetAsideEntry extends SetAsideRecord {
 
 export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'time'> & { readonly time?: string; readonly event: AuditEvent };
 
+/** One refused handshake at a space, to be counted into its audit log (Storage.recordRefusal). */
+export interface Refusal {
+  /** The key the stranger claimed, or null when it named none. */
+  readonly actor: PublicKeyText | null;
+  readonly room: string;
+  readonly reason: string;
+  /** ISO 8601. */
+  readonly time: string;
+}
+
+/** How refusals are folded into audit entries, so that what strangers can write is bounded. */
+export interface RefusalAggregation {
+  /** Length (ms) of a counting window; windows are aligned to multiples of it since the epoch. */
+  readonly windowMs: number;
+  /** Distinct (actor, reason) entries per space per window; further refusals share one overflow entry. */
+  readonly entriesPerWindow: number;
+}
+
+/** The reason of the one entry per space and window that counts refusals past `entriesPerWindow`. */
+export const REFUSAL_OVERFLOW_REASON = 'refusals past the per-window entry limit, any key and reason';
+
+/** The start (ISO 8601) of the counting window that `time` falls in. */
+export function refusalWindowStart(time: string, windowMs: number): string {
+  const ms = Date.parse(time);
+  return new Date(ms - (ms % windowMs)).toISOString();
+}
+
 export interface InviteRecord {
   /** Short public id. */
   readonly id: string;
@@ -179,6 +206,15 @@ export interface Storage {
   listAgreementSignatures(space: string): Promise<AgreementSignatureRecord[]>;
 
   appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry>;
+  /**
+   * Counts a refused handshake into the audit log, atomically, so that strangers cannot grow it: within one
+   * window, refusals of the same (actor, reason) share one 'refused' entry whose `count` grows (its `time`
+   * becomes the latest refusal's, `room` the latest room, and it takes the next `seq`, so a reader following
+   * the log sees the new count). At most `entriesPerWindow` such entries per space and window; refusals past
+   * that are counted in one entry with actor null and reason REFUSAL_OVERFLOW_REASON. Resolves with the entry
+   * as stored, or undefined (and records nothing) when the space does not exist.
+   */
+  recordRefusal(space: string, refusal: Refusal, aggregation: RefusalAggregation): Promise<AuditEntry | undefined>;
   /** Entries with seq > after, oldest first, at most `limit`. */
   listAudit(space: string, after: number, limit: number): Promise<AuditEntry[]>;
 

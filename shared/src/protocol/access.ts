@@ -61,6 +61,13 @@ export interface AuditEntry {
   readonly room?: string;
   /** Why, for refusals; free text. */
   readonly reason?: string;
+  /**
+   * Refusals are counted, not listed one by one: how many refusals this entry stands for. `since` is the
+   * first one's time and `time` the latest; the entry takes a new `seq` each time its count grows.
+   */
+  readonly count?: number;
+  /** ISO 8601 of the first refusal counted in this entry. */
+  readonly since?: string;
 }
 
 /** The identity the relay stamps into awareness and reports in `welcome`. */

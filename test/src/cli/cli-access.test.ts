@@ -70,6 +70,11 @@ describe('CLI access management and exit codes (real relay process)', function (
   it('exits 2 on usage errors', async () => {
     assertOneLineError(await runCli(['grant', 'team', keys['editor']!], as('lead')), 2, /--role/);
     assertOneLineError(
+      await runCli(['relay', '--data', join(dir, 'unused'), '--admin', keys['lead']!, '--unadmitted-total', '0']),
+      2,
+      /--unadmitted-total takes a whole number/,
+    );
+    assertOneLineError(
       await runCli(['grant', 'team', 'ed25519:nope', '--role', 'editor'], as('lead')),
       2,
       /32 bytes|base64/,
@@ -137,5 +142,15 @@ describe('CLI access management and exit codes (real relay process)', function (
     }
     assert.ok(audit.some((e) => e.event === 'revoked' && e.subject === keys['viewer']));
     assert.ok(audit.some((e) => e.event === 'refused' && e.actor === keys['outsider'] && e.reason === 'not a member'));
+  });
+
+  it('shows refusals counted: one line per key and reason, with how many and since when', async () => {
+    for (let i = 0; i < 3; i++) assertOneLineError(await runCli(['members', 'team'], as('outsider')), 3, /denied/);
+    const text = await runCli(['audit', 'team'], as('lead'));
+    assert.equal(text.code, 0, text.stderr);
+    const lines = text.stdout.split('\n').filter((l) => l.includes(keys['outsider']!) && l.includes('not a member'));
+    assert.equal(lines.length, 1, text.stdout);
+    const times = /refused\s+\S+\s+(\d+) times since \S+Z; last room team; not a member/.exec(lines[0]!);
+    assert.ok(times && Number(times[1]) >= 3, lines[0]);
   });
 });

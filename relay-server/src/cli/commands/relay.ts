@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parsePublicKey } from '@enclave/shared';
+import type { RelayLimits } from '../../config.js';
 import { createRelay } from '../../relay.js';
 import { jsonLogger, type LogLevel } from '../../observability/logger.js';
 import { usageError } from '../cli-error.js';
@@ -42,6 +43,7 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
   const relay = createRelay({
     dataDir,
     commitWindowMs,
+    limits: admissionLimitFlags(values),
     host,
     port,
     admins,
@@ -72,4 +74,26 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** `--FLAG N` (a whole number >= 1) for each admission limit given on the command line. */
+const ADMISSION_FLAGS = {
+  'handshakes-per-address': 'handshakeBurstPerAddress',
+  'refusals-per-address': 'refusalBurstPerAddress',
+  'unadmitted-per-address': 'unadmittedPerAddress',
+  'unadmitted-total': 'unadmittedTotal',
+} as const satisfies Record<string, keyof RelayLimits>;
+
+export const ADMISSION_FLAG_NAMES = Object.keys(ADMISSION_FLAGS) as (keyof typeof ADMISSION_FLAGS)[];
+
+function admissionLimitFlags(values: CommandArgs['values']): Partial<RelayLimits> {
+  const limits: Partial<Record<keyof RelayLimits, number>> = {};
+  for (const flag of ADMISSION_FLAG_NAMES) {
+    const value = values[flag];
+    if (value === undefined) continue;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw usageError(`--${flag} takes a whole number from 1`);
+    limits[ADMISSION_FLAGS[flag]] = n;
+  }
+  return limits;
 }
