@@ -1,0 +1,96 @@
+/**
+ * The handshake's decision: given a client's answer to the challenge, refuse it, let it wait for a lead
+ * (access request), or admit it, as a member or as a relay admin on a space channel. Nothing is sent to the
+ * client here; the connection acts on the outcome. Invite redemption happens here because it is what turns
+ * a non-member into a member, atomically in storage.
+ */
+import {
+  type AuthenticateMessage,
+  CloseCode,
+  type PublicKeyText,
+  type RoomAddress,
+  roomName,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  verifyAnswer,
+} from '@enclave/shared';
+import type { AccessService } from '../access/access-service.js';
+import type { GovernanceService } from '../access/governance-service.js';
+import type { MemberRecord } from '../storage/storage.js';
+
+export interface Refusal {
+  readonly kind: 'refuse';
+  readonly code: number;
+  /** Why, for the log and the audit. */
+  readonly reason: string;
+  readonly claimedKey: PublicKeyText | null;
+  /** Known when the decision already looked the space up (so the audit need not). */
+  readonly spaceExists?: boolean;
+  /** What the client is told, when it may be told more than "access denied". */
+  readonly publicReason?: string;
+}
+
+export type HandshakeOutcome =
+  | Refusal
+  | {
+      readonly kind: 'ask';
+      readonly publicKey: PublicKeyText;
+      readonly protocol: number;
+      readonly ask: { readonly name: string; readonly message: string };
+    }
+  | {
+      readonly kind: 'admit';
+      readonly publicKey: PublicKeyText;
+      readonly protocol: number;
+      /** Undefined for a relay admin who is not a member (space channels only). */
+      readonly member: MemberRecord | undefined;
+      readonly admin: boolean;
+      readonly spaceExists: boolean;
+    };
+
+export interface HandshakeContext {
+  readonly relayId: PublicKeyText;
+  readonly access: AccessService;
+  readonly governance: GovernanceService;
+}
+
+export function refusal(
+  code: number,
+  reason: string,
+  claimedKey: PublicKeyText | null,
+  extra: { spaceExists?: boolean; publicReason?: string } = {},
+): Refusal {
+  return { kind: 'refuse', code, reason, claimedKey, ...extra };
+}
+
+export async function decideHandshake(
+  context: HandshakeContext,
+  room: RoomAddress,
+  nonce: string,
+  message: AuthenticateMessage,
+): Promise<HandshakeOutcome> {
+  const { access, governance } = context;
+  if (!SUPPORTED_PROTOCOL_VERSIONS.includes(message.protocol)) {
+    return refusal(CloseCode.UnsupportedVersion, `protocol ${message.protocol} is not supported`, null);
+  }
+  const valid = await verifyAnswer(message, { nonce, relayId: context.relayId, room: roomName(room) });
+  if (!valid) return refusal(CloseCode.Unauthenticated, 'invalid signature', message.publicKey);
+  const { publicKey, protocol } = message;
+  const found = await access.lookup(room.space, publicKey);
+  const spaceExists = Boolean(found.space);
+  let member = found.member;
+  if (!member && message.invite !== undefined) {
+    const redeemed = found.space ? await governance.redeem(room.space, publicKey, message.invite) : 'invite not valid';
+    if (typeof redeemed === 'string') {
+      return refusal(CloseCode.Forbidden, redeemed, publicKey, { spaceExists, publicReason: redeemed });
+    }
+    member = redeemed;
+  }
+  if (!member && message.accessRequest && room.document === undefined) {
+    return { kind: 'ask', publicKey, protocol, ask: message.accessRequest };
+  }
+  const admin = access.isAdmin(publicKey);
+  // Admins may open a space channel (to create the space) without being members; never a document.
+  const admitted = room.document === undefined ? Boolean(member) || admin : Boolean(member);
+  if (!admitted) return refusal(CloseCode.Forbidden, 'not a member', publicKey, { spaceExists });
+  return { kind: 'admit', publicKey, protocol, member, admin, spaceExists };
+}
