@@ -24,10 +24,12 @@ import {
   DEFAULT_COMPACT_PAUSE_MS,
   DEFAULT_COMPACT_AFTER_UPDATES,
   DEFAULT_IDLE_UNLOAD_MS,
+  DEFAULT_KEEP_ALIVE,
   DEFAULT_LIMITS,
   type RelayOptions,
 } from './config.js';
 import { ClientConnection, type ConnectionContext } from './connection/client-connection.js';
+import { KeepAlive } from './connection/keep-alive.js';
 import { DocumentRegistry } from './documents/document-registry.js';
 import { handleHttp } from './http/http-routes.js';
 import { jsonLogger } from './observability/logger.js';
@@ -58,6 +60,7 @@ export function createRelay(options: RelayOptions): Relay {
   let storage: Storage | undefined;
   let documents: DocumentRegistry | undefined;
   let context: ConnectionContext | undefined;
+  let keepAlive: KeepAlive | undefined;
   let url = '';
   let shuttingDown = false;
   let closing: Promise<void> | undefined;
@@ -84,7 +87,12 @@ export function createRelay(options: RelayOptions): Relay {
       return;
     }
     const ctx = context;
-    wss.handleUpgrade(request, socket, head, (ws) => new ClientConnection(ws, room, ctx));
+    const watcher = keepAlive;
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new ClientConnection(ws, room, ctx);
+      const seconds = Math.round(ctx.heartbeatMs / 100) / 10;
+      watcher?.watch(ws, () => connection.close(CloseCode.Silent, `no answer to pings (every ${seconds} s)`));
+    });
   }
 
   return {
@@ -111,6 +119,7 @@ export function createRelay(options: RelayOptions): Relay {
         options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       );
       const governance = new GovernanceService(storage, access);
+      keepAlive = new KeepAlive({ ...DEFAULT_KEEP_ALIVE, ...options.keepAlive });
       const admitted = new Set<ClientConnection>();
       const waiting = new Set<ClientConnection>();
       context = {
@@ -124,6 +133,7 @@ export function createRelay(options: RelayOptions): Relay {
         limits,
         admitted,
         waiting,
+        heartbeatMs: keepAlive.options.intervalMs,
       };
       governance.onEvent((space, event) => {
         if (event.kind === 'agreement-changed') {
@@ -190,6 +200,7 @@ export function createRelay(options: RelayOptions): Relay {
     close() {
       closing ??= (async () => {
         shuttingDown = true;
+        keepAlive?.stop();
         const stopped = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
         for (const client of wss?.clients ?? []) client.close(CloseCode.GoingAway, 'relay shutting down');
         await documents?.closeAll();

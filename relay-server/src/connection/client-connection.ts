@@ -40,6 +40,7 @@ import type { LiveDocument } from '../documents/live-document.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { DocumentRecord, MemberRecord, Storage } from '../storage/storage.js';
+import { isPing, PONG_FRAME } from './keep-alive.js';
 import { RateLimiter } from './rate-limiter.js';
 
 export interface ConnectionContext {
@@ -55,6 +56,8 @@ export interface ConnectionContext {
   readonly admitted: Set<ClientConnection>;
   /** Connections of non-members waiting for their access request to be resolved. */
   readonly waiting: Set<ClientConnection>;
+  /** Offered in the challenge: clients ping after this long without a frame (keep-alive.ts). */
+  readonly heartbeatMs: number;
 }
 
 /**
@@ -107,6 +110,7 @@ export class ClientConnection implements DocumentPeer {
       protocols: SUPPORTED_PROTOCOL_VERSIONS,
       relayId: context.relayId,
       nonce: this.nonce,
+      heartbeatMs: context.heartbeatMs,
     });
   }
 
@@ -177,6 +181,8 @@ export class ClientConnection implements DocumentPeer {
     }
     const bytes = toBytes(data);
     this.context.metrics.hot.bytesReceived += bytes.length;
+    // Heartbeats are answered at once, in any state after the handshake answer; before it they are refused.
+    if (this.state !== 'challenged' && isPing(bytes)) return this.send(PONG_FRAME);
     if (this.state === 'admitted' && this.queued === 0 && isDocumentFrame(bytes)) {
       // The hot path: a member's edit or presence, handled at once. The document's own queue keeps
       // storage and forwarding in order; waiting here too would only add promises per edit.
