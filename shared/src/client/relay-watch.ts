@@ -27,7 +27,7 @@ export interface RelayWatchHooks {
   readonly now?: () => number;
 }
 
-const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+const duration = (ms: number): string => (ms < 1_000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 100) / 10} s`);
 
 export class RelayWatch {
   private awaiting: 'challenge' | 'welcome' | undefined = 'challenge';
@@ -46,7 +46,7 @@ export class RelayWatch {
     this.lastFrame = this.now();
     this.deadline = setTimeout(() => {
       this.stop();
-      hooks.silent(`no ${this.awaiting ?? 'answer'} within ${seconds(options.connectTimeoutMs)}`);
+      hooks.silent(`no ${this.awaiting ?? 'answer'} within ${duration(options.connectTimeoutMs)}`);
     }, options.connectTimeoutMs);
   }
 
@@ -85,7 +85,7 @@ export class RelayWatch {
     const quiet = now - this.lastFrame;
     if (quiet >= this.options.deadAfterMs) {
       this.stop();
-      this.hooks.silent(`no answer to pings for ${seconds(quiet)}`);
+      this.hooks.silent(`no answer to pings for ${duration(quiet)}`);
       return;
     }
     if (quiet >= pingAfter && now - this.lastPing >= pingAfter) {
