@@ -16,13 +16,13 @@ export class FreezableProxy {
 
   static async start(target: string): Promise<FreezableProxy> {
     const upstream = new URL(target.replace(/^ws/, 'http'));
-    let proxy: FreezableProxy | undefined;
-    const server = createServer((client) => proxy!.accept(client, upstream));
+    const accept: { to?: FreezableProxy } = {};
+    const server = createServer((client) => accept.to?.accept(client, upstream));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     if (typeof address !== 'object' || !address) throw new Error('no proxy port');
-    proxy = new FreezableProxy(server, `ws://127.0.0.1:${address.port}`);
-    return proxy;
+    accept.to = new FreezableProxy(server, `ws://127.0.0.1:${address.port}`);
+    return accept.to;
   }
 
   freeze(): void {
