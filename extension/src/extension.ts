@@ -13,6 +13,7 @@ import { SessionRegistry } from './session/session-registry.js';
 import { ParticipantsView } from './ui/participants-view.js';
 import { type DrawnCursor, PresenceView } from './ui/presence-view.js';
 import { StatusBar } from './ui/status-bar.js';
+import { ConnectionFailures, type ShownFailure } from './ui/connection-failures.js';
 import type { AccessRequestInfo, AgreementInfo } from '@enclave/shared';
 
 /** What other extensions (and the test suite) get from `activate`. */
@@ -25,6 +26,8 @@ export interface EnclaveApi {
   accessRequests(): readonly (AccessRequestInfo & WatchedSpace)[];
   /** Agreements shown and waiting for the person's answer. */
   pendingAgreements(): readonly { readonly agreement: AgreementInfo; readonly uri: string }[];
+  /** "Could not reach the relay" notifications still shown, each with its Retry. */
+  connectionFailures(): readonly ShownFailure[];
 }
 
 export function activate(context: vscode.ExtensionContext): EnclaveApi {
@@ -33,17 +36,12 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
   const sessions = new SessionRegistry();
   const views = new ReadOnlyDocuments();
   const agreements = new AgreementPrompts(views);
-  const services: Services = {
-    views,
-    agreements,
-    identities,
-    sessions,
-    log,
-    reportError: (error) => {
-      log.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      void vscode.window.showErrorMessage(`Enclave: ${error instanceof Error ? error.message : String(error)}`);
-    },
+  const reportError = (error: unknown): void => {
+    log.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    void vscode.window.showErrorMessage(`Enclave: ${error instanceof Error ? error.message : String(error)}`);
   };
+  const failures = new ConnectionFailures(reportError);
+  const services: Services = { views, agreements, identities, sessions, log, reportError, failures };
   const statusBar = new StatusBar(sessions);
   const presence = new PresenceView(sessions);
   const governance = registerGovernance(services);
@@ -67,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     cursors: () => presence.cursors(),
     accessRequests: () => governance.leads.pending(),
     pendingAgreements: () => agreements.waiting(),
+    connectionFailures: () => failures.pending(),
   };
 }
 

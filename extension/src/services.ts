@@ -3,6 +3,7 @@ import type * as vscode from 'vscode';
 import type { AgreementPrompts } from './governance/agreement-gate.js';
 import type { ReadOnlyDocuments } from './governance/read-only-documents.js';
 import type { IdentityStore } from './identity/identity-store.js';
+import type { ConnectionFailures } from './ui/connection-failures.js';
 import type { SessionRegistry } from './session/session-registry.js';
 
 export interface Services {
@@ -15,4 +16,6 @@ export interface Services {
   readonly agreements: AgreementPrompts;
   /** Read-only documents the extension shows (agreements, audit logs). */
   readonly views: ReadOnlyDocuments;
+  /** "Could not reach the relay" notifications, each with a Retry button. */
+  readonly failures: ConnectionFailures;
 }

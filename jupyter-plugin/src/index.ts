@@ -19,7 +19,7 @@ import { joinLinkFromUrl, withoutJoinParam } from './governance/invites.js';
 import { readSettings } from './settings.js';
 import { CommandIds, IEnclave } from './tokens.js';
 import { registerCommands } from './ui/commands.js';
-import { askText, reportError } from './ui/dialogs.js';
+import { askRetry, askText, reportError } from './ui/dialogs.js';
 import { registerGovernanceCommands } from './ui/governance-commands.js';
 import { askToSignAgreement } from './ui/governance-dialogs.js';
 import { RequestsPanel } from './ui/requests-panel.js';
@@ -66,6 +66,7 @@ const core: JupyterFrontEndPlugin<EnclaveService> = {
         WebSocket: service.WebSocket,
         agreement: service.agreementPrompt,
         listDocuments: (relay, space) => service.documents(relay, space),
+        retryUnreachable: (path, error) => askRetry(`Opening ${path}`, error),
       }),
     );
     return service;

@@ -58,6 +58,15 @@ export const DEFAULT_LIMITS: RelayLimits = {
   refusalLogLinesPerMinute: 20,
 };
 
+export interface KeepAliveOptions {
+  /** How often the relay pings each connection; offered to clients in the challenge as their heartbeat. */
+  readonly intervalMs: number;
+  /** Silence (no pong, no frame) after which a connection is closed: about two missed intervals. */
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_KEEP_ALIVE: KeepAliveOptions = { intervalMs: 15_000, timeoutMs: 35_000 };
+
 export interface RelayOptions {
   /** Folder for the SQLite database and the relay's own key; in-memory storage when omitted. */
   readonly dataDir?: string;
@@ -73,6 +82,8 @@ export interface RelayOptions {
   /** PEM certificate and key: serve wss:// and https://. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   readonly limits?: Partial<RelayLimits>;
+  /** WebSocket pings and the silence that closes a connection (defaults: DEFAULT_KEEP_ALIVE). */
+  readonly keepAlive?: Partial<KeepAliveOptions>;
   /** How long a document with no connections stays in memory. */
   readonly idleUnloadMs?: number;
   /**

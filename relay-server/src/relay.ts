@@ -24,12 +24,14 @@ import {
   DEFAULT_COMPACT_PAUSE_MS,
   DEFAULT_COMPACT_AFTER_UPDATES,
   DEFAULT_IDLE_UNLOAD_MS,
+  DEFAULT_KEEP_ALIVE,
   DEFAULT_LIMITS,
   type RelayOptions,
 } from './config.js';
 import { AdmissionLimits } from './connection/admission-limits.js';
 import { ClientConnection, type ConnectionContext } from './connection/client-connection.js';
 import { HandshakeRefusals } from './connection/handshake-refusals.js';
+import { KeepAlive } from './connection/keep-alive.js';
 import { DocumentRegistry } from './documents/document-registry.js';
 import { DEFAULT_HELD_LIMITS } from './documents/held-updates.js';
 import { YjsDocument, type YjsDocumentContext } from './documents/yjs-document.js';
@@ -66,6 +68,7 @@ export function createRelay(options: RelayOptions): Relay {
   let storage: Storage | undefined;
   let documents: DocumentRegistry | undefined;
   let context: ConnectionContext | undefined;
+  let keepAlive: KeepAlive | undefined;
   let url = '';
   let shuttingDown = false;
   let closing: Promise<void> | undefined;
@@ -107,7 +110,12 @@ export function createRelay(options: RelayOptions): Relay {
     // The socket's close, not the WebSocket's: ws drops a bad upgrade without calling back.
     socket.once('close', () => lease.closed());
     const ctx = context;
-    wss.handleUpgrade(request, socket, head, (ws) => new ClientConnection(ws, room, ctx, lease));
+    const watcher = keepAlive;
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new ClientConnection(ws, room, ctx, lease);
+      const seconds = Math.round(ctx.heartbeatMs / 100) / 10;
+      watcher?.watch(ws, () => connection.close(CloseCode.Silent, `no answer to pings (every ${seconds} s)`));
+    });
   }
 
   return {
@@ -137,6 +145,7 @@ export function createRelay(options: RelayOptions): Relay {
         options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       );
       const governance = new GovernanceService(storage, access);
+      keepAlive = new KeepAlive({ ...DEFAULT_KEEP_ALIVE, ...options.keepAlive });
       const admitted = new Set<ClientConnection>();
       const waiting = new Set<ClientConnection>();
       context = {
@@ -154,6 +163,7 @@ export function createRelay(options: RelayOptions): Relay {
           windowMs: limits.refusalAuditWindowMs,
           entriesPerWindow: limits.refusalAuditEntriesPerWindow,
         }),
+        heartbeatMs: keepAlive.options.intervalMs,
       };
       governance.onEvent((space, event) => {
         if (event.kind === 'agreement-changed') {
@@ -220,6 +230,7 @@ export function createRelay(options: RelayOptions): Relay {
     close() {
       closing ??= (async () => {
         shuttingDown = true;
+        keepAlive?.stop();
         const stopped = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
         for (const client of wss?.clients ?? []) client.close(CloseCode.GoingAway, 'relay shutting down');
         await documents?.closeAll();

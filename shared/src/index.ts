@@ -17,6 +17,8 @@ export * from './schema/premature-access.js';
 export * from './client/websocket-like.js';
 export * from './client/backoff.js';
 export * from './client/errors.js';
+export * from './client/relay-watch.js';
+export * from './client/status-text.js';
 export * from './client/enclave-connection.js';
 export * from './client/document-session.js';
 export * from './protocol/governance.js';

@@ -3,6 +3,7 @@
  * answers as an argument object, for links, scripts and tests.
  */
 import * as vscode from 'vscode';
+import { ConnectionClosedError } from '@enclave/shared';
 import { type AgreementContext, passAgreement } from '../governance/agreement-gate.js';
 import { ensureIdentity } from '../identity/identity-commands.js';
 import type { Services } from '../services.js';
@@ -54,22 +55,40 @@ function followAgreementChanges(services: Services, session: SharedSession): voi
   });
 }
 
+/**
+ * A relay that cannot be reached or never answers ends an open in a notification with "Retry" (the shared
+ * library bounds the wait); true when `error` was such a failure and is shown.
+ */
+function showUnreachable(services: Services, what: string, error: unknown, retry: () => Promise<unknown>): boolean {
+  if (!(error instanceof ConnectionClosedError && error.unreachable)) return false;
+  services.log.warn(`${what}: ${error.message}`);
+  services.failures.show(what, error, retry);
+  return true;
+}
+
 export async function openAddress(services: Services, address: DocumentAddress): Promise<SharedSession | undefined> {
   const identity = await ensureIdentity(services.identities);
   if (!identity) return undefined;
   const started = Date.now();
-  const session = await withProgress(`Enclave: opening ${describeAddress(address)}`, (report) =>
-    openShared(
-      checkAddress(address),
-      identity,
-      services.reportError,
-      (message) => {
-        services.log.info(`open ${describeAddress(address)}: ${message} at ${Date.now() - started} ms`);
-        report(message);
-      },
-      agreementGate(services, address),
-    ),
-  );
+  let session: SharedSession;
+  try {
+    session = await withProgress(`Enclave: opening ${describeAddress(address)}`, (report) =>
+      openShared(
+        checkAddress(address),
+        identity,
+        services.reportError,
+        (message) => {
+          services.log.info(`open ${describeAddress(address)}: ${message} at ${Date.now() - started} ms`);
+          report(message);
+        },
+        agreementGate(services, address),
+      ),
+    );
+  } catch (error) {
+    if (showUnreachable(services, describeAddress(address), error, () => openAddress(services, address)))
+      return undefined;
+    throw error;
+  }
   followAgreementChanges(services, session);
   services.sessions.add(session);
   services.log.info(`open ${describeAddress(address)}: bound at ${Date.now() - started} ms`);

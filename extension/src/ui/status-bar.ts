@@ -1,5 +1,6 @@
 /** A status bar item: the active shared document's connection state and how many people are in it. */
 import * as vscode from 'vscode';
+import { lastCloseText, reconnectText } from '@enclave/shared';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { SharedSession } from '../session/shared-session.js';
 
@@ -18,7 +19,8 @@ export function describeStatus(session: SharedSession): string {
   const people = session.others().length + 1;
   const role = session.role === 'viewer' ? ' · view only' : '';
   if (status === 'connected') return `${people} ${people === 1 ? 'person' : 'people'}${role}`;
-  if (status === 'disconnected') return 'offline: edits kept, will merge';
+  // "offline: reconnecting to ws://… in 8 s (attempt 4)": the backoff is visible, edits are kept meanwhile.
+  if (status === 'disconnected') return `offline: ${reconnectText(session.connection) ?? 'reconnecting'}`;
   if (status === 'denied') return 'access denied';
   return status;
 }
@@ -26,6 +28,8 @@ export function describeStatus(session: SharedSession): string {
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('enclave.status', vscode.StatusBarAlignment.Left, 100);
   private readonly subscriptions: vscode.Disposable[];
+  /** Counts the reconnect delay down while the shown session is offline. */
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly sessions: SessionRegistry) {
     this.item.name = 'Enclave';
@@ -45,16 +49,26 @@ export class StatusBar implements vscode.Disposable {
 
   private update(): void {
     const session = this.sessions.active() ?? this.sessions.all()[0];
+    const offline = session?.status === 'disconnected';
+    if (offline && !this.ticker) this.ticker = setInterval(() => this.update(), 1_000);
+    if (!offline && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
     if (!session) {
       this.item.hide();
       return;
     }
     this.item.text = `${ICONS[session.status] ?? ''} Enclave: ${describeStatus(session)}`;
-    this.item.tooltip = `${session.address.space}/${session.address.document} on ${session.address.relay}`;
+    const where = `${session.address.space}/${session.address.document} on ${session.address.relay}`;
+    const why = lastCloseText(session.connection);
+    this.item.tooltip =
+      offline && why ? `${where}\n${why}\nYour edits are kept and merge when the relay is back.` : where;
     this.item.show();
   }
 
   dispose(): void {
+    clearInterval(this.ticker);
     for (const subscription of this.subscriptions) subscription.dispose();
     this.item.dispose();
   }

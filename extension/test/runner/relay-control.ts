@@ -5,11 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createRelay, type Relay } from '@enclave/relay';
+import { FreezableProxy } from '@enclave/test/freezable-proxy';
 
 export class ControlledRelay {
   private relay: Relay | undefined;
   private port = 0;
   private control: Server | undefined;
+  private proxy: FreezableProxy | undefined;
   url = '';
 
   constructor(
@@ -33,6 +35,16 @@ export class ControlledRelay {
     await relay?.close();
   }
 
+  /**
+   * A second address for the same relay that starts silent (TCP accepted, nothing answered) until
+   * `POST /silent/thaw`; `POST /silent/freeze` makes it silent again.
+   */
+  async startSilent(): Promise<string> {
+    this.proxy = await FreezableProxy.start(this.url);
+    this.proxy.freeze();
+    return this.proxy.url;
+  }
+
   /** `POST /relay/stop` and `POST /relay/start`; answers with CORS headers for the VS Code web worker. */
   async listenControl(): Promise<string> {
     const server = createServer((request, response) => {
@@ -47,7 +59,11 @@ export class ControlledRelay {
           ? this.stop()
           : request.method === 'POST' && request.url === '/relay/start'
             ? this.start()
-            : undefined;
+            : request.method === 'POST' && request.url === '/silent/freeze'
+              ? Promise.resolve(this.proxy?.freeze())
+              : request.method === 'POST' && request.url === '/silent/thaw'
+                ? Promise.resolve(this.proxy?.thaw())
+                : undefined;
       if (!action) return done(404, 'unknown');
       action.then(
         () => done(200, 'ok'),
@@ -62,6 +78,7 @@ export class ControlledRelay {
   }
 
   async close(): Promise<void> {
+    await this.proxy?.close();
     await this.stop();
     await new Promise<void>((resolve) => (this.control ? this.control.close(() => resolve()) : resolve()));
   }

@@ -24,6 +24,7 @@ export async function prepareTestWorkspace(): Promise<TestWorkspace> {
   const relay = new ControlledRelay([admin.publicKey], join(temp, 'relay-data'));
   const url = await relay.start();
   const control = await relay.listenControl();
+  const silentRelay = await relay.startSilent();
   const workspace = join(temp, 'workspace');
   await mkdir(join(workspace, 'fixtures'), { recursive: true });
   for (const name of await readdir(FIXTURES)) {
@@ -31,7 +32,7 @@ export async function prepareTestWorkspace(): Promise<TestWorkspace> {
   }
   await writeFile(
     join(workspace, 'enclave-test.json'),
-    JSON.stringify({ relay: url, control, admin: serializeIdentity(admin) }),
+    JSON.stringify({ relay: url, silentRelay, control, admin: serializeIdentity(admin) }),
   );
   return { temp, relay, workspace };
 }

@@ -7,7 +7,7 @@
  * "Save" asks the relay to confirm that everything is stored durably.
  */
 import type { AgreementInfo, Identity, WebSocketConstructor } from '@enclave/shared';
-import { documentKindForFileName } from '@enclave/shared';
+import { ConnectionClosedError, documentKindForFileName } from '@enclave/shared';
 import { YFile, YNotebook, type YDocument, type DocumentChange } from '@jupyter/ydoc';
 import { type Contents, type ServerConnection } from '@jupyterlab/services';
 import { type ISignal, Signal } from '@lumino/signaling';
@@ -30,6 +30,11 @@ export interface EnclaveDriveOptions {
   readonly agreement?: AgreementPrompt;
   /** Lists a space's documents (directory listings); optional. */
   readonly listDocuments?: (relay: string, space: string) => Promise<readonly { name: string; kind: string }[]>;
+  /**
+   * The relay could not be reached or never answered (the client library gives up within about 10 s):
+   * resolve true to try again (the document's tab stays), false to let the open fail with the error.
+   */
+  readonly retryUnreachable?: (path: string, error: ConnectionClosedError) => Promise<boolean>;
 }
 
 export class EnclaveDrive implements Contents.IDrive {
@@ -38,6 +43,8 @@ export class EnclaveDrive implements Contents.IDrive {
   readonly sharedModelFactory: Contents.ISharedFactory;
   private readonly changed = new Signal<this, Contents.IChangedArgs>(this);
   private readonly pending = new Map<string, Promise<DocumentLink>>();
+  /** Binds a fresh link to a path's (still empty) model: for retries after an unreachable relay. */
+  private readonly rebind = new Map<string, () => Promise<DocumentLink>>();
   private disposed = false;
 
   constructor(private readonly options: EnclaveDriveOptions) {
@@ -66,9 +73,22 @@ export class EnclaveDrive implements Contents.IDrive {
     const location = parseLocation(localPath);
     if (location.document === undefined) return this.directory(location.relay, location.space, options);
     const path = drivePath(location);
-    const link = await (this.pending.get(path) ?? Promise.reject(new Error(`${path} is not open`)));
-    await link.whenSynced();
-    return this.fileModel(localPath, link, null);
+    let link = await (this.pending.get(path) ?? Promise.reject(new Error(`${path} is not open`)));
+    for (;;) {
+      try {
+        await link.whenSynced();
+        return this.fileModel(localPath, link, null);
+      } catch (error) {
+        const retry = this.options.retryUnreachable;
+        const unreachable = error instanceof ConnectionClosedError && error.unreachable;
+        if (!unreachable || !retry) throw error;
+        // Stop the failed link's own reconnects while the person decides: only a retry binds the model.
+        if (this.options.links.get(path) === link) this.options.links.remove(path);
+        if (!(await retry(path, error))) throw error;
+        // Nothing was received, so the model is still empty and a new link may bind it (the seeding rule).
+        link = await (this.rebind.get(path) ?? (() => Promise.reject(error)))();
+      }
+    }
   }
 
   async save(localPath: string, options?: Partial<Contents.IModel>): Promise<Contents.IModel> {
@@ -127,7 +147,7 @@ export class EnclaveDrive implements Contents.IDrive {
       options.contentType === 'notebook' || documentKindForFileName(location.document) === 'notebook'
         ? new YNotebook({ disableDocumentWideUndoRedo: true })
         : new YFile();
-    const linked = (async () => {
+    const bind = async (): Promise<DocumentLink> => {
       const identity = await this.options.identity();
       model.awareness.setLocalStateField('user', await this.options.awarenessUser(identity));
       const link = new DocumentLink({
@@ -142,15 +162,19 @@ export class EnclaveDrive implements Contents.IDrive {
             }
           : {}),
       });
-      this.options.links.add(path, link);
+      this.options.links.add(path, link); // destroys the link it replaces, on a retry
       return link;
-    })();
+    };
+    const linked = bind();
     linked.catch(() => undefined); // reported by get(), which the document context awaits
     this.pending.set(path, linked);
+    this.rebind.set(path, bind);
     model.disposed.connect(() => {
       if (this.pending.get(path) === linked) this.pending.delete(path);
-      void linked.then((link) => {
-        if (this.options.links.get(path) === link) this.options.links.remove(path);
+      if (this.rebind.get(path) === bind) this.rebind.delete(path);
+      void linked.then(() => {
+        const link = this.options.links.get(path);
+        if (link?.session.doc === model.ydoc) this.options.links.remove(path);
       });
     });
     return model as unknown as YDocument<DocumentChange>;

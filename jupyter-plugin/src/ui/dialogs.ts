@@ -35,6 +35,16 @@ export function reportError(title: string, error: unknown): Promise<void> {
   return showErrorMessage(title, error instanceof Error ? error.message : String(error));
 }
 
+/** The relay could not be reached or never answered: says so (URL and why) and offers "Retry". */
+export async function askRetry(what: string, error: Error): Promise<boolean> {
+  const result = await showDialog({
+    title: 'Cannot reach the relay',
+    body: `${what}: ${error.message}`,
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Retry' })],
+  });
+  return result.button.accept;
+}
+
 /** A command's arguments, as JupyterLab passes them. */
 export interface CommandArgs {
   readonly [key: string]: unknown;

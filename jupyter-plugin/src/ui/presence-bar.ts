@@ -3,6 +3,7 @@
  * participant (the names and colours the relay stamped into awareness).
  */
 import { Widget } from '@lumino/widgets';
+import { lastCloseText, reconnectText } from '@enclave/shared';
 import { participantsOf } from '../presence/participants.js';
 import type { DocumentLink } from '../session/document-link.js';
 
@@ -19,8 +20,11 @@ export class PresenceBar extends Widget {
     this.render();
   }
 
+  private tick: ReturnType<typeof setTimeout> | undefined;
+
   override dispose(): void {
     if (this.isDisposed) return;
+    clearTimeout(this.tick);
     this.link.off('status', this.render);
     this.link.off('role', this.render);
     this.link.session.awareness.off('change', this.render);
@@ -34,8 +38,12 @@ export class PresenceBar extends Widget {
     node.replaceChildren();
     const state = document.createElement('span');
     state.className = `enclave-status enclave-status-${status}`;
-    state.textContent = status === 'connected' ? (this.link.role ?? 'admin') : status;
-    state.title = `Enclave ${this.link.name}: ${status}`;
+    // Offline: "reconnecting to ws://… in 8 s (attempt 4)", counted down, with the last failure in the tooltip.
+    const reconnecting = status === 'disconnected' ? reconnectText(this.link.connection) : undefined;
+    state.textContent = status === 'connected' ? (this.link.role ?? 'admin') : (reconnecting ?? status);
+    state.title = `Enclave ${this.link.name}: ${reconnecting ? (lastCloseText(this.link.connection) ?? status) : status}`;
+    clearTimeout(this.tick);
+    if (reconnecting) this.tick = setTimeout(this.render, 1_000);
     node.appendChild(state);
     for (const participant of participantsOf(this.link.session.awareness, this.selfPublicKey)) {
       const badge = document.createElement('span');

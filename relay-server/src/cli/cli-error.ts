@@ -52,8 +52,12 @@ export function toCliError(error: unknown, relayUrl?: string): CliError {
           `authentication failed: ${error.reason || 'the relay refused this key'}`,
           ExitCode.AccessDenied,
         );
-      case 1006:
-        return new CliError(`cannot reach the relay${relayUrl ? ` at ${relayUrl}` : ''} (is it running?)`);
+      case CloseCode.Abnormal:
+      case CloseCode.Silent: {
+        // The message names the relay's URL and what failed (refused, DNS, no answer in time).
+        const named = error.relayUrl ? error : new ConnectionClosedError(error.code, error.reason, relayUrl);
+        return new CliError(`${named.message} (is the URL right and the relay running?)`);
+      }
       default:
         return new CliError(error.message);
     }

@@ -37,6 +37,7 @@ import type { AdmissionLease } from './admission-limits.js';
 import { FrameChannel, type FrameHandler } from './frame-channel.js';
 import { decideHandshake, type HandshakeOutcome, type Refusal, refusal } from './handshake.js';
 import type { HandshakeRefusals } from './handshake-refusals.js';
+import { isPing, PONG_FRAME } from './keep-alive.js';
 import { MemberSession } from './member-session.js';
 
 export interface ConnectionContext {
@@ -54,6 +55,8 @@ export interface ConnectionContext {
   readonly waiting: Set<ClientConnection>;
   /** Counts, logs and audits refused handshakes, bounded. */
   readonly refusals: HandshakeRefusals;
+  /** Offered in the challenge: clients ping after this long without a frame (keep-alive.ts). */
+  readonly heartbeatMs: number;
 }
 
 /** challenged -> verifying -> member, or -> waiting (access request) -> member; any -> closed. */
@@ -91,6 +94,7 @@ export class ClientConnection implements FrameHandler {
       protocols: SUPPORTED_PROTOCOL_VERSIONS,
       relayId: context.relayId,
       nonce: this.nonce,
+      heartbeatMs: context.heartbeatMs,
     });
   }
 
@@ -154,6 +158,7 @@ export class ClientConnection implements FrameHandler {
   // ---- FrameHandler
 
   takeAtOnce(bytes: Uint8Array): boolean {
+    if (this.answeredPing(bytes)) return true;
     // The hot path: a member's edit or presence, handled at once; the document's own queue keeps storage
     // and forwarding in order, and waiting here too would only add promises per edit.
     if (this.phase !== 'member' || !this.session!.takesAtOnce(bytes[0]!)) return false;
@@ -163,7 +168,7 @@ export class ClientConnection implements FrameHandler {
   }
 
   async process(bytes: Uint8Array): Promise<void> {
-    if (this.phase === 'closed') return;
+    if (this.phase === 'closed' || this.answeredPing(bytes)) return;
     const decoder = decoding.createDecoder(bytes);
     const tag = readTag(decoder);
     switch (this.phase) {
@@ -201,6 +206,13 @@ export class ClientConnection implements FrameHandler {
   }
 
   private readonly failedLater = (error: unknown): void => this.failed(error);
+
+  /** Heartbeats are answered at once in any phase after the handshake answer; before it they are refused. */
+  private answeredPing(bytes: Uint8Array): boolean {
+    if (this.phase === 'challenged' || !isPing(bytes)) return false;
+    this.channel.send(PONG_FRAME);
+    return true;
+  }
 
   closed(code: number): void {
     const wasAdmitted = this.context.admitted.delete(this);

@@ -66,7 +66,10 @@ export class DocumentSession extends ObservableV2<DocumentSessionEvents> {
     return this.info;
   }
 
-  /** Resolves when synced; rejects if the connection is refused or closed for good, or the doc is missing. */
+  /**
+   * Resolves when synced; rejects if the connection is refused or closed for good, the first attempt fails
+   * (unreachable or silent relay), or the doc is missing.
+   */
   whenSynced(): Promise<void> {
     if (this.isSynced) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -80,8 +83,7 @@ export class DocumentSession extends ObservableV2<DocumentSessionEvents> {
         reject(error);
       };
       const onStatus = (): void => {
-        const status = this.connection.status;
-        if (status === 'denied' || status === 'closed') {
+        if (this.connection.hasFailed()) {
           cleanup();
           this.connection.whenWelcomed().catch(reject);
         }

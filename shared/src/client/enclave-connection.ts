@@ -1,7 +1,8 @@
 /**
  * One authenticated channel to one room: opens the WebSocket, answers the relay's challenge, then carries
  * y-websocket frames and Enclave requests. Reconnects with backoff after a non-fatal close; stops for good
- * after a fatal one (denied, revoked, unsupported version).
+ * after a fatal one (denied, revoked, unsupported version). A relay that cannot be reached, or stays silent
+ * (no challenge, no welcome, no pong: see RelayWatch), ends the attempt with a close that names its URL.
  */
 import * as decoding from 'lib0/decoding';
 import { ObservableV2 } from 'lib0/observable';
@@ -26,6 +27,7 @@ import { type RoomAddress, roomName, roomUrl } from '../protocol/rooms.js';
 import { negotiateVersion } from '../protocol/version.js';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import { ConnectionClosedError, RequestError } from './errors.js';
+import { DEFAULT_KEEP_ALIVE, type KeepAliveOptions, RelayWatch } from './relay-watch.js';
 import { messageBytes, type WebSocketConstructor, type WebSocketLike, WS_OPEN } from './websocket-like.js';
 
 export type ConnectionStatus =
@@ -54,12 +56,18 @@ export interface ConnectionOptions {
   readonly invite?: string;
   /** Ask the space's leads to let this identity in; the connection waits for their answer. */
   readonly accessRequest?: { readonly name: string; readonly message: string };
+  /** Connect timeout and heartbeat (defaults: DEFAULT_KEEP_ALIVE). */
+  readonly keepAlive?: Partial<KeepAliveOptions>;
 }
 
 export interface CloseInfo {
   readonly code: number;
   readonly reason: string;
   readonly willReconnect: boolean;
+  /** The relay's URL: part of every message about reaching it. */
+  readonly relayUrl: string;
+  /** When reconnecting: the coming attempt (1 for the first retry since the last welcome) and its delay. */
+  readonly retry?: { readonly attempt: number; readonly delayMs: number };
 }
 
 export interface ConnectionEvents {
@@ -92,10 +100,17 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private lastCloseInfo: CloseInfo | undefined;
   private userClosed = false;
+  private watch: RelayWatch | undefined;
+  private readonly keepAlive: KeepAliveOptions;
+  private welcomedOnce = false;
+  /** Reconnect attempts since the last welcome. */
+  private attempts = 0;
+  private nextAttemptAt: number | undefined;
 
   constructor(readonly options: ConnectionOptions) {
     super();
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.keepAlive = { ...DEFAULT_KEEP_ALIVE, ...options.keepAlive };
   }
 
   get status(): ConnectionStatus {
@@ -111,6 +126,13 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
     return this.lastCloseInfo;
   }
 
+  /** While disconnected: when the next attempt starts (epoch ms) and its number since the last welcome. */
+  get nextAttempt(): { readonly at: number; readonly attempt: number } | undefined {
+    return this.currentStatus === 'disconnected' && this.nextAttemptAt !== undefined
+      ? { at: this.nextAttemptAt, attempt: this.attempts }
+      : undefined;
+  }
+
   get room(): string {
     return roomName(this.options.room);
   }
@@ -119,15 +141,36 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
     if (this.userClosed) throw new Error('this connection was closed; create a new one');
     if (this.socket) return this;
     clearTimeout(this.reconnectTimer);
+    this.nextAttemptAt = undefined;
     this.setStatus('connecting');
-    const socket = new this.options.WebSocket(roomUrl(this.options.relayUrl, this.options.room));
+    let socket: WebSocketLike;
+    try {
+      socket = new this.options.WebSocket(roomUrl(this.options.relayUrl, this.options.room));
+    } catch (error) {
+      // A malformed URL throws at once (browsers: SyntaxError): the same clear failure as an unreachable relay.
+      this.failBeforeSocket((error as Error).message);
+      return this;
+    }
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
+    let opened = false;
+    let failure: string | undefined;
+    this.watch = new RelayWatch(this.keepAlive, {
+      ping: () => {
+        if (this.socket === socket && socket.readyState === WS_OPEN) socket.send(encodeClientMessage({ type: 'ping' }));
+      },
+      silent: (reason) => {
+        socket.close(CloseCode.Silent, reason.slice(0, 120));
+        this.handleClose(socket, CloseCode.Silent, reason);
+      },
+    });
     socket.onopen = () => {
+      opened = true;
       if (this.socket === socket) this.setStatus('authenticating');
     };
     socket.onmessage = (event: { data: unknown }) => {
       if (this.socket !== socket) return;
+      this.watch?.received();
       const bytes = messageBytes(event.data);
       try {
         if (!bytes) throw new ProtocolViolation('text frame');
@@ -138,27 +181,36 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
         this.handleClose(socket, CloseCode.ProtocolError, reason);
       }
     };
-    socket.onclose = (event: { code: number; reason: string }) => this.handleClose(socket, event.code, event.reason);
-    socket.onerror = () => {
-      /* onclose follows with the code */
+    socket.onclose = (event: { code: number; reason: string }) => {
+      // 1006 carries no reason: say whether the relay was never reached (and why, where the platform says).
+      const reason =
+        event.reason ||
+        (event.code === CloseCode.Abnormal ? (opened ? 'connection lost' : (failure ?? 'could not connect')) : '');
+      this.handleClose(socket, event.code, reason);
+    };
+    socket.onerror = (event: { message?: unknown } | undefined) => {
+      // Node's `ws` says why (ECONNREFUSED, ENOTFOUND); browsers say nothing. onclose follows with the code.
+      if (typeof event?.message === 'string' && event.message) failure = event.message;
     };
     return this;
   }
 
-  /** Resolves with the welcome once admitted; rejects if the relay refuses or the connection is closed. */
+  /**
+   * Resolves with the welcome once admitted; rejects if the relay refuses or the connection is closed, and
+   * also when the first attempt fails (unreachable, silent): opening something fails clearly instead of
+   * waiting for ever, while the connection (if it reconnects) keeps trying in the background.
+   */
   whenWelcomed(): Promise<WelcomeMessage> {
     const current = this.welcome;
     if (current) return Promise.resolve(current);
-    if (this.currentStatus === 'denied' || this.currentStatus === 'closed') {
-      return Promise.reject(this.closedError());
-    }
+    if (this.hasFailed()) return Promise.reject(this.closedError());
     return new Promise((resolve, reject) => {
       const onWelcome = (welcome: WelcomeMessage): void => {
         cleanup();
         resolve(welcome);
       };
-      const onStatus = (status: ConnectionStatus): void => {
-        if (status === 'denied' || status === 'closed') {
+      const onStatus = (): void => {
+        if (this.hasFailed()) {
           cleanup();
           reject(this.closedError());
         }
@@ -216,6 +268,15 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
     await admitted;
   }
 
+  /**
+   * True when waiting for a welcome is pointless: refused, closed, or never admitted and between attempts
+   * (see whenWelcomed).
+   */
+  hasFailed(): boolean {
+    const status = this.currentStatus;
+    return status === 'denied' || status === 'closed' || (status === 'disconnected' && !this.welcomedOnce);
+  }
+
   /** Closes for good. */
   close(): void {
     this.userClosed = true;
@@ -249,11 +310,15 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
     switch (message.type) {
       case 'challenge':
         if (this.currentStatus === 'connected') throw new ProtocolViolation('second challenge');
+        this.watch?.challenged(message.heartbeatMs);
         void this.authenticate(socket, message);
         return;
       case 'welcome':
         this.welcomeMessage = message;
+        this.welcomedOnce = true;
+        this.watch?.admitted();
         this.backoff.reset();
+        this.attempts = 0;
         this.setStatus('connected');
         this.emit('welcome', [message]);
         return;
@@ -273,12 +338,15 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
         this.emit('role-changed', [message.role]);
         return;
       case 'access-pending':
+        this.watch?.admitted();
         this.setStatus('waiting');
         this.emit('access-pending', [message.requestId]);
         return;
       case 'space-event':
         this.emit('space-event', [message.event]);
         return;
+      case 'pong':
+        return; // its arrival was the point (RelayWatch)
     }
   }
 
@@ -312,20 +380,43 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
   private handleClose(socket: WebSocketLike, code: number, reason: string): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
+    this.watch?.stop();
+    this.watch = undefined;
     socket.onopen = socket.onmessage = socket.onclose = null;
     // Not null: closing a socket that is still connecting makes `ws` emit an error, which must not throw.
     socket.onerror = () => undefined;
+    this.closed(code, reason);
+  }
+
+  /** The WebSocket constructor itself refused (a malformed URL): an attempt that failed at once. */
+  private failBeforeSocket(reason: string): void {
+    queueMicrotask(() => {
+      if (!this.socket && this.currentStatus === 'connecting') this.closed(CloseCode.Abnormal, reason);
+    });
+  }
+
+  private closed(code: number, reason: string): void {
     const willReconnect = !this.userClosed && this.options.reconnect !== false && !isFatalCloseCode(code);
-    this.lastCloseInfo = { code, reason, willReconnect };
-    const error = new ConnectionClosedError(code, reason);
+    const relayUrl = this.options.relayUrl;
+    const delayMs = willReconnect ? this.backoff.next() : 0;
+    if (willReconnect) this.attempts++;
+    this.lastCloseInfo = {
+      code,
+      reason,
+      willReconnect,
+      relayUrl,
+      ...(willReconnect ? { retry: { attempt: this.attempts, delayMs } } : {}),
+    };
+    const error = new ConnectionClosedError(code, reason, relayUrl);
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
     this.emit('closed', [this.lastCloseInfo]);
     if (willReconnect) {
+      this.nextAttemptAt = Date.now() + delayMs;
       this.setStatus('disconnected');
       this.reconnectTimer = setTimeout(() => {
         if (!this.userClosed && !this.socket) this.connect();
-      }, this.backoff.next());
+      }, delayMs);
     } else {
       // 'denied' means the relay will not have us (until a lead acts); 'closed' is any other final stop.
       this.setStatus(!this.userClosed && isFatalCloseCode(code) ? 'denied' : 'closed');
@@ -334,7 +425,7 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
 
   private closedError(): ConnectionClosedError {
     const info = this.lastCloseInfo;
-    return new ConnectionClosedError(info?.code ?? 1000, info?.reason ?? 'closed');
+    return new ConnectionClosedError(info?.code ?? 1000, info?.reason ?? 'closed', this.options.relayUrl);
   }
 
   private setStatus(status: ConnectionStatus): void {

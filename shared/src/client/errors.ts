@@ -1,7 +1,7 @@
 /**
  * Errors the client library reports, each carrying what a UI or CLI needs to explain it.
  */
-import { describeCloseCode } from '../protocol/close-codes.js';
+import { describeCloseCode, isReachabilityCloseCode } from '../protocol/close-codes.js';
 import type { ErrorCode } from '../protocol/messages.js';
 
 /** The relay refused a request. */
@@ -15,13 +15,23 @@ export class RequestError extends Error {
   }
 }
 
-/** The connection closed (or could not open) before the operation completed. */
+/**
+ * The connection closed (or could not open) before the operation completed. When the relay could not be
+ * reached or went silent, the message names its URL: "cannot reach the relay at ws://...: <why>".
+ */
 export class ConnectionClosedError extends Error {
   override readonly name = 'ConnectionClosedError';
   constructor(
     readonly code: number,
     readonly reason: string,
+    readonly relayUrl?: string,
   ) {
-    super(reason ? `${describeCloseCode(code)}: ${reason}` : describeCloseCode(code));
+    const where = relayUrl && isReachabilityCloseCode(code) ? ` at ${relayUrl}` : '';
+    super(`${describeCloseCode(code)}${where}${reason ? `: ${reason}` : ''}`);
+  }
+
+  /** True when the relay could not be reached or stopped answering: retrying later may help. */
+  get unreachable(): boolean {
+    return isReachabilityCloseCode(this.code);
   }
 }

@@ -5,6 +5,17 @@
 export const CloseCode = {
   /** The relay is shutting down or restarting; reconnect with backoff. */
   GoingAway: 1001,
+  /**
+   * Set by the WebSocket itself, never sent: the connection could not be opened (refused, DNS failure) or
+   * dropped without a close frame. Reconnect with backoff.
+   */
+  Abnormal: 1006,
+  /**
+   * The other side stayed silent past the keep-alive timeout: the relay closes a client that answers neither
+   * WebSocket pings nor anything else; a client gives up on a relay that sends no challenge, no welcome or no
+   * pong in time (and reports this code itself). Reconnect with backoff.
+   */
+  Silent: 4504,
   /** A frame could not be decoded, or a message arrived that the current state does not allow. */
   ProtocolError: 4400,
   /** No valid authentication: handshake skipped, wrong key or signature, replayed or stale challenge. */
@@ -36,6 +47,8 @@ export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
 const DESCRIPTIONS: Record<number, string> = {
   [CloseCode.GoingAway]: 'the relay is restarting',
+  [CloseCode.Abnormal]: 'cannot reach the relay',
+  [CloseCode.Silent]: 'no answer from the relay',
   [CloseCode.ProtocolError]: 'protocol error',
   [CloseCode.Unauthenticated]: 'authentication failed',
   [CloseCode.Forbidden]: 'access denied',
@@ -48,6 +61,11 @@ const DESCRIPTIONS: Record<number, string> = {
   [CloseCode.AgreementChanged]: "the space's agreement changed",
   [CloseCode.InternalError]: 'relay error',
 };
+
+/** Codes that say the relay could not be reached or went quiet (rather than that it refused something). */
+export function isReachabilityCloseCode(code: number): boolean {
+  return code === CloseCode.Abnormal || code === CloseCode.Silent;
+}
 
 export function describeCloseCode(code: number): string {
   return DESCRIPTIONS[code] ?? `connection closed (${code})`;

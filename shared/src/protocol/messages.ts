@@ -27,6 +27,11 @@ export interface ChallengeMessage {
   readonly relayId: PublicKeyText;
   /** 32 random bytes, base64url, valid for this connection only and until the handshake timeout. */
   readonly nonce: string;
+  /**
+   * Present when the relay answers `ping` with `pong` (an addition within version 1): a client should ping
+   * after this many ms without a frame from the relay. Absent from older relays; clients must not ping them.
+   */
+  readonly heartbeatMs?: number;
 }
 
 /** The client is admitted. Sync and awareness may start. */
@@ -97,6 +102,11 @@ export interface NoticeMessage {
   readonly message: string;
 }
 
+/** The answer to a client's `ping`: proof that the relay is alive and reading this connection. */
+export interface PongMessage {
+  readonly type: 'pong';
+}
+
 /** The member's role changed while connected (a revoke closes the connection instead). */
 export interface RoleChangedMessage {
   readonly type: 'role-changed';
@@ -110,7 +120,8 @@ export type FromServerMessage =
   | SpaceEventMessage
   | ResponseMessage
   | NoticeMessage
-  | RoleChangedMessage;
+  | RoleChangedMessage
+  | PongMessage;
 
 // ---------------------------------------------------------------- client -> relay
 
@@ -193,7 +204,15 @@ export interface RequestMessage {
   readonly request: Request;
 }
 
-export type FromClientMessage = AuthenticateMessage | RequestMessage;
+/**
+ * Application-level heartbeat (browsers can neither send nor observe WebSocket pings). Allowed in any state,
+ * only to a relay whose challenge carried `heartbeatMs`; answered with `pong` at once.
+ */
+export interface PingMessage {
+  readonly type: 'ping';
+}
+
+export type FromClientMessage = AuthenticateMessage | RequestMessage | PingMessage;
 
 // ---------------------------------------------------------------- guards
 
@@ -323,6 +342,8 @@ export function parseFromClient(value: unknown): FromClientMessage {
     }
     case 'request':
       return { type: 'request', id: integer(o, 'id'), request: parseRequest(o['request']) };
+    case 'ping':
+      return { type: 'ping' };
     default:
       throw new ProtocolViolation(`unknown message type ${JSON.stringify(o['type'])}`);
   }
@@ -340,7 +361,16 @@ export function parseFromServer(value: unknown): FromServerMessage {
       if (!Array.isArray(protocols) || !protocols.every((p) => Number.isSafeInteger(p))) {
         throw new ProtocolViolation('"protocols" is not a list of versions');
       }
-      return { type: 'challenge', protocols, relayId: publicKey(o, 'relayId'), nonce: string(o, 'nonce', 128) };
+      const challenge = {
+        type: 'challenge',
+        protocols,
+        relayId: publicKey(o, 'relayId'),
+        nonce: string(o, 'nonce', 128),
+      } as const;
+      const heartbeatMs = optionalInteger(o, 'heartbeatMs');
+      if (heartbeatMs === undefined) return challenge;
+      if (heartbeatMs < 1) throw new ProtocolViolation('"heartbeatMs" is not positive');
+      return { ...challenge, heartbeatMs };
     }
     case 'welcome':
       object(o['you'], 'you');
@@ -362,6 +392,8 @@ export function parseFromServer(value: unknown): FromServerMessage {
     case 'space-event':
       object(o['event'], 'event');
       return o as unknown as SpaceEventMessage;
+    case 'pong':
+      return { type: 'pong' };
     default:
       throw new ProtocolViolation(`unknown message type ${JSON.stringify(o['type'])}`);
   }

@@ -27,8 +27,8 @@ export class WireRecorder {
   closeRecord: CloseRecord | undefined;
   readonly socket: WebSocket;
 
-  private constructor(url: string) {
-    this.socket = new WebSocket(url);
+  private constructor(url: string, options: WebSocket.ClientOptions) {
+    this.socket = new WebSocket(url, options);
     this.socket.on('message', (data: Buffer) => this.frames.push(new Uint8Array(data)));
     this.socket.on('close', (code, reason) => {
       this.closeRecord = { code, reason: reason.toString() };
@@ -36,15 +36,21 @@ export class WireRecorder {
     this.socket.on('error', () => undefined);
   }
 
-  static async open(url: string): Promise<WireRecorder> {
-    const recorder = new WireRecorder(url);
+  /** `autoPong: false` makes a client that does not answer the relay's WebSocket pings. */
+  static async open(url: string, options: WebSocket.ClientOptions = {}): Promise<WireRecorder> {
+    const recorder = new WireRecorder(url, options);
     await waitFor(() => recorder.frames.length > 0 || recorder.closeRecord !== undefined, 'first frame');
     return recorder;
   }
 
   /** Opens `room` (space/document) on the relay at `url` as `identity`, and waits until it is admitted. */
-  static async admitted(url: string, identity: Identity, room: string): Promise<WireRecorder> {
-    const recorder = await WireRecorder.open(`${url}/${room}`);
+  static async admitted(
+    url: string,
+    identity: Identity,
+    room: string,
+    options: WebSocket.ClientOptions = {},
+  ): Promise<WireRecorder> {
+    const recorder = await WireRecorder.open(`${url}/${room}`, options);
     const answer = await answerChallenge(recorder.challenge, identity, await importSigningKey(identity), room, 1);
     recorder.send(encodeClientMessage(answer));
     await waitFor(() => recorder.messages().some((m) => m.type === 'welcome'), 'welcome');

@@ -4,6 +4,8 @@ import { type Identity, parseIdentity } from '@enclave/shared';
 
 export interface TestEnvironment {
   readonly relay: string;
+  /** The same relay through a proxy that accepts and never answers until `POST <control>/silent/thaw`. */
+  readonly silentRelay: string;
   /** `POST <control>/relay/stop` and `/relay/start` take the relay down and bring it back (same data). */
   readonly control: string;
   readonly admin: Identity;
@@ -19,8 +21,14 @@ export function testEnvironment(): Promise<TestEnvironment> {
     const text = new TextDecoder().decode(
       await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspace, 'enclave-test.json')),
     );
-    const value = JSON.parse(text) as { relay: string; control: string; admin: string };
-    return { relay: value.relay, control: value.control, admin: parseIdentity(value.admin), workspace };
+    const value = JSON.parse(text) as { relay: string; silentRelay: string; control: string; admin: string };
+    return {
+      relay: value.relay,
+      silentRelay: value.silentRelay,
+      control: value.control,
+      admin: parseIdentity(value.admin),
+      workspace,
+    };
   })();
   return cached;
 }
