@@ -12,6 +12,7 @@ export default tseslint.config(
       '**/lib/**',
       '**/out/**',
       '**/.venv/**',
+      '**/.venv-*/**',
       '**/.vscode-test*/**',
       '**/.test-artifacts/**',
       'jupyter-plugin/enclave_jupyter/labextension/**',

@@ -16,7 +16,14 @@ const SUITES = [
   { name: 'vscode-unit', command: 'npm run test:unit --silent -w extension', kind: 'mocha' },
   { name: 'vscode', command: 'npm run test:vscode --silent -w extension', kind: 'mocha' },
   { name: 'jupyter-unit', command: 'npm run test:unit --silent -w jupyter-plugin', kind: 'mocha' },
+  // The JupyterLab suite on both ends of the supported range (jupyter-plugin/scripts/jupyterlab-versions.json):
+  // the newest release, then the oldest, each in its own venv (made once, about a minute).
   { name: 'jupyter', command: 'npm run test:jupyter --silent -w jupyter-plugin', kind: 'mocha' },
+  {
+    name: 'jupyter-oldest',
+    command: 'ENCLAVE_JUPYTERLAB=oldest npm run test:jupyter --silent -w jupyter-plugin',
+    kind: 'mocha',
+  },
   { name: 'e2e', command: 'npm run test:e2e --silent', kind: 'mocha' },
   // The stress suite's short configuration (about 60 s; `npm run stress` is the full one); one invariant per
   // "test".

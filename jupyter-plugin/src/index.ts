@@ -24,6 +24,8 @@ import { registerGovernanceCommands } from './ui/governance-commands.js';
 import { askToSignAgreement } from './ui/governance-dialogs.js';
 import { RequestsPanel } from './ui/requests-panel.js';
 import { EnclaveDocumentExtension } from './ui/document-extension.js';
+import { ViewerCommandGate } from './ui/viewer-commands.js';
+import { NotebookPanel } from '@jupyterlab/notebook';
 
 const PLUGIN_ID = '@enclave/jupyter-plugin:plugin';
 
@@ -102,7 +104,12 @@ const ui: JupyterFrontEndPlugin<void> = {
       window.history.replaceState(window.history.state, '', withoutJoinParam(window.location.href));
       void app.restored.then(() => app.commands.execute(CommandIds.join, { link: joinLink }));
     }
-    const extension = new EnclaveDocumentExtension(service);
+    const gate = new ViewerCommandGate(app.commands, () => {
+      const current = app.shell.currentWidget;
+      return current instanceof NotebookPanel && (service.links.get(current.context.path)?.readOnly ?? false);
+    });
+    app.shell.currentChanged?.connect(() => gate.refresh());
+    const extension = new EnclaveDocumentExtension(service, () => gate.refresh());
     app.docRegistry.addWidgetExtension('Notebook', extension);
     app.docRegistry.addWidgetExtension('Editor', extension);
     if (palette) {

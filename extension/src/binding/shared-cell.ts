@@ -2,13 +2,13 @@
  * Comparing an editor cell with its shared cell, and writing the editor's metadata and outputs into the
  * shared cell (only what differs, so echoes of our own edits write nothing).
  */
+import { replaceCellMetadata } from '@enclave/shared';
 import type { YCellType } from '@jupyter/ydoc';
 import type * as nbformat from '@jupyterlab/nbformat';
 import type { CellData, JsonObject } from '../notebook/cell-data.js';
 import { cellToJupyter } from '../notebook/cells.js';
 import { jsonEqual } from '../notebook/json-equal.js';
 import { normalizeOutput } from '../notebook/outputs.js';
-import { replaceMetadata } from './metadata.js';
 
 export function outputsEqual(a: readonly nbformat.IOutput[], b: readonly nbformat.IOutput[]): boolean {
   return a.length === b.length && a.every((output, i) => jsonEqual(normalizeOutput(output), normalizeOutput(b[i]!)));
@@ -33,7 +33,7 @@ export function writeEditorCell(
   const local = cellToJupyter(editor);
   const shared = ycell.toJSON();
   if (what.metadata) {
-    if (!jsonEqual(local.metadata, shared.metadata)) replaceMetadata(ycell, local.metadata as JsonObject);
+    if (!jsonEqual(local.metadata, shared.metadata)) replaceCellMetadata(ycell, local.metadata as JsonObject);
     if (typeof local.id === 'string' && local.id !== shared.id) ycell.ymodel.set('id', local.id);
     if (ycell.cell_type === 'code' && local['execution_count'] !== shared['execution_count']) {
       ycell.execution_count = (local['execution_count'] as number | null) ?? null;

@@ -1,6 +1,7 @@
 /**
  * Widget extensions for notebooks and file editors: on documents from the Enclave drive, add the presence
- * bar to the toolbar and, for viewers, the read-only guard.
+ * bar to the toolbar and, for viewers, the read-only guard; on notebooks, keep the kernel's metadata and
+ * the cells' legacy view state from being written on opening.
  */
 import type { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
 import { NotebookPanel } from '@jupyterlab/notebook';
@@ -10,17 +11,27 @@ import { DRIVE_NAME } from '../drive/enclave-path.js';
 import type { EnclaveService } from '../enclave-service.js';
 import type { DocumentLink } from '../session/document-link.js';
 import { PresenceBar } from './presence-bar.js';
+import { keepLegacyScrolledState } from './cell-view-state.js';
+import { KernelMetadataPolicy } from './kernel-metadata.js';
 import { NotebookReadOnlyGuard } from './read-only.js';
 
 export class EnclaveDocumentExtension implements DocumentRegistry.IWidgetExtension<
   IDocumentWidget<Widget>,
   DocumentRegistry.IModel
 > {
-  constructor(private readonly service: EnclaveService) {}
+  /** `onRoleChanged`: called when a document's read-only state may have changed (menus ask again). */
+  constructor(
+    private readonly service: EnclaveService,
+    private readonly onRoleChanged: () => void = () => undefined,
+  ) {}
 
   createNew(widget: IDocumentWidget<Widget>, context: DocumentRegistry.IContext<DocumentRegistry.IModel>): IDisposable {
     if (!context.path.startsWith(`${DRIVE_NAME}:`)) return new DisposableDelegate(() => undefined);
     const parts: IDisposable[] = [];
+    if (widget instanceof NotebookPanel) {
+      keepLegacyScrolledState(widget.content);
+      parts.push(new KernelMetadataPolicy(widget, () => this.service.links.get(context.path)?.readOnly ?? true));
+    }
     const attach = (link: DocumentLink): void => {
       const self = this.service.identities.current?.publicKey ?? '';
       const bar = new PresenceBar(link, self);
@@ -31,7 +42,14 @@ export class EnclaveDocumentExtension implements DocumentRegistry.IWidgetExtensi
         if (link.agreementDeclined && !widget.isDisposed) widget.close();
       };
       link.on('status', onStatus);
-      parts.push(new DisposableDelegate(() => link.off('status', onStatus)));
+      link.on('role', this.onRoleChanged);
+      parts.push(
+        new DisposableDelegate(() => {
+          link.off('status', onStatus);
+          link.off('role', this.onRoleChanged);
+        }),
+      );
+      this.onRoleChanged();
       if (widget instanceof NotebookPanel) parts.push(new NotebookReadOnlyGuard(widget, link));
       else {
         const apply = (): void => {

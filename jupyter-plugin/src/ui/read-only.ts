@@ -6,6 +6,7 @@
 import type { Cell } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
+import type { PanelLayout } from '@lumino/widgets';
 import type { DocumentLink } from '../session/document-link.js';
 
 const NAVIGATION_KEYS = new Set([
@@ -78,7 +79,16 @@ export class NotebookReadOnlyGuard implements IDisposable {
     // Cell widgets are created after the model changes; apply once they exist.
     requestAnimationFrame(() => {
       this.panel.content.widgets.forEach((cell: Cell) => {
+        // A synced read-only state is `editable: false` in the cell's metadata: the viewer's change, not the
+        // notebook's. Unsynced for viewers; an editor's cells follow their metadata again.
+        if (readOnly) cell.syncEditable = false;
         cell.readOnly = readOnly;
+        if (!readOnly) cell.syncEditable = true;
+      });
+      // The cell type dropdown changes cells without a command.
+      const toolbar = this.panel.toolbar;
+      [...toolbar.names()].forEach((name, index) => {
+        if (name === 'cellType') (toolbar.layout as PanelLayout).widgets[index]?.setHidden(readOnly);
       });
       this.panel.node.classList.toggle('enclave-read-only', readOnly);
     });

@@ -1,5 +1,5 @@
 /**
- * Issue 6 in a real JupyterLab 4.6.4: invites (from the CLI, the client library and JupyterLab itself),
+ * Issue 6 in a real JupyterLab (the version ENCLAVE_JUPYTERLAB picks): invites (from the CLI, the client library and JupyterLab itself),
  * access requests both ways, agreements before content, and the audit log, against a real relay. The
  * browser's identity is a key no space knows at first; the lead is the client library in this process.
  */
@@ -22,14 +22,20 @@ import type { Browser, Page } from 'playwright-core';
 import { publish } from '../../src/session/publish.js';
 import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
 import { launchBrowser, openLab, waitForApp } from './browser.js';
-import { type JupyterLab, PLUGIN_DIR, prepareEnvironment, startJupyterLab } from './jupyterlab-server.js';
+import {
+  JUPYTERLAB_VERSION,
+  type JupyterLab,
+  PLUGIN_DIR,
+  prepareEnvironment,
+  startJupyterLab,
+} from './jupyterlab-server.js';
 import { dismissDialogs, execute, onWidget, widgetIdFor } from './lab-helpers.js';
 
 const CLI = join(PLUGIN_DIR, '..', 'relay-server', 'dist', 'cli', 'main.js');
 const RELAY = 'test';
 const TERMS = "I won't use this for capabilities work without the permission of the authors.\n";
 
-describe('Enclave governance in JupyterLab 4.6.4', function () {
+describe(`Enclave governance in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
   this.timeout(180_000);
   let relay: RelayFixture;
   let lab: JupyterLab;

@@ -1,7 +1,8 @@
 /**
- * A real JupyterLab 4.6.4 for the browser tests: the venv (created and filled from PyPI if missing), the
- * plugin package installed into it with pip, and a server on 127.0.0.1 with a token and its own HOME and
- * JUPYTER_* folders in a temp directory. Killed by `stop()`.
+ * A real JupyterLab for the browser tests: a test venv (created and filled from PyPI if missing) with the
+ * JupyterLab that ENCLAVE_JUPYTERLAB names ("newest" by default, "oldest", or a version; see
+ * scripts/jupyterlab-versions.json), the plugin package installed into it with pip, and a server on
+ * 127.0.0.1 with a token and its own HOME and JUPYTER_* folders in a temp directory. Killed by `stop()`.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 
 export const PLUGIN_DIR = findPluginDir(dirname(fileURLToPath(import.meta.url)));
-const VENV = join(PLUGIN_DIR, '.venv');
+const VERSIONS = JSON.parse(readFileSync(join(PLUGIN_DIR, 'scripts', 'jupyterlab-versions.json'), 'utf8')) as Record<
+  string,
+  string
+>;
+/** The JupyterLab version these tests run against. */
+export const JUPYTERLAB_VERSION =
+  VERSIONS[process.env['ENCLAVE_JUPYTERLAB'] ?? 'newest'] ?? process.env['ENCLAVE_JUPYTERLAB']!;
+let venv: string | undefined;
 
 /** The jupyter-plugin folder: the nearest ancestor whose package.json is this package's. */
 function findPluginDir(from: string): string {
@@ -23,17 +31,26 @@ function findPluginDir(from: string): string {
   }
   throw new Error(`no @enclave/jupyter-plugin package above ${from}`);
 }
-const PYTHON = join(VENV, 'bin', 'python');
 
-/** Makes sure of the venv (scripts/ensure-venv.mjs) and installs this plugin package into it with pip. */
-export function prepareEnvironment(log: (line: string) => void): void {
-  execFileSync(process.execPath, [join(PLUGIN_DIR, 'scripts', 'ensure-venv.mjs')], { stdio: 'inherit' });
-  log('pip install ./jupyter-plugin');
-  execFileSync(PYTHON, ['-m', 'pip', 'install', '-q', '--no-deps', '--force-reinstall', PLUGIN_DIR], {
-    stdio: 'inherit',
-  });
+/**
+ * Makes sure of the test venv (scripts/ensure-venv.mjs), installs this plugin package into it with pip, and
+ * returns what `jupyter labextension list` prints there (colour codes removed).
+ */
+export function prepareEnvironment(log: (line: string) => void): string {
+  venv = execFileSync(process.execPath, [join(PLUGIN_DIR, 'scripts', 'ensure-venv.mjs'), JUPYTERLAB_VERSION], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  log(`pip install ./jupyter-plugin into ${venv}`);
+  execFileSync(
+    join(venv, 'bin', 'python'),
+    ['-m', 'pip', 'install', '-q', '--no-deps', '--force-reinstall', PLUGIN_DIR],
+    {
+      stdio: 'inherit',
+    },
+  );
   const configDir = mkdtempSync(join(tmpdir(), 'enclave-jcfg-'));
-  const result = spawnSync(join(VENV, 'bin', 'jupyter'), ['labextension', 'list'], {
+  const result = spawnSync(join(venv, 'bin', 'jupyter'), ['labextension', 'list'], {
     encoding: 'utf8',
     env: { ...process.env, JUPYTER_CONFIG_DIR: configDir },
   });
@@ -49,6 +66,7 @@ export function prepareEnvironment(log: (line: string) => void): void {
       .find((l) => l.includes('@enclave/jupyter-plugin'))
       ?.trim() ?? 'plugin not listed',
   );
+  return listing;
 }
 
 export function freePort(): Promise<number> {
@@ -64,6 +82,9 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The name of a second Python kernel each server offers besides `python3`. */
+export const SECOND_KERNEL = 'enclave-second';
+
 export interface JupyterLab {
   readonly url: string;
   readonly token: string;
@@ -73,6 +94,7 @@ export interface JupyterLab {
 
 /** Starts JupyterLab with the plugin's settings preset (`settings`: plugin id -> settings object). */
 export async function startJupyterLab(settings: Record<string, unknown>): Promise<JupyterLab> {
+  if (!venv) throw new Error('prepareEnvironment() first');
   const base = mkdtempSync(join(tmpdir(), 'enclave-jlab-'));
   const dirs = {
     home: join(base, 'home'),
@@ -89,6 +111,17 @@ export async function startJupyterLab(settings: Record<string, unknown>): Promis
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, `${name}.jupyterlab-settings`), JSON.stringify(value));
   }
+  // A second kernel, so that tests can change a notebook's kernel to one with another name.
+  const secondKernel = join(dirs.data, 'kernels', SECOND_KERNEL);
+  mkdirSync(secondKernel, { recursive: true });
+  writeFileSync(
+    join(secondKernel, 'kernel.json'),
+    JSON.stringify({
+      argv: [join(venv, 'bin', 'python'), '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+      display_name: 'Python (second kernel)',
+      language: 'python',
+    }),
+  );
   const port = await freePort();
   const token = randomBytes(16).toString('hex');
   const args = [
@@ -103,7 +136,7 @@ export async function startJupyterLab(settings: Record<string, unknown>): Promis
     '--ServerApp.port_retries=0',
   ];
   if (process.getuid?.() === 0) args.push('--allow-root');
-  const child: ChildProcess = spawn(join(VENV, 'bin', 'jupyter-lab'), args, {
+  const child: ChildProcess = spawn(join(venv, 'bin', 'jupyter-lab'), args, {
     env: {
       ...process.env,
       HOME: dirs.home,

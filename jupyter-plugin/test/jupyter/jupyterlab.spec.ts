@@ -1,5 +1,5 @@
 /**
- * Enclave in a real JupyterLab 4.6.4 (from PyPI, plugin installed with pip), a real relay, a real ipykernel
+ * Enclave in a real JupyterLab (the version ENCLAVE_JUPYTERLAB picks) (from PyPI, plugin installed with pip), a real relay, a real ipykernel
  * and Debian's Chromium; the peer is the client library in this Node process.
  */
 import assert from 'node:assert/strict';
@@ -8,7 +8,14 @@ import { promisify } from 'node:util';
 import { chmodSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EnclaveConnection, type Identity, normalizeNotebook, parseIpynb, serializeIdentity } from '@enclave/shared';
+import {
+  EnclaveConnection,
+  type Identity,
+  normalizeNotebook,
+  parseIpynb,
+  readNotebook,
+  serializeIdentity,
+} from '@enclave/shared';
 import { YFile, YNotebook } from '@jupyter/ydoc';
 import type { Browser, Page } from 'playwright-core';
 import * as Y from 'yjs';
@@ -16,22 +23,32 @@ import { DocumentLink } from '../../src/session/document-link.js';
 import { publish } from '../../src/session/publish.js';
 import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
 import { launchBrowser, openLab, waitForApp } from './browser.js';
-import { type JupyterLab, PLUGIN_DIR, prepareEnvironment, startJupyterLab } from './jupyterlab-server.js';
+import {
+  JUPYTERLAB_VERSION,
+  type JupyterLab,
+  PLUGIN_DIR,
+  prepareEnvironment,
+  SECOND_KERNEL,
+  startJupyterLab,
+} from './jupyterlab-server.js';
 import { activate, dismissDialogs, execute, onWidget, widgetIdFor } from './lab-helpers.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type AnyWindow = Window & { jupyterapp: any };
 
 const FIXTURE = '/work/shared/fixtures/notebooks/Patchscopes_Generation_Demo.ipynb';
 const CLI = join(PLUGIN_DIR, '..', 'relay-server', 'dist', 'cli', 'main.js');
 const RELAY = 'test';
 const KERNELSPEC = { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
 
-describe('Enclave in JupyterLab 4.6.4', function () {
+describe(`Enclave in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
   this.timeout(180_000);
   let relay: RelayFixture;
   let lab: JupyterLab;
   let browser: Browser;
   let page: Page;
   let consoleLines: string[];
-  let labextensionLine = '';
+  let listing = '';
   const peers: { destroy(): void }[] = [];
 
   const peer = (identity: Identity, space: string, document: string, model: YNotebook | YFile) => {
@@ -93,10 +110,7 @@ describe('Enclave in JupyterLab 4.6.4', function () {
 
   before(async function () {
     this.timeout(900_000);
-    prepareEnvironment((line) => {
-      if (line.includes('@enclave/jupyter-plugin')) labextensionLine = line;
-      console.log(`      [setup] ${line}`);
-    });
+    listing = prepareEnvironment((line) => console.log(`      [setup] ${line}`));
     relay = await startRelay('lab');
     await lead('view', async (c) => {
       await c.request({ op: 'space.create' });
@@ -123,8 +137,12 @@ describe('Enclave in JupyterLab 4.6.4', function () {
     await relay?.close();
   });
 
-  it('is installed by pip as a prebuilt extension, active, on the host yjs', async () => {
-    assert.match(labextensionLine, /@enclave\/jupyter-plugin v0\.1\.0 .*enabled.*OK/);
+  it('is installed by pip as a prebuilt extension, listed "enabled OK", active, on the host yjs', async () => {
+    assert.match(listing, new RegExp(`JupyterLab v${JUPYTERLAB_VERSION.replaceAll('.', '\\.')}\\b`));
+    assert.match(listing, /@enclave\/jupyter-plugin v0\.1\.0 enabled\s+OK/);
+    // No "enabled X ... not compatible" (declared ranges must overlap the host's singletons), and no stack
+    // trace from the builder's yarn.js before the list.
+    assert.doesNotMatch(listing, /not compatible|\bX\b|Error|Traceback|Fail to get yarn/, listing);
     const state = await page.evaluate(() => {
       const app = (
         window as unknown as {
@@ -142,6 +160,11 @@ describe('Enclave in JupyterLab 4.6.4', function () {
     });
     assert.deepEqual(state, { core: true, ui: true, commands: true, menu: true });
     assert.ok(!consoleLines.some((l) => l.includes('Yjs was already imported')), 'one yjs in the page');
+    // Every shared module the plugin requires is satisfied by this JupyterLab's own.
+    assert.deepEqual(
+      consoleLines.filter((l) => /Unsatisfied version/.test(l)),
+      [],
+    );
   });
 
   it('creates an identity on first use, then imports, keeps and exports the identity file', async () => {
@@ -395,6 +418,59 @@ describe('Enclave in JupyterLab 4.6.4', function () {
     assert.ok(audit.entries.some((e) => e.event === 'refused' && e.actor === relay.editor.publicKey));
   });
 
+  it('opening a notebook and starting its kernel rewrites nothing; an explicit kernel change does', async () => {
+    const source = parseIpynb(readFileSync(FIXTURE, 'utf8'));
+    source.metadata = {
+      ...source.metadata,
+      kernelspec: { name: 'python3', display_name: 'Python 3 (as pushed)', language: 'python' },
+      language_info: { name: 'python', version: '3.0.0' },
+    };
+    // Legacy view state as classic Jupyter wrote it; JupyterLab's cells would rewrite `scrolled`.
+    const legacy = [{ collapsed: false, scrolled: false }, { scrolled: 'auto' }, { collapsed: true, scrolled: true }];
+    source.cells.forEach((cell, i) => Object.assign(cell.metadata, legacy[i % legacy.length]));
+    await publish({
+      relayUrl: relay.url,
+      room: { space: 'lab', document: 'as-pushed.ipynb' },
+      identity: relay.lead,
+      WebSocket: NodeWebSocket,
+      content: { kind: 'notebook', notebook: source },
+    });
+    const path = await open('lab/as-pushed.ipynb');
+    await eventually(async () => assert.equal((await cellSources(path)).length, source.cells.length), 20_000);
+    await activate(page, path);
+    await eventually(
+      async () => assert.ok(await onWidget<boolean>(page, path, 'return !!widget.sessionContext.session?.kernel')),
+      60_000,
+    );
+    // Everything JupyterLab does with a new kernel's info and spec has happened once both resolve.
+    await onWidget(page, path, 'const k = widget.sessionContext.session.kernel; return Promise.all([k.info, k.spec])');
+    const nb = new YNotebook();
+    await peer(relay.viewer, 'lab', 'as-pushed.ipynb', nb).whenSynced();
+    // Updates from one connection arrive in order: once the browser's later awareness state reaches the peer,
+    // any write the browser made before it has too.
+    const mark = async (value: number): Promise<void> => {
+      await onWidget(page, path, `widget.context.model.sharedModel.awareness.setLocalStateField('mark', ${value})`);
+      await eventually(() => assert.ok([...nb.awareness.getStates().values()].some((s) => s['mark'] === value)));
+    };
+    await mark(1);
+    const seen = readNotebook(nb);
+    assert.deepEqual(seen.metadata, source.metadata);
+    assert.deepEqual(
+      seen.cells.map((c) => c.metadata),
+      source.cells.map((c) => c.metadata),
+    );
+    assert.deepEqual(normalizeNotebook(seen), normalizeNotebook(source));
+
+    await onWidget(page, path, `return widget.sessionContext.changeKernel({ name: '${SECOND_KERNEL}' })`);
+    await eventually(() => {
+      const metadata = readNotebook(nb).metadata;
+      assert.equal(metadata.kernelspec?.name, SECOND_KERNEL);
+      assert.equal(metadata.kernelspec?.display_name, 'Python (second kernel)');
+      assert.notEqual(metadata.language_info?.version, '3.0.0');
+    }, 60_000);
+    await onWidget(page, path, 'return widget.sessionContext.shutdown()');
+  });
+
   it("makes a viewer's notebook read-only, and the viewer's keys change nothing", async () => {
     await seedNotebook('view', 'report.ipynb', ['x = 1']);
     const path = await open('view/report.ipynb');
@@ -432,6 +508,47 @@ describe('Enclave in JupyterLab 4.6.4', function () {
     assert.equal(
       await onWidget<string>(page, path, 'return widget.content.widgets.map(c => c.model.type).join()'),
       'code,code',
+    );
+
+    // Menus, context menu and toolbar: the commands that would change the notebook are disabled, reading
+    // ones are not, and running one directly changes nothing.
+    const enabled = (ids: string[]) =>
+      page.evaluate((ids) => ids.map((id) => (window as unknown as AnyWindow).jupyterapp.commands.isEnabled(id)), ids);
+    const editing = [
+      'notebook:insert-cell-below',
+      'notebook:delete-cell',
+      'notebook:cut-cell',
+      'notebook:paste-cell-below',
+      'notebook:move-cell-down',
+      'notebook:change-cell-to-markdown',
+      'notebook:run-cell',
+      'notebook:clear-all-cell-outputs',
+      'notebook:hide-cell-outputs',
+      'runmenu:run-all',
+      'editmenu:undo',
+      'kernelmenu:change',
+    ];
+    assert.deepEqual(
+      await enabled(editing),
+      editing.map(() => false),
+    );
+    assert.deepEqual(await enabled(['notebook:copy-cell', 'notebook:select-all']), [true, true]);
+    for (const id of ['notebook:delete-cell', 'notebook:insert-cell-above', 'notebook:change-cell-to-raw'])
+      await assert.rejects(execute(page, id), /read-only/);
+    const insertButton = page.locator(`#${id} .jp-Toolbar-item[data-command="notebook:insert-cell-below"] button`);
+    if ((await insertButton.count()) > 0) assert.ok(await insertButton.first().isDisabled(), 'toolbar insert disabled');
+    assert.ok(!(await page.locator(`#${id} .jp-Notebook-toolbarCellType`).isVisible()), 'no cell type dropdown');
+    await page.locator(`#${id} .jp-Cell .jp-InputPrompt`).first().click({ button: 'right' });
+    const deleteItem = page.locator('.lm-Menu-item[data-command="notebook:delete-cell"]').first();
+    await deleteItem.waitFor();
+    assert.ok((await deleteItem.getAttribute('class'))?.includes('lm-mod-disabled'), 'context menu delete disabled');
+    await page.keyboard.press('Escape');
+    // The viewer's own copy is the room's, metadata included (no `editable: false` written by the viewer).
+    assert.deepEqual(
+      JSON.parse(
+        await onWidget<string>(page, path, 'return JSON.stringify(widget.content.model.sharedModel.toJSON())'),
+      ),
+      JSON.parse(JSON.stringify(nb.toJSON())),
     );
   });
 });

@@ -10,6 +10,7 @@ import {
   insertNotebookCells,
   normalizeNotebook,
   notebookFromContent,
+  type NotebookContent,
   parseIpynb,
   readNotebook,
   serializeIpynb,
@@ -18,6 +19,25 @@ import {
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/notebooks');
 const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.ipynb'));
+
+/**
+ * A fixture notebook whose code cells carry the legacy metadata classic Jupyter wrote (`collapsed`,
+ * `scrolled`), in every combination with the newer `jupyter.outputs_hidden`, and none of them added.
+ */
+export function withLegacyMetadata(content: NotebookContent): NotebookContent {
+  const variants: Record<string, unknown>[] = [
+    { collapsed: false },
+    { collapsed: true, scrolled: 'auto' },
+    { scrolled: false },
+    { jupyter: { outputs_hidden: true } },
+    { collapsed: false, scrolled: true, jupyter: { source_hidden: true } },
+  ];
+  const copy = structuredClone(content);
+  copy.cells
+    .filter((cell) => cell.cell_type === 'code')
+    .forEach((cell, i) => Object.assign(cell.metadata, variants[i % variants.length]));
+  return copy;
+}
 
 /** Sends a model's state to a fresh model over a Yjs update, as a relay would. */
 function transfer<T extends YNotebook | YFile>(source: T, fresh: T): T {
@@ -66,6 +86,28 @@ describe('notebook schema (YNotebook)', () => {
     writeNotebook(notebook, second);
     assert.deepEqual(readNotebook(notebook).metadata, second.metadata);
     notebook.dispose();
+  });
+
+  it('gives back legacy cell metadata (collapsed, scrolled) as it was, adding no jupyter.outputs_hidden', () => {
+    const source = withLegacyMetadata(parseIpynb(readFileSync(join(FIXTURES, 'Main_Demo.ipynb'), 'utf8')));
+    assert.ok(source.cells.filter((c) => 'collapsed' in c.metadata).length >= 3, 'the variant has legacy cells');
+    const original = notebookFromContent(source);
+    const copy = transfer(original, new YNotebook());
+    assert.deepEqual(
+      readNotebook(copy).cells.map((c) => c.metadata),
+      source.cells.map((c) => c.metadata),
+    );
+    // Cells an editor inserts keep theirs too.
+    const inserted = source.cells.filter((c) => c.cell_type === 'code').slice(0, 5);
+    insertNotebookCells(copy, 0, inserted);
+    assert.deepEqual(
+      readNotebook(copy)
+        .cells.slice(0, 5)
+        .map((c) => c.metadata),
+      inserted.map((c) => c.metadata),
+    );
+    original.dispose();
+    copy.dispose();
   });
 
   it('refuses what is not a notebook, saying why', () => {

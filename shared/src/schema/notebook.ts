@@ -1,8 +1,10 @@
 /**
  * `.ipynb` <-> YNotebook, the single place where notebooks change form. YNotebook's own fromJSON/toJSON do
- * the heavy lifting; this module adds what they lose (`metadata.orig_nbformat`) and input checks.
+ * the heavy lifting; this module adds what they lose (`metadata.orig_nbformat`), undoes what they add
+ * (`collapsed` <-> `jupyter.outputs_hidden` in cell metadata) and checks input.
  */
-import { YNotebook } from '@jupyter/ydoc';
+import { type YBaseCell, YNotebook } from '@jupyter/ydoc';
+import type * as Y from 'yjs';
 import type * as nbformat from '@jupyterlab/nbformat';
 import { withoutPrematureAccessWarnings } from './premature-access.js';
 
@@ -58,8 +60,34 @@ export function writeNotebook(notebook: YNotebook, content: NotebookContent): vo
       // fromJSON drops metadata.orig_nbformat, and some @jupyter/ydoc versions merge metadata into what was
       // there: set it exactly (setMetadata with an object clears first).
       notebook.setMetadata(structuredClone(content.metadata));
+      // Through the cells array: YNotebook's `cells` list only follows it once the transaction ends.
+      const ycells = notebook.ydoc.getArray<Y.Map<unknown>>('cells');
+      copy.cells.forEach((cell, index) => replaceCellMetadata({ ymodel: ycells.get(index) }, cell.metadata ?? {}));
     }),
   );
+}
+
+/**
+ * Sets a shared cell's metadata to exactly `metadata`. @jupyter/ydoc's `setMetadata` mirrors the legacy
+ * `collapsed` key into `jupyter.outputs_hidden` and back, so a cell carrying only one of them would come
+ * back from the shared document with both; writing the cell's metadata map directly keeps what was given.
+ */
+export function replaceCellMetadata(
+  cell: Pick<YBaseCell<nbformat.IBaseCellMetadata>, 'ymodel'>,
+  metadata: object,
+): void {
+  const ymetadata = cell.ymodel.get('metadata') as Y.Map<unknown>;
+  const wanted = metadata as Record<string, unknown>;
+  const write = (): void => {
+    for (const key of [...ymetadata.keys()]) if (!(key in wanted) || wanted[key] === undefined) ymetadata.delete(key);
+    for (const [key, value] of Object.entries(wanted)) {
+      if (value !== undefined && JSON.stringify(ymetadata.get(key)) !== JSON.stringify(value)) {
+        ymetadata.set(key, structuredClone(value));
+      }
+    }
+  };
+  if (ymetadata.doc) ymetadata.doc.transact(write);
+  else write();
 }
 
 /** Inserts cells (nbformat JSON) at `index`, as one transaction; what editors call when a user adds cells. */
@@ -70,7 +98,10 @@ export function insertNotebookCells(
 ): ReturnType<YNotebook['insertCells']> {
   let inserted: ReturnType<YNotebook['insertCells']> = [];
   withoutPrematureAccessWarnings(() => {
-    inserted = notebook.insertCells(index, structuredClone(cells));
+    notebook.transact(() => {
+      inserted = notebook.insertCells(index, structuredClone(cells));
+      inserted.forEach((cell, i) => replaceCellMetadata(cell, cells[i]?.metadata ?? {}));
+    });
   });
   return inserted;
 }

@@ -51,6 +51,23 @@ describe('CLI push and pull (real relay process)', function () {
     });
   }
 
+  it('gives back legacy cell metadata (collapsed, scrolled) without adding jupyter.outputs_hidden', async () => {
+    const original = parseIpynb(readFileSync(join(FIXTURE_NOTEBOOKS, 'Head_Detector_Demo.ipynb'), 'utf8'));
+    const legacy = [{ collapsed: false }, { collapsed: true, scrolled: 'auto' }, { scrolled: false }];
+    original.cells.forEach((cell, i) => Object.assign(cell.metadata, legacy[i % legacy.length]));
+    const source = join(dir, 'legacy.ipynb');
+    writeFileSync(source, JSON.stringify(original));
+    assert.equal((await runCli(['push', 'lab/legacy.ipynb', source], env)).code, 0);
+    const out = join(dir, 'legacy-out.ipynb');
+    assert.equal((await runCli(['pull', 'lab/legacy.ipynb', '--out', out], env)).code, 0);
+    const result = parseIpynb(readFileSync(out, 'utf8'));
+    assert.deepEqual(
+      result.cells.map((c) => c.metadata),
+      original.cells.map((c) => c.metadata),
+    );
+    assert.deepEqual(normalizeNotebook(result), normalizeNotebook(original));
+  });
+
   const drafts: Record<string, string> = {
     'notes.md': '# Findings\n\nInduction heads form at step 1.2k.\n',
     'unicode.txt': 'Grüße aus Zürich — 日本語 — 🧪🔬\nsecond line\n',
