@@ -11,6 +11,36 @@ export interface SpaceRecord {
   /** ISO 8601. */
   readonly created: string;
   readonly createdBy: PublicKeyText;
+  /**
+   * A sealed space (fixed at creation): its documents are opaque logs of sealed messages and its content
+   * keys exist only wrapped to members (WrappedKeyRecord). Absent means false (plain).
+   */
+  readonly sealed?: boolean;
+}
+
+/** A sealed space's content key of one epoch, wrapped to one member by a lead's client. */
+export interface WrappedKeyRecord {
+  readonly epoch: number;
+  /** The member it is wrapped to. */
+  readonly publicKey: PublicKeyText;
+  /** The wrapped key (shared/src/sealed/key-wrap.ts), opaque to the relay. */
+  readonly wrapped: Uint8Array;
+  /** The lead whose client wrapped it. */
+  readonly wrappedBy: PublicKeyText;
+  /** ISO 8601. */
+  readonly created: string;
+}
+
+/** A sealed space's new epoch: its number, who started it, and its key wrapped to every member kept. */
+export interface EpochRotation {
+  /** Must be the current epoch + 1 (compare-and-set: concurrent rotations cannot both win). */
+  readonly epoch: number;
+  readonly by: PublicKeyText;
+  /** ISO 8601. */
+  readonly created: string;
+  readonly keys: readonly WrappedKeyRecord[];
+  /** A member removed in the same step (revoke rotates): gone from the access list and from every key. */
+  readonly revoke?: PublicKeyText;
 }
 
 export interface MemberRecord {
@@ -170,6 +200,27 @@ export interface Storage {
   /** Every part ever set aside, oldest first. */
   listSetAside(): Promise<SetAsideEntry[]>;
 
+  // ---- sealed spaces (only meaningful where SpaceRecord.sealed)
+
+  /** The space's current epoch; 0 before its first key exists. */
+  currentEpoch(space: string): Promise<number>;
+  /**
+   * Atomically starts `rotation.epoch` (rejects with StorageConflict unless it is the current epoch + 1),
+   * stores its wrapped keys and, when `revoke` is set, removes that member (rejecting with LastLeadError if
+   * they are the last lead, and then changing nothing).
+   */
+  rotateEpoch(space: string, rotation: EpochRotation): Promise<void>;
+  /**
+   * Stores keys wrapped to members for existing epochs (new members, lost keys). A key for an epoch that
+   * does not exist yet, or for someone not on the access list, is refused with StorageConflict and nothing
+   * is stored. Replaces an existing key of the same (epoch, member).
+   */
+  putWrappedKeys(space: string, keys: readonly WrappedKeyRecord[]): Promise<void>;
+  /** Every key wrapped to `publicKey` in the space, oldest epoch first. */
+  listWrappedKeys(space: string, publicKey: string): Promise<WrappedKeyRecord[]>;
+  /** Members who lack a wrapped key of some epoch from 1 to the current one: what a lead's client wraps. */
+  listMissingKeys(space: string): Promise<{ readonly publicKey: PublicKeyText; readonly epoch: number }[]>;
+
   createInvite(space: string, invite: InviteRecord): Promise<void>;
   findInvite(space: string, tokenHash: string): Promise<InviteRecord | undefined>;
   listInvites(space: string): Promise<InviteRecord[]>;
@@ -224,6 +275,11 @@ export interface Storage {
 /** A uniqueness constraint was violated (space or document already exists). */
 export class StorageConflict extends Error {
   override readonly name = 'StorageConflict';
+}
+
+/** The change would leave a space without a lead; nothing was changed. */
+export class LastLeadError extends Error {
+  override readonly name = 'LastLeadError';
 }
 
 /** A referenced space or document does not exist. */
