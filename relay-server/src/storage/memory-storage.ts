@@ -3,10 +3,12 @@
  * Passes the same conformance suite as SQLite; nothing survives the process.
  */
 import type { AuditEntry, PublicKeyText } from '@enclave/shared';
+import { checkNotLastLead, checkRotation, checkWrappedKeys } from './sealed-key-checks.js';
 import {
   type AccessRequestRecord,
   type AgreementRecord,
   type AgreementSignatureRecord,
+  type EpochRotation,
   type InviteRecord,
   type DocumentRecord,
   type MemberRecord,
@@ -22,6 +24,7 @@ import {
   StorageConflict,
   type StoredDocumentState,
   StorageNotFound,
+  type WrappedKeyRecord,
 } from './storage.js';
 
 interface MemoryDocument {
@@ -40,6 +43,10 @@ interface MemorySpace {
   readonly requests: AccessRequestRecord[];
   readonly agreements: AgreementRecord[];
   readonly signatures: AgreementSignatureRecord[];
+  /** Who started each epoch, epoch n at index n - 1. */
+  readonly epochs: { readonly by: PublicKeyText; readonly created: string }[];
+  /** Wrapped keys by keyOf(epoch, public key). */
+  readonly wrappedKeys: Map<string, WrappedKeyRecord>;
 }
 
 export class MemoryStorage implements Storage {
@@ -49,8 +56,10 @@ export class MemoryStorage implements Storage {
 
   async createSpace(space: SpaceRecord, lead: MemberRecord): Promise<void> {
     if (this.spaces.has(space.name)) throw new StorageConflict(`space ${space.name} already exists`);
+    // Like SQLite: `sealed` is present only on sealed spaces.
+    const { sealed, ...plain } = space;
     this.spaces.set(space.name, {
-      record: { ...space },
+      record: sealed === true ? { ...plain, sealed } : plain,
       members: new Map([[lead.publicKey, { ...lead }]]),
       documents: new Map(),
       audit: [],
@@ -58,6 +67,8 @@ export class MemoryStorage implements Storage {
       requests: [],
       agreements: [],
       signatures: [],
+      epochs: [],
+      wrappedKeys: new Map(),
     });
   }
 
@@ -84,7 +95,8 @@ export class MemoryStorage implements Storage {
   }
 
   async removeMember(space: string, publicKey: string): Promise<boolean> {
-    return this.spaces.get(space)?.members.delete(publicKey) ?? false;
+    const target = this.spaces.get(space);
+    return target ? removeMemberAndKeys(target, publicKey) : false;
   }
 
   async createDocument(space: string, document: DocumentRecord): Promise<void> {
@@ -141,6 +153,47 @@ export class MemoryStorage implements Storage {
 
   async listSetAside(): Promise<SetAsideEntry[]> {
     return this.setAside.map((entry) => ({ ...entry, data: entry.data.slice() }));
+  }
+
+  async currentEpoch(space: string): Promise<number> {
+    return this.spaces.get(space)?.epochs.length ?? 0;
+  }
+
+  // Each write checks everything before it changes anything, and never awaits in between: atomic here.
+  async rotateEpoch(space: string, rotation: EpochRotation): Promise<void> {
+    const target = this.space(space);
+    checkRotation(rotation, target.epochs.length, (key) => target.members.has(key));
+    if (rotation.revoke !== undefined) {
+      const leads = [...target.members.values()].filter((m) => m.role === 'lead').length;
+      checkNotLastLead(target.members.get(rotation.revoke), leads);
+      removeMemberAndKeys(target, rotation.revoke);
+    }
+    target.epochs.push({ by: rotation.by, created: rotation.created });
+    putKeys(target, rotation.keys);
+  }
+
+  async putWrappedKeys(space: string, keys: readonly WrappedKeyRecord[]): Promise<void> {
+    const target = this.space(space);
+    checkWrappedKeys(keys, target.epochs.length, (key) => target.members.has(key));
+    putKeys(target, keys);
+  }
+
+  async listWrappedKeys(space: string, publicKey: string): Promise<WrappedKeyRecord[]> {
+    const keys = [...(this.spaces.get(space)?.wrappedKeys.values() ?? [])].filter((k) => k.publicKey === publicKey);
+    return keys.sort((a, b) => a.epoch - b.epoch).map((k) => ({ ...k, wrapped: k.wrapped.slice() }));
+  }
+
+  async listMissingKeys(space: string): Promise<{ readonly publicKey: PublicKeyText; readonly epoch: number }[]> {
+    const target = this.spaces.get(space);
+    if (!target) return [];
+    const members = [...target.members.keys()].sort() as PublicKeyText[];
+    const missing: { publicKey: PublicKeyText; epoch: number }[] = [];
+    for (let epoch = 1; epoch <= target.epochs.length; epoch++) {
+      for (const publicKey of members) {
+        if (!target.wrappedKeys.has(keyOf(epoch, publicKey))) missing.push({ publicKey, epoch });
+      }
+    }
+    return missing;
   }
 
   async createInvite(space: string, invite: InviteRecord): Promise<void> {
@@ -294,6 +347,20 @@ export class MemoryStorage implements Storage {
     if (!document) throw new StorageNotFound(`document ${space}/${name} does not exist`);
     return document;
   }
+}
+
+function keyOf(epoch: number, publicKey: string): string {
+  return `${epoch}\u0000${publicKey}`;
+}
+
+function putKeys(space: MemorySpace, keys: readonly WrappedKeyRecord[]): void {
+  for (const k of keys) space.wrappedKeys.set(keyOf(k.epoch, k.publicKey), { ...k, wrapped: k.wrapped.slice() });
+}
+
+/** Removes a member and every key wrapped to them; true when they were a member. */
+function removeMemberAndKeys(space: MemorySpace, publicKey: string): boolean {
+  for (const [id, k] of space.wrappedKeys) if (k.publicKey === publicKey) space.wrappedKeys.delete(id);
+  return space.members.delete(publicKey);
 }
 
 /** Audit entries are kept in seq order, so the next seq follows the last entry's. */

@@ -9,7 +9,7 @@ export const SCHEMA_VERSION = 4;
 const TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS spaces (
-  name TEXT PRIMARY KEY, created TEXT NOT NULL, created_by TEXT NOT NULL);
+  name TEXT PRIMARY KEY, created TEXT NOT NULL, created_by TEXT NOT NULL, sealed INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS members (
   space TEXT NOT NULL REFERENCES spaces(name), public_key TEXT NOT NULL, name TEXT NOT NULL,
   role TEXT NOT NULL, since TEXT NOT NULL, granted_by TEXT, PRIMARY KEY (space, public_key));
@@ -49,6 +49,24 @@ CREATE TABLE IF NOT EXISTS documents (
   schema_version INTEGER NOT NULL, created TEXT NOT NULL, snapshot BLOB, snapshot_seq INTEGER NOT NULL DEFAULT 0,
   UNIQUE (space, name));
 CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, document INTEGER NOT NULL, data BLOB NOT NULL);
+`;
+
+/**
+ * A sealed space's epochs (one row each, numbered 1, 2, ... without gaps: Storage.rotateEpoch) and its
+ * content keys wrapped to members. The relay cannot read a wrapped key; it only hands it to its member.
+ */
+const SEALED_TABLES = `
+CREATE TABLE IF NOT EXISTS epochs (
+  space TEXT NOT NULL REFERENCES spaces(name), epoch INTEGER NOT NULL, created_by TEXT NOT NULL,
+  created TEXT NOT NULL, PRIMARY KEY (space, epoch)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS wrapped_keys (
+  space TEXT NOT NULL, epoch INTEGER NOT NULL, public_key TEXT NOT NULL, wrapped BLOB NOT NULL,
+  wrapped_by TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (space, epoch, public_key),
+  FOREIGN KEY (space, epoch) REFERENCES epochs (space, epoch));
+`;
+/** Version 4 databases written before sealed spaces (and every older one) lack this column. */
+const SPACES_SEALED_COLUMN = `
+ALTER TABLE spaces ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
 `;
 
 /**
@@ -97,12 +115,17 @@ export function prepareSchema(db: Database.Database, file: string): void {
     db.exec(TABLES);
     const hasOldUpdates = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'updates'").get();
     db.exec(hasOldUpdates ? FROM_VERSION_2 : DOCUMENT_TABLES);
-    const auditColumns = db.prepare('SELECT name FROM pragma_table_info(?)').all('audit') as { name: string }[];
-    if (!auditColumns.some((c) => c.name === 'count')) db.exec(AUDIT_FROM_VERSION_3);
+    if (!columnNames(db, 'audit').includes('count')) db.exec(AUDIT_FROM_VERSION_3);
     db.exec(AUDIT_REFUSALS_INDEX);
+    if (!columnNames(db, 'spaces').includes('sealed')) db.exec(SPACES_SEALED_COLUMN);
+    db.exec(SEALED_TABLES);
     db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ).run('schema_version', String(SCHEMA_VERSION));
   })();
   db.pragma('foreign_keys = ON');
+}
+
+function columnNames(db: Database.Database, table: string): string[] {
+  return (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((c) => c.name);
 }

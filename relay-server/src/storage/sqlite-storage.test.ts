@@ -219,7 +219,7 @@ describe('SqliteStorage (engine specifics)', () => {
         space TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, event TEXT NOT NULL, actor TEXT,
         subject TEXT, role TEXT, room TEXT, reason TEXT, PRIMARY KEY (space, seq)) WITHOUT ROWID;
       UPDATE meta SET value = '3' WHERE key = 'schema_version';`);
-    old.prepare('INSERT INTO spaces VALUES (?, ?, ?)').run('team', now, LEAD);
+    old.prepare('INSERT INTO spaces (name, created, created_by) VALUES (?, ?, ?)').run('team', now, LEAD);
     old
       .prepare("INSERT INTO audit (space, seq, time, event, actor, reason) VALUES ('team', 1, ?, 'refused', ?, ?)")
       .run(now, LEAD, 'not a member');
@@ -237,6 +237,31 @@ describe('SqliteStorage (engine specifics)', () => {
       ],
     );
     await storage.close();
+  });
+
+  it('upgrades a schema-4 database written before sealed spaces: spaces stay plain, sealed ones can follow', async () => {
+    const path = freshFile();
+    await new SqliteStorage(path).close();
+    const old = new Database(path);
+    // Version 4 as first written: no sealed column, no epochs or wrapped keys.
+    old.exec('DROP TABLE wrapped_keys; DROP TABLE epochs; ALTER TABLE spaces DROP COLUMN sealed;');
+    old.prepare('INSERT INTO spaces VALUES (?, ?, ?)').run('old', now, LEAD);
+    old.prepare("INSERT INTO members VALUES ('old', ?, 'L', 'lead', ?, NULL)").run(LEAD, now);
+    old.close();
+
+    const storage = new SqliteStorage(path);
+    assert.deepEqual(await storage.getSpace('old'), { name: 'old', created: now, createdBy: LEAD });
+    await storage.createSpace(
+      { name: 'vault', created: now, createdBy: LEAD, sealed: true },
+      { publicKey: LEAD, name: 'L', role: 'lead', since: now, grantedBy: null },
+    );
+    const key = { epoch: 1, publicKey: LEAD, wrapped: new Uint8Array([1, 2, 3]), wrappedBy: LEAD, created: now };
+    await storage.rotateEpoch('vault', { epoch: 1, by: LEAD, created: now, keys: [key] });
+    await storage.close();
+    const reopened = new SqliteStorage(path);
+    assert.equal((await reopened.getSpace('vault'))?.sealed, true);
+    assert.deepEqual(await reopened.listWrappedKeys('vault', LEAD), [key]);
+    await reopened.close();
   });
 
   it('refuses a database from a newer relay', () => {

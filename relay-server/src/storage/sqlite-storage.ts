@@ -8,11 +8,13 @@
 import Database from 'better-sqlite3';
 import type { AuditEntry, DocumentKind, PublicKeyText, Role } from '@enclave/shared';
 import { prepareSchema } from './sqlite-schema.js';
+import { SqliteSealedKeys } from './sqlite-sealed-keys.js';
 import { UpdateJournal } from './sqlite-update-journal.js';
 import {
   type AccessRequestRecord,
   type AgreementRecord,
   type AgreementSignatureRecord,
+  type EpochRotation,
   type InviteRecord,
   type DocumentRecord,
   type MemberRecord,
@@ -28,6 +30,7 @@ import {
   StorageConflict,
   type StoredDocumentState,
   StorageNotFound,
+  type WrappedKeyRecord,
 } from './storage.js';
 
 interface MemberRow {
@@ -71,6 +74,7 @@ export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly statements;
   private readonly journal: UpdateJournal;
+  private readonly sealedKeys: SqliteSealedKeys;
   /** Document ids by space and name; documents are never renamed or deleted, so entries never go stale. */
   private readonly documentIds = new Map<string, number>();
 
@@ -97,9 +101,9 @@ export class SqliteStorage implements Storage {
     }
     const db = this.db;
     this.statements = {
-      insertSpace: db.prepare('INSERT INTO spaces (name, created, created_by) VALUES (?, ?, ?)'),
-      getSpace: db.prepare('SELECT name, created, created_by FROM spaces WHERE name = ?'),
-      listSpaces: db.prepare('SELECT name, created, created_by FROM spaces ORDER BY name'),
+      insertSpace: db.prepare('INSERT INTO spaces (name, created, created_by, sealed) VALUES (?, ?, ?, ?)'),
+      getSpace: db.prepare('SELECT name, created, created_by, sealed FROM spaces WHERE name = ?'),
+      listSpaces: db.prepare('SELECT name, created, created_by, sealed FROM spaces ORDER BY name'),
       putMember: db.prepare(
         `INSERT INTO members (space, public_key, name, role, since, granted_by) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (space, public_key) DO UPDATE SET name = excluded.name, role = excluded.role,
@@ -107,7 +111,6 @@ export class SqliteStorage implements Storage {
       ),
       getMember: db.prepare('SELECT * FROM members WHERE space = ? AND public_key = ?'),
       listMembers: db.prepare('SELECT * FROM members WHERE space = ? ORDER BY since, public_key'),
-      removeMember: db.prepare('DELETE FROM members WHERE space = ? AND public_key = ?'),
       insertDocument: db.prepare(
         'INSERT INTO documents (space, name, kind, schema_version, created) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -171,12 +174,13 @@ export class SqliteStorage implements Storage {
       listSignatures: db.prepare('SELECT * FROM agreement_signatures WHERE space = ? ORDER BY signed, public_key'),
     };
     this.journal = new UpdateJournal(db, options.commitWindowMs ?? 0);
+    this.sealedKeys = new SqliteSealedKeys(db);
   }
 
   async createSpace(space: SpaceRecord, lead: MemberRecord): Promise<void> {
     try {
       this.db.transaction(() => {
-        this.statements.insertSpace.run(space.name, space.created, space.createdBy);
+        this.statements.insertSpace.run(space.name, space.created, space.createdBy, space.sealed === true ? 1 : 0);
         this.insertMember(space.name, lead);
       })();
     } catch (error) {
@@ -210,7 +214,7 @@ export class SqliteStorage implements Storage {
   }
 
   async removeMember(space: string, publicKey: string): Promise<boolean> {
-    return this.statements.removeMember.run(space, publicKey).changes > 0;
+    return this.sealedKeys.removeMember(space, publicKey);
   }
 
   async createDocument(space: string, document: DocumentRecord): Promise<void> {
@@ -294,6 +298,26 @@ export class SqliteStorage implements Storage {
       reason: row.reason,
       time: row.time,
     }));
+  }
+
+  async currentEpoch(space: string): Promise<number> {
+    return this.sealedKeys.currentEpoch(space);
+  }
+
+  async rotateEpoch(space: string, rotation: EpochRotation): Promise<void> {
+    this.sealedKeys.rotate(space, rotation);
+  }
+
+  async putWrappedKeys(space: string, keys: readonly WrappedKeyRecord[]): Promise<void> {
+    this.sealedKeys.putKeys(space, keys);
+  }
+
+  async listWrappedKeys(space: string, publicKey: string): Promise<WrappedKeyRecord[]> {
+    return this.sealedKeys.listKeys(space, publicKey);
+  }
+
+  async listMissingKeys(space: string): Promise<{ readonly publicKey: PublicKeyText; readonly epoch: number }[]> {
+    return this.sealedKeys.listMissing(space);
   }
 
   async createInvite(space: string, invite: InviteRecord): Promise<void> {
@@ -516,10 +540,13 @@ interface SpaceRow {
   name: string;
   created: string;
   created_by: string;
+  sealed: number;
 }
 
 function toSpace(row: SpaceRow): SpaceRecord {
-  return { name: row.name, created: row.created, createdBy: row.created_by as PublicKeyText };
+  const space = { name: row.name, created: row.created, createdBy: row.created_by as PublicKeyText };
+  // Plain spaces leave `sealed` out, as they were recorded before sealed spaces existed.
+  return row.sealed ? { ...space, sealed: true } : space;
 }
 
 interface SetAsideRow {
