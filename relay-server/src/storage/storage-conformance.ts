@@ -1,18 +1,20 @@
 /**
  * The conformance suite every Storage implementation runs (a few lines per engine, see *.test.ts).
  * It checks behaviour the relay relies on: uniqueness, ordering, atomic compaction, audit sequencing,
- * and that data is still there after the storage is closed and reopened (for durable engines).
+ * sealed spaces' epochs and wrapped keys (compare-and-set, last lead, members only), and that data is still there after the storage is closed and reopened (for durable engines).
  */
 import assert from 'node:assert/strict';
 import * as Y from 'yjs';
 import type { PublicKeyText } from '@enclave/shared';
 import {
+  LastLeadError,
   type MemberRecord,
   type Refusal,
   REFUSAL_OVERFLOW_REASON,
   type Storage,
   StorageConflict,
   StorageNotFound,
+  type WrappedKeyRecord,
 } from './storage.js';
 
 export interface ConformanceTarget {
@@ -26,12 +28,25 @@ const LEAD = 'ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' as PublicKeyT
 const OTHER = 'ed25519:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE' as PublicKeyText;
 const now = '2026-01-01T00:00:00.000Z';
 const lead: MemberRecord = { publicKey: LEAD, name: 'Lead', role: 'lead', since: now, grantedBy: null };
+const editor: MemberRecord = { publicKey: OTHER, name: 'Ed', role: 'editor', since: now, grantedBy: LEAD };
+const STRANGER = 'ed25519:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI' as PublicKeyText;
 
 const HOUR = { windowMs: 3_600_000, entriesPerWindow: 3 };
 
 /** A refusal `seconds` after `now`. */
 function refusal(actor: PublicKeyText | null, reason: string, seconds: number, room = 'team/doc'): Refusal {
   return { actor, reason, room, time: new Date(Date.parse(now) + seconds * 1000).toISOString() };
+}
+
+/** A key of `epoch` wrapped (as far as storage can tell) to `publicKey`; `fill` tells copies apart. */
+function wrappedKey(epoch: number, publicKey: PublicKeyText, fill = epoch): WrappedKeyRecord {
+  return { epoch, publicKey, wrapped: new Uint8Array(48).fill(fill), wrappedBy: LEAD, created: now };
+}
+
+/** The sealed space 'vault' with LEAD as lead and OTHER as editor, before any epoch. */
+async function createVault(storage: Storage): Promise<void> {
+  await storage.createSpace({ name: 'vault', created: now, createdBy: LEAD, sealed: true }, lead);
+  await storage.putMember('vault', editor);
 }
 
 function textUpdate(doc: Y.Doc, text: string): Uint8Array {
@@ -333,6 +348,182 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       assert.equal((await storage.listAgreementSignatures('team')).length, 1);
     });
 
+    it('records a sealed space as sealed, and leaves the flag out of plain spaces', async () => {
+      await createVault(storage);
+      await storage.createSpace({ name: 'open', created: now, createdBy: LEAD, sealed: false }, lead);
+      const vault = { name: 'vault', created: now, createdBy: LEAD, sealed: true };
+      assert.deepEqual(await storage.getSpace('vault'), vault);
+      assert.deepEqual(await storage.getSpace('open'), { name: 'open', created: now, createdBy: LEAD });
+      assert.deepEqual(
+        (await storage.listSpaces()).map((s) => [s.name, s.sealed]),
+        [
+          ['open', undefined],
+          ['team', undefined],
+          ['vault', true],
+        ],
+      );
+      assert.equal('sealed' in (await storage.getSpace('team'))!, false);
+    });
+
+    it('starts epochs one after another and keeps their keys, oldest first', async () => {
+      await createVault(storage);
+      assert.equal(await storage.currentEpoch('vault'), 0);
+      const first = [wrappedKey(1, LEAD), wrappedKey(1, OTHER)];
+      await storage.rotateEpoch('vault', { epoch: 1, by: LEAD, created: now, keys: first });
+      await assert.rejects(
+        storage.rotateEpoch('vault', { epoch: 1, by: LEAD, created: now, keys: [] }),
+        StorageConflict,
+      );
+      await assert.rejects(
+        storage.rotateEpoch('vault', { epoch: 3, by: LEAD, created: now, keys: [] }),
+        StorageConflict,
+      );
+      await storage.rotateEpoch('vault', { epoch: 2, by: LEAD, created: now, keys: [wrappedKey(2, OTHER)] });
+      assert.equal(await storage.currentEpoch('vault'), 2);
+      assert.deepEqual(await storage.listWrappedKeys('vault', OTHER), [first[1], wrappedKey(2, OTHER)]);
+      assert.deepEqual(await storage.listWrappedKeys('vault', LEAD), [first[0]]);
+      assert.deepEqual(await storage.listWrappedKeys('vault', STRANGER), []);
+      assert.equal(await storage.currentEpoch('team'), 0, 'epochs are per space');
+      assert.equal(await storage.currentEpoch('nope'), 0);
+      await assert.rejects(
+        storage.rotateEpoch('nope', { epoch: 1, by: LEAD, created: now, keys: [] }),
+        StorageNotFound,
+      );
+    });
+
+    it('lets exactly one of two concurrent rotations to the same epoch win', async () => {
+      await createVault(storage);
+      const rotations = [7, 9].map((fill) => ({
+        epoch: 1,
+        by: LEAD,
+        created: now,
+        keys: [wrappedKey(1, OTHER, fill)],
+      }));
+      const results = await Promise.allSettled(rotations.map((r) => storage.rotateEpoch('vault', r)));
+      const won = results.findIndex((r) => r.status === 'fulfilled');
+      const lost = results.filter((r) => r.status === 'rejected');
+      assert.equal(lost.length, 1, 'one rotation lost');
+      assert.ok((lost[0] as PromiseRejectedResult).reason instanceof StorageConflict);
+      assert.equal(await storage.currentEpoch('vault'), 1);
+      assert.deepEqual(await storage.listWrappedKeys('vault', OTHER), rotations[won]!.keys, "only the winner's key");
+    });
+
+    it('refuses a rotation carrying a key for a stranger, the revoked member or another epoch, storing nothing', async () => {
+      await createVault(storage);
+      const refused = [
+        { epoch: 1, by: LEAD, created: now, keys: [wrappedKey(1, LEAD), wrappedKey(1, STRANGER)] },
+        { epoch: 1, by: LEAD, created: now, keys: [wrappedKey(1, LEAD), wrappedKey(1, OTHER)], revoke: OTHER },
+        { epoch: 1, by: LEAD, created: now, keys: [wrappedKey(1, LEAD), wrappedKey(2, OTHER)] },
+      ];
+      for (const rotation of refused) await assert.rejects(storage.rotateEpoch('vault', rotation), StorageConflict);
+      assert.equal(await storage.currentEpoch('vault'), 0);
+      assert.deepEqual(await storage.listWrappedKeys('vault', LEAD), []);
+      assert.deepEqual(await storage.listWrappedKeys('vault', STRANGER), []);
+      assert.deepEqual(await storage.getMember('vault', OTHER), editor, 'the refused revoke removed no one');
+    });
+
+    it('removes a member revoked by rotation, with every key ever wrapped to them', async () => {
+      await createVault(storage);
+      await storage.rotateEpoch('vault', {
+        epoch: 1,
+        by: LEAD,
+        created: now,
+        keys: [wrappedKey(1, LEAD), wrappedKey(1, OTHER)],
+      });
+      await storage.rotateEpoch('vault', {
+        epoch: 2,
+        by: LEAD,
+        created: now,
+        keys: [wrappedKey(2, LEAD)],
+        revoke: OTHER,
+      });
+      assert.equal(await storage.getMember('vault', OTHER), undefined);
+      assert.deepEqual(await storage.listWrappedKeys('vault', OTHER), []);
+      assert.deepEqual(
+        (await storage.listWrappedKeys('vault', LEAD)).map((k) => k.epoch),
+        [1, 2],
+      );
+      // Granted again, they hold nothing until a lead wraps the keys anew.
+      await storage.putMember('vault', editor);
+      assert.deepEqual(await storage.listWrappedKeys('vault', OTHER), []);
+    });
+
+    it('refuses to revoke the last lead by rotation and changes nothing; a second lead may be revoked', async () => {
+      await createVault(storage);
+      await storage.rotateEpoch('vault', {
+        epoch: 1,
+        by: LEAD,
+        created: now,
+        keys: [wrappedKey(1, LEAD), wrappedKey(1, OTHER)],
+      });
+      const revokeLead = { epoch: 2, by: LEAD, created: now, keys: [wrappedKey(2, OTHER)], revoke: LEAD };
+      await assert.rejects(storage.rotateEpoch('vault', revokeLead), LastLeadError);
+      assert.equal(await storage.currentEpoch('vault'), 1);
+      assert.deepEqual(await storage.getMember('vault', LEAD), lead);
+      assert.deepEqual(await storage.listWrappedKeys('vault', LEAD), [wrappedKey(1, LEAD)]);
+      assert.deepEqual(await storage.listWrappedKeys('vault', OTHER), [wrappedKey(1, OTHER)]);
+      await storage.putMember('vault', { ...editor, role: 'lead' });
+      await storage.rotateEpoch('vault', revokeLead);
+      assert.equal(await storage.getMember('vault', LEAD), undefined);
+      assert.deepEqual(await storage.listWrappedKeys('vault', LEAD), []);
+    });
+
+    it('stores keys for members and existing epochs, replacing older copies, and refuses the rest whole', async () => {
+      await createVault(storage);
+      await storage.rotateEpoch('vault', { epoch: 1, by: LEAD, created: now, keys: [wrappedKey(1, LEAD)] });
+      await storage.putWrappedKeys('vault', [wrappedKey(1, OTHER, 5)]);
+      await storage.putWrappedKeys('vault', [wrappedKey(1, OTHER, 6)]);
+      assert.deepEqual(await storage.listWrappedKeys('vault', OTHER), [wrappedKey(1, OTHER, 6)]);
+      const refused = [
+        [wrappedKey(1, OTHER, 8), wrappedKey(1, STRANGER)],
+        [wrappedKey(1, OTHER, 8), wrappedKey(2, OTHER)],
+        [wrappedKey(0, OTHER)],
+        [wrappedKey(1.5, OTHER)],
+      ];
+      for (const keys of refused) await assert.rejects(storage.putWrappedKeys('vault', keys), StorageConflict);
+      assert.deepEqual(await storage.listWrappedKeys('vault', OTHER), [wrappedKey(1, OTHER, 6)], 'nothing replaced');
+      assert.deepEqual(await storage.listWrappedKeys('vault', STRANGER), []);
+      await assert.rejects(storage.putWrappedKeys('nope', [wrappedKey(1, OTHER)]), StorageNotFound);
+    });
+
+    it("lists the keys a lead's client must wrap: every member's missing epochs, after a grant too", async () => {
+      await createVault(storage);
+      assert.deepEqual(await storage.listMissingKeys('vault'), [], 'no epoch yet');
+      await storage.rotateEpoch('vault', {
+        epoch: 1,
+        by: LEAD,
+        created: now,
+        keys: [wrappedKey(1, LEAD), wrappedKey(1, OTHER)],
+      });
+      await storage.rotateEpoch('vault', { epoch: 2, by: LEAD, created: now, keys: [wrappedKey(2, LEAD)] });
+      await storage.putMember('vault', { ...editor, publicKey: STRANGER, name: 'New' });
+      assert.deepEqual(await storage.listMissingKeys('vault'), [
+        { publicKey: STRANGER, epoch: 1 },
+        { publicKey: OTHER, epoch: 2 },
+        { publicKey: STRANGER, epoch: 2 },
+      ]);
+      await storage.putWrappedKeys('vault', [wrappedKey(1, STRANGER), wrappedKey(2, STRANGER)]);
+      assert.deepEqual(await storage.listMissingKeys('vault'), [{ publicKey: OTHER, epoch: 2 }]);
+      await storage.removeMember('vault', OTHER);
+      assert.deepEqual(await storage.listMissingKeys('vault'), [], 'former members need nothing');
+      assert.deepEqual(await storage.listMissingKeys('nope'), []);
+    });
+
+    it('takes away the keys of a member removed without rotation', async () => {
+      await createVault(storage);
+      await storage.rotateEpoch('vault', {
+        epoch: 1,
+        by: LEAD,
+        created: now,
+        keys: [wrappedKey(1, LEAD), wrappedKey(1, OTHER)],
+      });
+      assert.equal(await storage.removeMember('vault', OTHER), true);
+      await storage.putMember('vault', editor);
+      assert.deepEqual(await storage.listWrappedKeys('vault', OTHER), []);
+      assert.deepEqual(await storage.listMissingKeys('vault'), [{ publicKey: OTHER, epoch: 1 }]);
+      assert.deepEqual(await storage.listWrappedKeys('vault', LEAD), [wrappedKey(1, LEAD)], "others' keys stay");
+    });
+
     if (target.reopen) {
       const reopen = target.reopen;
       it('keeps everything across close and reopen', async () => {
@@ -347,6 +538,21 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
         assert.equal(rebuilt.getText('t').toString(), 'kept');
         assert.equal((await storage.listAudit('team', 0, 10))[0]?.subject, OTHER);
         assert.deepEqual(await storage.getMember('team', LEAD), lead);
+      });
+
+      it('keeps sealed spaces, their epochs and wrapped keys across close and reopen', async () => {
+        await createVault(storage);
+        await storage.rotateEpoch('vault', { epoch: 1, by: LEAD, created: now, keys: [wrappedKey(1, LEAD)] });
+        await storage.close();
+        storage = await reopen();
+        assert.equal((await storage.getSpace('vault'))?.sealed, true);
+        assert.equal(await storage.currentEpoch('vault'), 1);
+        assert.deepEqual(await storage.listWrappedKeys('vault', LEAD), [wrappedKey(1, LEAD)]);
+        assert.deepEqual(await storage.listMissingKeys('vault'), [{ publicKey: OTHER, epoch: 1 }]);
+        await assert.rejects(
+          storage.rotateEpoch('vault', { epoch: 1, by: LEAD, created: now, keys: [] }),
+          StorageConflict,
+        );
       });
 
       it('goes on counting a refusal entry after a reopen', async () => {
