@@ -34,7 +34,10 @@ import { HandshakeRefusals } from './connection/handshake-refusals.js';
 import { KeepAlive } from './connection/keep-alive.js';
 import { DocumentRegistry } from './documents/document-registry.js';
 import { DEFAULT_HELD_LIMITS } from './documents/held-updates.js';
+import { SealedLog } from './documents/sealed-log.js';
 import { YjsDocument, type YjsDocumentContext } from './documents/yjs-document.js';
+import { KeyService } from './sealed/key-service.js';
+import { SpaceEpochs } from './sealed/space-epochs.js';
 import { handleHttp } from './http/http-routes.js';
 import { jsonLogger } from './observability/logger.js';
 import { RelayMetrics } from './observability/metrics.js';
@@ -139,8 +142,14 @@ export function createRelay(options: RelayOptions): Relay {
           options.compactPauseMs ?? Math.min(DEFAULT_COMPACT_PAUSE_MS, options.compactAfterMs ?? Infinity),
         heldLimits: { ...DEFAULT_HELD_LIMITS, ...options.heldLimits },
       };
+      const epochs = new SpaceEpochs(storage);
+      const sealedContext = { storage, metrics, logger, epochs };
+      const store = storage;
       documents = new DocumentRegistry(
-        (space, record) => YjsDocument.load(space, record, yjsContext),
+        async (space, record) =>
+          (await store.getSpace(space))?.sealed
+            ? SealedLog.load(space, record, sealedContext)
+            : YjsDocument.load(space, record, yjsContext),
         { metrics, logger },
         options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       );
@@ -164,7 +173,11 @@ export function createRelay(options: RelayOptions): Relay {
           entriesPerWindow: limits.refusalAuditEntriesPerWindow,
         }),
         heartbeatMs: keepAlive.options.intervalMs,
+        keys: new KeyService(storage, access, epochs),
       };
+      epochs.onRotated((space, epoch) => {
+        for (const connection of admitted) if (connection.room.space === space) connection.epochChanged(epoch);
+      });
       governance.onEvent((space, event) => {
         if (event.kind === 'agreement-changed') {
           // Content stops until each member signs the new text: document channels reconnect and meet it.

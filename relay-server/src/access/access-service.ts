@@ -58,13 +58,18 @@ export class AccessService {
     return { ...member, fingerprint: await this.fingerprintOf(member.publicKey) };
   }
 
-  async createSpace(space: string, creator: PublicKeyText, creatorName: string | undefined): Promise<void> {
+  async createSpace(
+    space: string,
+    creator: PublicKeyText,
+    creatorName: string | undefined,
+    sealed = false,
+  ): Promise<void> {
     if (!this.isAdmin(creator)) throw new RequestFailure('forbidden', 'only relay admins can create spaces');
     const now = new Date().toISOString();
     const name = creatorName?.trim() || `admin ${await this.fingerprintOf(creator)}`;
     try {
       await this.storage.createSpace(
-        { name: space, created: now, createdBy: creator },
+        { name: space, created: now, createdBy: creator, ...(sealed ? { sealed: true } : {}) },
         { publicKey: creator, name, role: 'lead', since: now, grantedBy: null },
       );
     } catch (error) {
@@ -100,13 +105,23 @@ export class AccessService {
 
   async revoke(space: string, actor: PublicKeyText, target: PublicKeyText): Promise<boolean> {
     await this.requireLead(space, actor);
+    const record = await this.storage.getSpace(space);
+    if (record?.sealed) {
+      // The revoked member holds the current key: only a new epoch (keys.rotate) keeps later work from them.
+      throw new RequestFailure('bad-request', 'in a sealed space, revoke by starting a new epoch (keys.rotate)');
+    }
     const existing = await this.storage.getMember(space, target);
     if (!existing) return false;
     if (existing.role === 'lead') await this.requireAnotherLead(space, target);
     const removed = await this.storage.removeMember(space, target);
-    await this.audit(space, { event: 'revoked', actor, subject: target, role: existing.role });
-    this.announce(space, target, undefined);
+    await this.revoked(space, actor, target, existing.role);
     return removed;
+  }
+
+  /** A member was removed (here or by a rotation in storage): audit it and close their connections. */
+  async revoked(space: string, actor: PublicKeyText, target: PublicKeyText, role: Role): Promise<void> {
+    await this.audit(space, { event: 'revoked', actor, subject: target, role });
+    this.announce(space, target, undefined);
   }
 
   async requireMember(space: string, publicKey: string): Promise<MemberRecord> {

@@ -39,6 +39,7 @@ import { decideHandshake, type HandshakeOutcome, type Refusal, refusal } from '.
 import type { HandshakeRefusals } from './handshake-refusals.js';
 import { isPing, PONG_FRAME } from './keep-alive.js';
 import { MemberSession } from './member-session.js';
+import type { KeyService } from '../sealed/key-service.js';
 
 export interface ConnectionContext {
   readonly relayId: PublicKeyText;
@@ -55,6 +56,8 @@ export interface ConnectionContext {
   readonly waiting: Set<ClientConnection>;
   /** Counts, logs and audits refused handshakes, bounded. */
   readonly refusals: HandshakeRefusals;
+  /** Sealed spaces' keys and epochs. */
+  readonly keys: KeyService;
   /** Offered in the challenge: clients ping after this long without a frame (keep-alive.ts). */
   readonly heartbeatMs: number;
 }
@@ -135,14 +138,22 @@ export class ClientConnection implements FrameHandler {
     this.session?.changeRole(role);
   }
 
+  /** The sealed space started a new epoch: the client fetches its key and seals with it from now on. */
+  epochChanged(epoch: number): void {
+    this.session?.notice('epoch-changed', `the space is now at epoch ${epoch}: fetch its key`);
+  }
+
   /** A lead resolved this connection's pending access request. */
   async resolveRequest(requestId: string, approved: boolean): Promise<void> {
     if (this.phase !== 'waiting' || requestId !== this.wait?.requestId) return;
     this.wait.stop();
     if (!approved) return this.close(CloseCode.Forbidden, 'access request denied');
     const publicKey = this.claimedKey!;
-    const { member } = await this.context.access.lookup(this.room.space, publicKey);
+    const { space, member } = await this.context.access.lookup(this.room.space, publicKey);
     if (!member) return this.close(CloseCode.Forbidden, 'access request denied');
+    if (space?.sealed && this.protocol < 2) {
+      return this.close(CloseCode.UpgradeRequired, 'this space is sealed: upgrade Enclave (protocol 2) to open it');
+    }
     await this.admit({
       kind: 'admit',
       publicKey,
@@ -150,6 +161,7 @@ export class ClientConnection implements FrameHandler {
       member,
       admin: this.context.access.isAdmin(publicKey),
       spaceExists: true,
+      sealed: Boolean(space?.sealed),
     });
   }
 
@@ -275,6 +287,7 @@ export class ClientConnection implements FrameHandler {
     const record = document === undefined ? undefined : await storage.getDocument(space, document);
     const participant = await access.participant(publicKey, member?.name);
     const agreement = member ? await governance.pendingAgreement(space, publicKey) : null;
+    const sealedEpoch = outcome.sealed ? await this.context.keys.epochs.current(space) : undefined;
     if (this.phase !== 'verifying' && this.phase !== 'waiting') return; // closed meanwhile
     clearTimeout(this.handshakeTimer);
     this.phase = 'member';
@@ -284,6 +297,7 @@ export class ClientConnection implements FrameHandler {
       {
         publicKey,
         protocol: outcome.protocol,
+        ...(sealedEpoch === undefined ? {} : { sealedEpoch }),
         role: member?.role ?? null,
         user: stampedUser(participant),
         admin,

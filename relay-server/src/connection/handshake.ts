@@ -45,6 +45,7 @@ export type HandshakeOutcome =
       readonly member: MemberRecord | undefined;
       readonly admin: boolean;
       readonly spaceExists: boolean;
+      readonly sealed: boolean;
     };
 
 export interface HandshakeContext {
@@ -77,6 +78,13 @@ export async function decideHandshake(
   const { publicKey, protocol } = message;
   const found = await access.lookup(room.space, publicKey);
   const spaceExists = Boolean(found.space);
+  if (found.space?.sealed && protocol < 2 && found.member) {
+    // Only members learn that the space is sealed; anyone else is refused as at any space.
+    return refusal(CloseCode.UpgradeRequired, 'sealed space, protocol 1', publicKey, {
+      spaceExists,
+      publicReason: 'this space is sealed: upgrade Enclave (protocol 2) to open it',
+    });
+  }
   let member = found.member;
   if (!member && message.invite !== undefined) {
     const redeemed = found.space ? await governance.redeem(room.space, publicKey, message.invite) : 'invite not valid';
@@ -92,5 +100,5 @@ export async function decideHandshake(
   // Admins may open a space channel (to create the space) without being members; never a document.
   const admitted = room.document === undefined ? Boolean(member) || admin : Boolean(member);
   if (!admitted) return refusal(CloseCode.Forbidden, 'not a member', publicKey, { spaceExists });
-  return { kind: 'admit', publicKey, protocol, member, admin, spaceExists };
+  return { kind: 'admit', publicKey, protocol, member, admin, spaceExists, sealed: Boolean(found.space?.sealed) };
 }

@@ -39,6 +39,8 @@ export interface SessionContext extends RequestServices {
 export interface Admitted {
   readonly publicKey: PublicKeyText;
   readonly protocol: number;
+  /** Set in sealed spaces: the epoch current when the member was admitted. */
+  readonly sealedEpoch?: number;
   readonly role: Role | null;
   readonly user: StampedUser;
   readonly admin: boolean;
@@ -128,6 +130,10 @@ export class MemberSession implements DocumentPeer {
     this.sendMessage({ type: 'role-changed', role });
   }
 
+  notice(code: 'epoch-changed', message: string): void {
+    if (this.phase !== 'ended') this.sendMessage({ type: 'notice', code, message });
+  }
+
   /** The connection closed: leave the document. */
   end(): void {
     this.phase = 'ended';
@@ -180,6 +186,7 @@ export class MemberSession implements DocumentPeer {
       spaceExists,
       document: record ? documentInfo(record) : null,
       agreement,
+      ...(this.who.sealedEpoch === undefined ? {} : { sealed: { epoch: this.who.sealedEpoch } }),
     });
   }
 
@@ -213,6 +220,7 @@ export class MemberSession implements DocumentPeer {
           document: this.room.document,
           publicKey: this.who.publicKey,
           role: this.role,
+          protocol: this.who.protocol,
           attached: this.document !== undefined,
           attach: (record) => this.attach(record),
           drain: () => this.document?.drain() ?? Promise.resolve(),

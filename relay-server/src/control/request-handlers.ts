@@ -10,10 +10,13 @@ import {
   type ResultOf,
   type Role,
   canWrite,
+  fromBase64Url,
+  toBase64Url,
 } from '@enclave/shared';
 import type { AccessService } from '../access/access-service.js';
 import type { GovernanceService } from '../access/governance-service.js';
 import { type DocumentRecord, type Storage, StorageConflict } from '../storage/storage.js';
+import type { KeyService } from '../sealed/key-service.js';
 import { RequestFailure } from './request-failure.js';
 
 /** What a handler knows of the connection that asked. */
@@ -23,6 +26,8 @@ export interface Requester {
   readonly document: string | undefined;
   readonly publicKey: PublicKeyText;
   readonly role: Role | null;
+  /** The protocol version the connection speaks (2 for sealed spaces). */
+  readonly protocol: number;
   /** Whether this connection is attached to a live document. */
   readonly attached: boolean;
   /** Attaches the connection to its (now existing) document and starts sync. */
@@ -37,10 +42,17 @@ export interface RequestServices {
   readonly access: AccessService;
   readonly governance: GovernanceService;
   readonly storage: Storage;
+  readonly keys: KeyService;
 }
 
 export function documentInfo(record: DocumentRecord, size?: number): DocumentInfo {
-  return { name: record.name, kind: record.kind, created: record.created, ...(size === undefined ? {} : { size }) };
+  return {
+    name: record.name,
+    kind: record.kind,
+    created: record.created,
+    ...(size === undefined ? {} : { size }),
+    ...(record.sealedName ? { sealedName: toBase64Url(record.sealedName) } : {}),
+  };
 }
 
 const AUDIT_PAGE_MAX = 1000;
@@ -64,7 +76,8 @@ export async function handleRequest(
   switch (request.op) {
     case 'space.create':
       onSpaceChannel();
-      await access.createSpace(who.space, who.publicKey, request.name);
+      if (request.sealed && who.protocol < 2) throw new RequestFailure('bad-request', 'sealed spaces need protocol 2');
+      await access.createSpace(who.space, who.publicKey, request.name, request.sealed ?? false);
       return { space: who.space };
 
     case 'members.list': {
@@ -109,6 +122,7 @@ export async function handleRequest(
           kind: request.kind,
           schemaVersion: DOCUMENT_SCHEMA_VERSION,
           created: new Date().toISOString(),
+          ...(request.sealedName ? { sealedName: sealedNameBytes(request.sealedName) } : {}),
         };
         try {
           await storage.createDocument(who.space, record);
@@ -187,5 +201,22 @@ export async function handleRequest(
     case 'agreement.signatures':
       onSpaceChannel();
       return { signatures: await governance.listSignatures(who.space, who.publicKey) };
+
+    case 'keys.mine':
+      return services.keys.mine(who.space, who.publicKey);
+    case 'keys.missing':
+      return services.keys.missing(who.space, who.publicKey);
+    case 'keys.wrap':
+      return services.keys.wrap(who.space, who.publicKey, request.keys);
+    case 'keys.rotate':
+      return services.keys.rotate(who.space, who.publicKey, request);
+  }
+}
+
+function sealedNameBytes(text: string): Uint8Array {
+  try {
+    return fromBase64Url(text);
+  } catch {
+    throw new RequestFailure('bad-request', 'a sealed name is base64url');
   }
 }

@@ -68,6 +68,10 @@ CREATE TABLE IF NOT EXISTS wrapped_keys (
 const SPACES_SEALED_COLUMN = `
 ALTER TABLE spaces ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
 `;
+/** Sealed spaces' documents carry their real name sealed; earlier databases lack the column. */
+const DOCUMENTS_SEALED_NAME_COLUMN = `
+ALTER TABLE documents ADD COLUMN sealed_name BLOB;
+`;
 
 /**
  * Refusals are counted per window (Storage.recordRefusal): this index finds a space's current window's
@@ -118,6 +122,7 @@ export function prepareSchema(db: Database.Database, file: string): void {
     if (!columnNames(db, 'audit').includes('count')) db.exec(AUDIT_FROM_VERSION_3);
     db.exec(AUDIT_REFUSALS_INDEX);
     if (!columnNames(db, 'spaces').includes('sealed')) db.exec(SPACES_SEALED_COLUMN);
+    if (!columnNames(db, 'documents').includes('sealed_name')) db.exec(DOCUMENTS_SEALED_NAME_COLUMN);
     db.exec(SEALED_TABLES);
     db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',

@@ -44,6 +44,7 @@ interface DocumentRow {
   name: string;
   kind: string;
   schema_version: number;
+  sealed_name: Buffer | null;
   created: string;
 }
 interface AuditRow {
@@ -112,12 +113,14 @@ export class SqliteStorage implements Storage {
       getMember: db.prepare('SELECT * FROM members WHERE space = ? AND public_key = ?'),
       listMembers: db.prepare('SELECT * FROM members WHERE space = ? ORDER BY since, public_key'),
       insertDocument: db.prepare(
-        'INSERT INTO documents (space, name, kind, schema_version, created) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO documents (space, name, kind, schema_version, created, sealed_name) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      getDocument: db.prepare('SELECT name, kind, schema_version, created FROM documents WHERE space = ? AND name = ?'),
+      getDocument: db.prepare(
+        'SELECT name, kind, schema_version, created, sealed_name FROM documents WHERE space = ? AND name = ?',
+      ),
       getDocumentId: db.prepare('SELECT id FROM documents WHERE space = ? AND name = ?'),
       listDocuments: db.prepare(
-        'SELECT name, kind, schema_version, created FROM documents WHERE space = ? ORDER BY name',
+        'SELECT name, kind, schema_version, created, sealed_name FROM documents WHERE space = ? ORDER BY name',
       ),
       getSnapshot: db.prepare('SELECT id, snapshot, snapshot_seq FROM documents WHERE space = ? AND name = ?'),
       setSnapshot: db.prepare('UPDATE documents SET snapshot = ?, snapshot_seq = ? WHERE id = ?'),
@@ -219,7 +222,14 @@ export class SqliteStorage implements Storage {
 
   async createDocument(space: string, document: DocumentRecord): Promise<void> {
     try {
-      this.statements.insertDocument.run(space, document.name, document.kind, document.schemaVersion, document.created);
+      this.statements.insertDocument.run(
+        space,
+        document.name,
+        document.kind,
+        document.schemaVersion,
+        document.created,
+        document.sealedName ?? null,
+      );
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StorageConflict(`document ${document.name} exists`);
@@ -647,7 +657,13 @@ function toMember(row: MemberRow): MemberRecord {
 }
 
 function toDocument(row: DocumentRow): DocumentRecord {
-  return { name: row.name, kind: row.kind as DocumentKind, schemaVersion: row.schema_version, created: row.created };
+  return {
+    name: row.name,
+    kind: row.kind as DocumentKind,
+    schemaVersion: row.schema_version,
+    created: row.created,
+    ...(row.sealed_name ? { sealedName: new Uint8Array(row.sealed_name) } : {}),
+  };
 }
 
 function toAudit(row: AuditRow): AuditEntry {

@@ -58,6 +58,8 @@ export interface DocumentRecord {
   readonly schemaVersion: number;
   /** ISO 8601. */
   readonly created: string;
+  /** Sealed spaces: the name is an opaque id, this the real name sealed by a member (opaque here). */
+  readonly sealedName?: Uint8Array;
 }
 
 /** What it takes to rebuild a document: the last snapshot (if any) and the updates stored after it. */

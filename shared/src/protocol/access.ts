@@ -43,6 +43,8 @@ export const AUDIT_EVENTS = [
   'request-denied',
   'agreement-set',
   'agreement-signed',
+  'keys-wrapped',
+  'epoch-started',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -34,6 +34,8 @@ export const CloseCode = {
   AgreementChanged: 4451,
   /** Too many messages in too short a time. */
   RateLimited: 4429,
+  /** The space is sealed and the client does not speak protocol 2: it must be upgraded. */
+  UpgradeRequired: 4426,
   /**
    * Updates from this connection built on content the relay does not have, and it did not arrive in time:
    * reconnect, and the sync sends everything the relay lacks.
@@ -57,6 +59,7 @@ const DESCRIPTIONS: Record<number, string> = {
   [CloseCode.AccessRevoked]: 'access was revoked',
   [CloseCode.FrameTooLarge]: 'message too large',
   [CloseCode.RateLimited]: 'too many messages',
+  [CloseCode.UpgradeRequired]: 'this space is sealed: upgrade Enclave to open it',
   [CloseCode.MissingDependencies]: 'updates waited too long for what they build on; syncing again',
   [CloseCode.AgreementChanged]: "the space's agreement changed",
   [CloseCode.InternalError]: 'relay error',
@@ -77,6 +80,7 @@ export function isFatalCloseCode(code: number): boolean {
     code === CloseCode.Unauthenticated ||
     code === CloseCode.Forbidden ||
     code === CloseCode.UnsupportedVersion ||
+    code === CloseCode.UpgradeRequired ||
     code === CloseCode.AccessRevoked ||
     code === CloseCode.ProtocolError ||
     code === CloseCode.FrameTooLarge

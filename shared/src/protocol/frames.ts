@@ -23,6 +23,8 @@ export const MessageTag = {
   QueryAwareness: 3,
   /** Enclave control message: JSON text (messages.ts). */
   Enclave: 16,
+  /** Protocol 2, sealed spaces' document rooms: binary frames carrying sealed messages (sealed-frames.ts). */
+  Sealed: 17,
 } as const;
 
 function encodeJsonFrame(message: unknown): Uint8Array {

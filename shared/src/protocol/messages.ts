@@ -53,6 +53,8 @@ export interface WelcomeMessage {
    * `agreement.sign`), the relay sends no content; after it, a second welcome with `agreement: null` follows.
    */
   readonly agreement: AgreementInfo | null;
+  /** Protocol 2: the space is sealed (the room speaks sealed frames, sealed-frames.ts) and its current epoch. */
+  readonly sealed?: { readonly epoch: number };
 }
 
 /** An access request was recorded; the connection stays open and is admitted (welcome) if a lead approves. */
@@ -74,6 +76,8 @@ export interface DocumentInfo {
   readonly created: string;
   /** Bytes of stored state, approximate (snapshot plus pending updates). */
   readonly size?: number;
+  /** Sealed spaces: `name` is an opaque id, and this is the real name, sealed (base64url). */
+  readonly sealedName?: string;
 }
 
 export type ErrorCode =
@@ -98,7 +102,8 @@ export type ResponseMessage =
 /** Something the client should show: e.g. a viewer's edit was dropped. */
 export interface NoticeMessage {
   readonly type: 'notice';
-  readonly code: ErrorCode;
+  /** 'epoch-changed': a sealed space started a new epoch; fetch its key (keys.mine) and seal with it. */
+  readonly code: ErrorCode | 'epoch-changed';
   readonly message: string;
 }
 
@@ -140,8 +145,11 @@ export interface AuthenticateMessage {
 
 /** Requests, by operation. Where each may be sent and by whom is stated per op. */
 export type Request =
-  /** Space channel, relay admins: create the space; the caller becomes its lead. */
-  | { readonly op: 'space.create'; readonly name?: string }
+  /**
+   * Space channel, relay admins: create the space; the caller becomes its lead. `sealed` (protocol 2) makes
+   * a sealed space, fixed at creation: the creator's client then starts epoch 1 with `keys.rotate`.
+   */
+  | { readonly op: 'space.create'; readonly name?: string; readonly sealed?: boolean }
   /** Space channel, any member. */
   | { readonly op: 'members.list' }
   /** Space channel, leads: add a member or change a member's role. */
@@ -152,8 +160,11 @@ export type Request =
   | { readonly op: 'audit.list'; readonly after?: number; readonly limit?: number }
   /** Space channel, any member. */
   | { readonly op: 'documents.list' }
-  /** Document channel, editors and leads: create the document with a kind (no-op if it exists with that kind). */
-  | { readonly op: 'document.create'; readonly kind: DocumentKind }
+  /**
+   * Document channel, editors and leads: create the document with a kind (no-op if it exists with that kind).
+   * In a sealed space the room's document is an opaque id and `sealedName` its name, sealed (base64url).
+   */
+  | { readonly op: 'document.create'; readonly kind: DocumentKind; readonly sealedName?: string }
   /** Document channel: answered once every earlier update on this connection is durably stored. */
   | { readonly op: 'flush' }
   /** Space channel, leads: a one-time invite for a role, valid for `expiresInSeconds`. */
@@ -171,7 +182,32 @@ export type Request =
   /** Any channel, members: sign the current version (signature over `agreementPayload`). */
   | { readonly op: 'agreement.sign'; readonly version: number; readonly hash: string; readonly signature: string }
   /** Space channel, leads: who signed which version, when. */
-  | { readonly op: 'agreement.signatures' };
+  | { readonly op: 'agreement.signatures' }
+  /** Sealed spaces, any channel, members: the content keys wrapped to the caller, and the current epoch. */
+  | { readonly op: 'keys.mine' }
+  /** Sealed spaces, leads: which members lack the key of which epoch (what the lead's client wraps). */
+  | { readonly op: 'keys.missing' }
+  /** Sealed spaces, leads: keys of existing epochs wrapped to members (base64url each). */
+  | { readonly op: 'keys.wrap'; readonly keys: readonly WrappedKeyInfo[] }
+  /**
+   * Sealed spaces, leads: start epoch `epoch` (the current + 1) with its key wrapped to every member kept;
+   * with `revoke`, that member is removed in the same step. The only way to revoke in a sealed space.
+   */
+  | {
+      readonly op: 'keys.rotate';
+      readonly epoch: number;
+      readonly keys: readonly WrappedKeyInfo[];
+      readonly revoke?: PublicKeyText;
+    };
+
+/** A content key of one epoch wrapped to one member (shared/src/sealed/key-wrap.ts), base64url. */
+export interface WrappedKeyInfo {
+  readonly publicKey: PublicKeyText;
+  readonly epoch: number;
+  readonly wrapped: string;
+  /** Set by the relay in answers: the lead who wrapped it. */
+  readonly wrappedBy?: PublicKeyText;
+}
 
 export type RequestOp = Request['op'];
 
@@ -195,6 +231,13 @@ export interface ResultOf {
   'agreement.get': { readonly agreement: AgreementInfo | null; readonly signed: boolean };
   'agreement.sign': { readonly signature: AgreementSignatureInfo };
   'agreement.signatures': { readonly signatures: readonly AgreementSignatureInfo[] };
+  'keys.mine': { readonly epoch: number; readonly keys: readonly WrappedKeyInfo[] };
+  'keys.missing': {
+    readonly epoch: number;
+    readonly missing: readonly { readonly publicKey: PublicKeyText; readonly epoch: number }[];
+  };
+  'keys.wrap': { readonly stored: number };
+  'keys.rotate': { readonly epoch: number };
 }
 
 export interface RequestMessage {
@@ -256,13 +299,42 @@ function role(o: Obj, key: string): Role {
   return v;
 }
 
+function optionalBoolean(o: Obj, key: string): boolean | undefined {
+  const v = o[key];
+  if (v !== undefined && typeof v !== 'boolean') throw new ProtocolViolation(`"${key}" is not a boolean`);
+  return v;
+}
+/** At most this many keys per request: a space's members times a few epochs. */
+const MAX_KEYS_PER_REQUEST = 5000;
+function wrappedKeys(o: Obj, key: string): WrappedKeyInfo[] {
+  const v = o[key];
+  if (!Array.isArray(v) || v.length > MAX_KEYS_PER_REQUEST) {
+    throw new ProtocolViolation(`"${key}" is not a list of at most ${MAX_KEYS_PER_REQUEST} wrapped keys`);
+  }
+  return v.map((item) => {
+    const k = object(item, 'wrapped key');
+    return { publicKey: publicKey(k, 'publicKey'), epoch: integer(k, 'epoch'), wrapped: string(k, 'wrapped', 256) };
+  });
+}
+
 function parseRequest(value: unknown): Request {
   const o = object(value, 'request');
   const op = o['op'];
   switch (op) {
     case 'space.create': {
       const name = optionalString(o, 'name');
-      return name === undefined ? { op } : { op, name };
+      const sealed = optionalBoolean(o, 'sealed');
+      return { op, ...(name === undefined ? {} : { name }), ...(sealed === undefined ? {} : { sealed }) };
+    }
+    case 'keys.mine':
+    case 'keys.missing':
+      return { op };
+    case 'keys.wrap':
+      return { op, keys: wrappedKeys(o, 'keys') };
+    case 'keys.rotate': {
+      const revoke = o['revoke'] === undefined ? undefined : publicKey(o, 'revoke');
+      const base = { op, epoch: integer(o, 'epoch'), keys: wrappedKeys(o, 'keys') } as const;
+      return revoke === undefined ? base : { ...base, revoke };
     }
     case 'members.list':
     case 'documents.list':
@@ -283,7 +355,8 @@ function parseRequest(value: unknown): Request {
     case 'document.create': {
       const kind = o['kind'];
       if (!isDocumentKind(kind)) throw new ProtocolViolation('"kind" is not a document kind');
-      return { op, kind };
+      const sealedName = optionalString(o, 'sealedName', 8192);
+      return sealedName === undefined ? { op, kind } : { op, kind, sealedName };
     }
     case 'invites.create':
       return { op, role: role(o, 'role'), expiresInSeconds: integer(o, 'expiresInSeconds') };

@@ -1,0 +1,291 @@
+/**
+ * Sealed spaces through a real relay: members co-edit through the client library's SealedSession while the
+ * relay stores and forwards only what it cannot read. Asserted on disk and on the wire: no marker placed in
+ * content, a document name or a cursor reaches the relay's files or logs; a revoked member's keys open
+ * nothing written after the revoke; what a relay forges, alters or replays into another document is
+ * detected and not applied; a viewer's write is dropped; a protocol-1 client is refused with 4426.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as Y from 'yjs';
+import {
+  CloseCode,
+  type EnclaveConnection,
+  generateIdentity,
+  type Identity,
+  newDocumentId,
+  openName,
+  openSealed,
+  type PublicKeyText,
+  SealedSession,
+  SpaceKeys,
+} from '@enclave/shared';
+import { createRelay, jsonLogger, type Relay, SqliteStorage } from '@enclave/relay';
+import { connect } from '../support/relay-fixture.js';
+import { waitFor } from '../support/wait.js';
+import { WireRecorder } from '../support/wire-recorder.js';
+
+const SPACE = 'vault';
+const MARKER = 'MARKER-7f3a';
+
+interface Member {
+  readonly identity: Identity;
+  readonly keys: SpaceKeys;
+}
+
+interface OpenSealed {
+  readonly doc: Y.Doc;
+  readonly session: SealedSession;
+  readonly connection: EnclaveConnection;
+  readonly tampered: string[];
+  close(): void;
+}
+
+function folderBytes(dir: string): Buffer {
+  return Buffer.concat(readdirSync(dir).map((name) => readFileSync(join(dir, name))));
+}
+
+describe('sealed spaces', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+  let relay: Relay;
+  let url: string;
+  let logs: string[];
+  let lead: Member;
+  let bob: Member;
+  let viewer: Member;
+
+  async function start(): Promise<void> {
+    relay = createRelay({
+      dataDir,
+      admins: [lead.identity.publicKey],
+      logger: jsonLogger((line) => logs.push(line), 'debug'),
+    });
+    url = (await relay.listen()).url;
+  }
+
+  /** Runs requests on the space channel as `who`. */
+  async function onSpace<T>(who: Identity, work: (connection: EnclaveConnection) => Promise<T>): Promise<T> {
+    const connection = connect(url, who, { space: SPACE });
+    try {
+      await connection.whenWelcomed();
+      return await work(connection);
+    } finally {
+      connection.destroy();
+    }
+  }
+
+  /** The opaque id of the document called `name`, as a member finds it: by decrypting the listed names. */
+  async function documentId(member: Member, name: string): Promise<string | undefined> {
+    return onSpace(member.identity, async (connection) => {
+      await member.keys.refresh((request) => connection.request(request));
+      const { documents } = await connection.request({ op: 'documents.list' });
+      for (const info of documents) if ((await openName(info, SPACE, member.keys.keyOf)) === name) return info.name;
+      return undefined;
+    });
+  }
+
+  async function open(member: Member, name: string, create = false): Promise<OpenSealed> {
+    const id = (await documentId(member, name)) ?? newDocumentId();
+    const doc = new Y.Doc();
+    const connection = connect(url, member.identity, { space: SPACE, document: id });
+    const session = new SealedSession({
+      connection,
+      doc,
+      identity: member.identity,
+      keys: member.keys,
+      ...(create ? { create: { kind: 'draft' as const, name } } : {}),
+      snapshotEvery: 5,
+    });
+    const tampered: string[] = [];
+    session.on('tampered', (message) => tampered.push(message));
+    await session.whenSynced();
+    return {
+      doc,
+      session,
+      connection,
+      tampered,
+      close() {
+        session.destroy();
+        connection.destroy();
+      },
+    };
+  }
+
+  const text = (open: OpenSealed): string => open.doc.getText('source').toString();
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'enclave-sealed-'));
+    logs = [];
+    const [l, b, v] = await Promise.all(['Lead', 'Bob', 'Val'].map((n) => generateIdentity(n)));
+    lead = { identity: l!, keys: new SpaceKeys(SPACE, l!) };
+    bob = { identity: b!, keys: new SpaceKeys(SPACE, b!) };
+    viewer = { identity: v!, keys: new SpaceKeys(SPACE, v!) };
+    await start();
+    await onSpace(lead.identity, async (connection) => {
+      const request = ((r) => connection.request(r)) as Parameters<SpaceKeys['refresh']>[0];
+      await connection.request({ op: 'space.create', name: 'Lead', sealed: true });
+      await lead.keys.rotate(request, [lead.identity.publicKey]);
+      await connection.request({ op: 'members.grant', publicKey: bob.identity.publicKey, role: 'editor', name: 'Bob' });
+      await connection.request({
+        op: 'members.grant',
+        publicKey: viewer.identity.publicKey,
+        role: 'viewer',
+        name: 'Val',
+      });
+      assert.equal(await lead.keys.wrapMissing(request), 2, 'the lead wraps the key for both new members');
+    });
+  });
+
+  afterEach(async () => {
+    await relay.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('members co-edit; the relay keeps nothing it can read (files, WAL, logs)', async () => {
+    const a = await open(lead, `notes-${MARKER}.md`, true);
+    const b = await open(bob, `notes-${MARKER}.md`);
+    a.doc.getText('source').insert(0, `hello ${MARKER} from the lead`);
+    await waitFor(() => text(b).includes(MARKER), 'Bob sees the lead');
+    b.doc.getText('source').insert(0, 'Bob: ');
+    await waitFor(() => text(a).startsWith('Bob: '), 'the lead sees Bob');
+    b.session.awareness.setLocalStateField('cursor', { selection: MARKER });
+    await waitFor(
+      () => [...a.session.awareness.getStates().values()].some((s) => JSON.stringify(s).includes(MARKER)),
+      'cursor',
+    );
+    for (let i = 0; i < 12; i++) a.doc.getText('source').insert(0, `${i} `); // past snapshotEvery: a snapshot
+    await a.session.flush();
+    await b.session.flush();
+    await waitFor(() => text(b) === text(a), 'converged');
+    const expected = text(a);
+    assert.deepEqual(a.tampered, []);
+    assert.deepEqual(b.tampered, []);
+    a.close();
+    b.close();
+    await relay.close();
+    assert.equal(folderBytes(dataDir).includes(MARKER), false, 'no marker in the data folder, WAL included');
+    assert.equal(logs.join('\n').includes(MARKER), false, 'no marker in the log');
+    await start();
+    const fresh = await open(bob, `notes-${MARKER}.md`);
+    assert.equal(text(fresh), expected, 'a fresh member rebuilds the document from the sealed log');
+    assert.deepEqual(fresh.tampered, []);
+    fresh.close();
+  });
+
+  it('a revoke rotates: the revoked member, keeping every key and ciphertext, reads nothing written after', async () => {
+    const a = await open(lead, 'plan.md', true);
+    const b = await open(bob, 'plan.md');
+    a.doc.getText('source').insert(0, 'before ');
+    await waitFor(() => text(b) === 'before ', 'Bob reads before the revoke');
+    await onSpace(lead.identity, async (connection) => {
+      const request = ((r) => connection.request(r)) as Parameters<SpaceKeys['refresh']>[0];
+      const { members } = await connection.request({ op: 'members.list' });
+      await lead.keys.rotate(
+        request,
+        members.map((m) => m.publicKey as PublicKeyText),
+        bob.identity.publicKey,
+      );
+    });
+    await waitFor(() => b.connection.lastClose?.code === CloseCode.AccessRevoked, 'Bob is cut off');
+    a.doc.getText('source').insert(7, `after ${MARKER}`);
+    await a.session.flush();
+    a.close();
+    b.close();
+    await relay.close();
+    // Everything the relay stored, as a revoked member who kept it all would have it.
+    const storage = new SqliteStorage(join(dataDir, 'enclave.sqlite'));
+    const [id] = (await storage.listDocuments(SPACE)).map((d) => d.name);
+    const state = await storage.loadDocument(SPACE, id!);
+    await storage.close();
+    const stored = [state.snapshot, ...state.updates].filter((x): x is Uint8Array => x !== null);
+    let readable = 0;
+    let unreadable = 0;
+    for (const envelope of stored) {
+      try {
+        const opened = await openSealed(envelope, SPACE, bob.keys.keyOf);
+        assert.equal(Buffer.from(opened.plaintext).includes(MARKER), false);
+        readable++;
+      } catch {
+        unreadable++;
+      }
+    }
+    assert.ok(unreadable > 0, 'what was written after the revoke is sealed under a key Bob never had');
+    assert.ok(readable + unreadable === stored.length);
+    await start();
+    assert.equal(text(await open(lead, 'plan.md')), `before after ${MARKER}`);
+  });
+
+  it('detects what the relay forges, alters or moves from another document, and applies none of it', async () => {
+    const a = await open(lead, 'a.md', true);
+    const other = await open(lead, 'b.md', true);
+    a.doc.getText('source').insert(0, 'intact');
+    other.doc.getText('source').insert(0, 'INJECTED');
+    await a.session.flush();
+    await other.session.flush();
+    a.close();
+    other.close();
+    await relay.close();
+    // A relay that rewrites its own storage: an altered entry, and an entry of b.md appended to a.md.
+    const storage = new SqliteStorage(join(dataDir, 'enclave.sqlite'));
+    const docs = await storage.listDocuments(SPACE);
+    const aId = (await idOf(docs, 'a.md'))!;
+    const bId = docs.map((d) => d.name).find((n) => n !== aId)!;
+    const aState = await storage.loadDocument(SPACE, aId);
+    const bState = await storage.loadDocument(SPACE, bId);
+    const altered = aState.updates[0]!.slice();
+    altered[altered.length - 70]! ^= 1;
+    await storage.appendUpdate(SPACE, aId, altered);
+    await storage.appendUpdate(SPACE, aId, bState.updates[0]!);
+    await storage.close();
+    await start();
+    const fresh = await open(bob, 'a.md');
+    assert.equal(text(fresh), 'intact', 'nothing forged, altered or moved was applied');
+    assert.ok(
+      fresh.tampered.some((m) => /another document/.test(m)),
+      fresh.tampered.join('; '),
+    );
+    assert.ok(
+      fresh.tampered.some((m) => /not signed|does not decrypt/.test(m)),
+      fresh.tampered.join('; '),
+    );
+    fresh.close();
+
+    async function idOf(list: typeof docs, name: string): Promise<string | undefined> {
+      for (const info of list) {
+        const sealedName = Buffer.from(info.sealedName!).toString('base64url');
+        const opened = await openName({ ...info, sealedName }, SPACE, lead.keys.keyOf);
+        if (opened === name) return info.name;
+      }
+      return undefined;
+    }
+  });
+
+  it("drops a viewer's write without reading it; a protocol-1 member is told to upgrade (4426)", async () => {
+    const a = await open(lead, 'v.md', true);
+    a.doc.getText('source').insert(0, 'lead');
+    await a.session.flush();
+    const v = await open(viewer, 'v.md');
+    assert.equal(text(v), 'lead', 'a viewer reads');
+    v.doc.getText('source').insert(0, 'VIEWER WAS HERE ');
+    a.doc.getText('source').insert(4, '!');
+    await a.session.flush();
+    await waitFor(() => text(v).endsWith('lead!'), 'the viewer still receives');
+    assert.equal(text(a), 'lead!', "the viewer's edit never reached the lead");
+    a.close();
+    v.close();
+    const old = await WireRecorder.open(`${url}/${SPACE}`);
+    const { answerChallenge, encodeClientMessage, importSigningKey } = await import('@enclave/shared');
+    old.send(
+      encodeClientMessage(
+        await answerChallenge(old.challenge, bob.identity, await importSigningKey(bob.identity), SPACE, 1),
+      ),
+    );
+    const closed = await old.closed();
+    assert.equal(closed.code, CloseCode.UpgradeRequired);
+    assert.match(closed.reason, /sealed: upgrade Enclave/);
+    assert.equal(old.documentFrames().length, 0);
+  });
+});
