@@ -22,6 +22,7 @@ export * from './client/status-text.js';
 export * from './client/enclave-connection.js';
 export * from './client/document-session.js';
 export * from './client/sealed-session.js';
+export * from './client/sealed-documents.js';
 export * from './sealed/space-keys.js';
 export * from './sealed/sealed-names.js';
 export * from './sealed/sequence-guard.js';

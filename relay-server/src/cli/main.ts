@@ -8,6 +8,7 @@ import type { CommandArgs } from './command.js';
 import { identityNew, identityShow } from './commands/identity.js';
 import { pull, push } from './commands/documents.js';
 import { doctor } from './commands/doctor.js';
+import { keysShare } from './commands/sealed.js';
 import { ADMISSION_FLAG_NAMES, relayCommand } from './commands/relay.js';
 import { audit, docs, grant, members, revoke, spaceCreate } from './commands/space.js';
 import {
@@ -76,10 +77,16 @@ const COMMANDS: Record<string, Command> = {
     options: { data: { type: 'string' }, repair: { type: 'boolean' } },
     run: doctor,
   },
-  'space create': {
-    usage: 'space create SPACE',
-    summary: 'create a space (relay admins); you become its lead',
+  'keys share': {
+    usage: 'keys share SPACE',
+    summary: "sealed spaces, leads: wrap the space's keys for members who lack them (invited, approved)",
     options: CLIENT,
+    run: keysShare,
+  },
+  'space create': {
+    usage: 'space create SPACE [--sealed]',
+    summary: 'create a space (relay admins); you become its lead; --sealed: the relay cannot read it',
+    options: { ...CLIENT, sealed: { type: 'boolean' } },
     run: spaceCreate,
   },
   grant: {

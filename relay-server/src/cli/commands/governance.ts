@@ -16,6 +16,7 @@ import { CliError, ExitCode, usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
 import { table } from '../output.js';
 import { clientSettings, openConnection, withConnection } from '../remote.js';
+import { shareKeys } from './sealed.js';
 import { onSpace, spaceArgument } from './space.js';
 
 function roleOption(args: CommandArgs, fallback?: Role): Role {
@@ -137,10 +138,13 @@ export async function approve(args: CommandArgs): Promise<void> {
   const id = args.positionals[1];
   if (!id) throw usageError('approve needs SPACE REQUEST_ID');
   const role = roleOption(args, 'editor');
-  const { member } = await onSpace(args, space, (connection) =>
-    connection.request({ op: 'requests.approve', id, role }),
-  );
+  const settings = await clientSettings(args.values as Record<string, string>);
+  const { member, shared } = await onSpace(args, space, async (connection, welcome) => {
+    const approved = await connection.request({ op: 'requests.approve', id, role });
+    return { ...approved, shared: welcome.sealed ? await shareKeys(connection, settings) : undefined };
+  });
   process.stdout.write(`${member.name} (${member.fingerprint}) is now ${member.role} in ${space}\n`);
+  if (shared !== undefined) process.stdout.write(`shared the space's keys: ${shared} wrapped\n`);
 }
 
 export async function deny(args: CommandArgs): Promise<void> {

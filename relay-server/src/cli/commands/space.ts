@@ -11,11 +11,14 @@ import {
   parsePublicKey,
   type PublicKeyText,
   type Role,
+  listSealedDocuments,
+  SpaceKeys,
 } from '@enclave/shared';
 import { CliError, ExitCode, usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
 import { table } from '../output.js';
 import { clientSettings, withConnection } from '../remote.js';
+import { revokeByRotation, shareKeys, startSealedSpace } from './sealed.js';
 
 export function spaceArgument(args: CommandArgs, command: string): string {
   const space = args.positionals[0];
@@ -70,7 +73,9 @@ export async function spaceCreate(args: CommandArgs): Promise<void> {
     await withConnection(settings, { space }, async (connection, welcome) => {
       if (!welcome.admin) throw new CliError('only relay admins can create spaces', ExitCode.AccessDenied);
       if (welcome.spaceExists) throw new CliError(`space "${space}" already exists`);
-      await connection.request({ op: 'space.create', name: settings.identity.name });
+      const sealed = args.values['sealed'] === true;
+      await connection.request({ op: 'space.create', name: settings.identity.name, ...(sealed ? { sealed } : {}) });
+      if (sealed) await startSealedSpace(connection, settings);
     });
   } catch (error) {
     // Refused at the handshake: not an admin (the relay does not say whether the space exists).
@@ -79,7 +84,8 @@ export async function spaceCreate(args: CommandArgs): Promise<void> {
     }
     throw error;
   }
-  process.stdout.write(`created space ${space}; you are its lead\n`);
+  const sealedNote = args.values['sealed'] ? ' (sealed: the relay stores only what it cannot read)' : '';
+  process.stdout.write(`created space ${space}${sealedNote}; you are its lead\n`);
 }
 
 export async function grant(args: CommandArgs): Promise<void> {
@@ -88,20 +94,31 @@ export async function grant(args: CommandArgs): Promise<void> {
   const role = args.values['role'];
   if (!isRole(role)) throw usageError('grant needs --role lead|editor|viewer');
   const name = args.values['name'] as string | undefined;
-  const { member } = await onSpace(args, space, (connection) =>
-    connection.request({ op: 'members.grant', publicKey, role: role as Role, ...(name ? { name } : {}) }),
-  );
+  const settings = await clientSettings(args.values as Record<string, string>);
+  const { member, shared } = await onSpace(args, space, async (connection, welcome) => {
+    const granted = await connection.request({
+      op: 'members.grant',
+      publicKey,
+      role: role as Role,
+      ...(name ? { name } : {}),
+    });
+    return { ...granted, shared: welcome.sealed ? await shareKeys(connection, settings) : undefined };
+  });
   process.stdout.write(`${member.name} (${member.fingerprint}) is now ${member.role} in ${space}\n`);
+  if (shared !== undefined) process.stdout.write(`shared the space's keys: ${shared} wrapped\n`);
 }
 
 export async function revoke(args: CommandArgs): Promise<void> {
   const space = spaceArgument(args, 'revoke');
   const publicKey = keyArgument(args, 'revoke');
-  const { removed } = await onSpace(args, space, (connection) =>
-    connection.request({ op: 'members.revoke', publicKey }),
-  );
+  const settings = await clientSettings(args.values as Record<string, string>);
+  const { removed, epoch } = await onSpace(args, space, async (connection, welcome) => {
+    if (welcome.sealed) return { removed: true, epoch: await revokeByRotation(connection, settings, publicKey) };
+    return { ...(await connection.request({ op: 'members.revoke', publicKey })), epoch: undefined };
+  });
   if (!removed) throw new CliError(`${publicKey} is not a member of ${space}`, ExitCode.NotFound);
-  process.stdout.write(`revoked ${publicKey} from ${space}; their connections were closed\n`);
+  const rotated = epoch === undefined ? '' : `; the space moved to key epoch ${epoch}, which they never received`;
+  process.stdout.write(`revoked ${publicKey} from ${space}; their connections were closed${rotated}\n`);
 }
 
 export async function members(args: CommandArgs): Promise<void> {
@@ -171,7 +188,18 @@ function latestCounts(entries: readonly AuditEntry[]): AuditEntry[] {
 
 export async function docs(args: CommandArgs): Promise<void> {
   const space = spaceArgument(args, 'docs');
-  const { documents } = await onSpace(args, space, (connection) => connection.request({ op: 'documents.list' }));
+  const settings = await clientSettings(args.values as Record<string, string>);
+  const documents = await onSpace(args, space, async (connection, welcome) => {
+    if (!welcome.sealed) return (await connection.request({ op: 'documents.list' })).documents;
+    // Sealed: the relay lists opaque ids; the real names open with this member's keys.
+    const keys = new SpaceKeys(space, settings.identity);
+    try {
+      const listed = await listSealedDocuments(connection, keys);
+      return listed.map((d) => ({ ...d.info, name: d.name ?? `(cannot open: ${d.id})` }));
+    } finally {
+      keys.destroy();
+    }
+  });
   if (args.values['json']) {
     process.stdout.write(`${JSON.stringify(documents, null, 2)}\n`);
     return;
