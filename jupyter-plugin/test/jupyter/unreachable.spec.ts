@@ -10,10 +10,10 @@ import type { Browser, Page } from 'playwright-core';
 import { publish } from '../../src/session/publish.js';
 import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
 import { launchBrowser, openLab } from './browser.js';
-import { type JupyterLab, prepareEnvironment, startJupyterLab } from './jupyterlab-server.js';
+import { JUPYTERLAB_VERSION, type JupyterLab, prepareEnvironment, startJupyterLab } from './jupyterlab-server.js';
 import { dismissDialogs, execute, onWidget } from './lab-helpers.js';
 
-describe('Enclave in JupyterLab 4.6.4 with a relay that never answers', function () {
+describe(`Enclave in JupyterLab ${JUPYTERLAB_VERSION} with a relay that never answers`, function () {
   this.timeout(180_000);
   let relay: RelayFixture;
   let silent: FreezableProxy;
@@ -54,7 +54,8 @@ describe('Enclave in JupyterLab 4.6.4 with a relay that never answers', function
         notebook: {
           nbformat: 4,
           nbformat_minor: 5,
-          metadata: {},
+          // A kernel named, so that JupyterLab starts it rather than asking which one (the test server has two).
+          metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } },
           cells: [{ id: 'r', cell_type: 'markdown', source: 'answered at last', metadata: {} }],
         },
       },
