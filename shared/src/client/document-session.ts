@@ -124,6 +124,13 @@ export class DocumentSession extends ObservableV2<DocumentSessionEvents> {
       this.emit('agreement', [welcome.agreement]);
       return; // a second welcome follows the signature
     }
+    if (welcome.sealed) {
+      // A sealed space's documents speak sealed frames (SealedSession), by opaque id, never y-websocket.
+      this.emit('missing', [
+        new RequestError('bad-request', `${this.connection.room} is in a sealed space: open it with a sealed session`),
+      ]);
+      return;
+    }
     let document = welcome.document;
     if (!document) {
       try {
