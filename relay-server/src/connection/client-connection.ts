@@ -30,6 +30,7 @@ import {
 } from '@enclave/shared';
 import type { AccessService } from '../access/access-service.js';
 import { type GovernanceService, TooManyRequests } from '../access/governance-service.js';
+import { PresenceAudit } from '../access/presence-audit.js';
 import type { RelayLimits } from '../config.js';
 import { documentInfo, handleRequest } from '../control/request-handlers.js';
 import { RequestFailure } from '../control/request-failure.js';
@@ -39,7 +40,7 @@ import type { DocumentRegistry } from '../documents/document-registry.js';
 import type { RelayDocument } from '../documents/relay-document.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
-import type { DocumentRecord, MemberRecord, Storage } from '../storage/storage.js';
+import type { DocumentRecord, MemberRecord, NewAuditEntry, Storage } from '../storage/storage.js';
 import type { AdmissionLease } from './admission-limits.js';
 import type { HandshakeRefusals } from './handshake-refusals.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -83,14 +84,13 @@ export class ClientConnection implements DocumentPeer {
   private currentRole: Role | null = null;
   private stamped: StampedUser | undefined;
   private lastReadOnlyNotice = -Infinity;
-  /** Whether a 'joined' entry was written, so that 'left' is written only with its pair. */
-  private joinAudited = false;
+  /** Writes this document channel's 'joined' and 'left' entries, if it is one. */
+  private presenceAudit: PresenceAudit | undefined;
   private protocol = 0;
   private admin = false;
   private spaceExists = false;
   private pendingRequestId: string | undefined;
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly openedAt = Date.now();
 
   constructor(
     private readonly socket: WebSocket,
@@ -272,7 +272,7 @@ export class ClientConnection implements DocumentPeer {
     let member = found.member;
     if (!member && message.invite !== undefined) {
       const redeemed = found.space
-        ? await governance.redeem(space, message.publicKey, message.invite)
+        ? await governance.redeem(space, message.publicKey, message.invite, message.name)
         : 'invite not valid';
       if (typeof redeemed === 'string') {
         return this.refuse(CloseCode.Forbidden, redeemed, message.publicKey, Boolean(found.space), redeemed);
@@ -280,8 +280,10 @@ export class ClientConnection implements DocumentPeer {
       member = redeemed;
     }
     if (!member && message.accessRequest && this.room.document === undefined) {
-      return this.awaitApproval(message.publicKey, message.accessRequest);
+      const { name, message: text } = message.accessRequest;
+      return this.awaitApproval(message.publicKey, { name: name.trim() ? name : (message.name ?? ''), message: text });
     }
+    if (member) member = await access.adoptChosenName(space, member, message.name);
     const admin = access.isAdmin(message.publicKey);
     const admitted = this.room.document === undefined ? Boolean(member) || admin : Boolean(member);
     if (!admitted) return this.refuse(CloseCode.Forbidden, 'not a member', message.publicKey, Boolean(found.space));
@@ -313,9 +315,14 @@ export class ClientConnection implements DocumentPeer {
     this.context.metrics.connections.inc({ state: 'admitted' });
     this.context.metrics.handshakes.inc({ outcome: 'admitted' });
     this.sendWelcome(record, agreement);
-    if (spaceExists) {
-      this.joinAudited = true;
-      await access.audit(space, { event: 'joined', actor: publicKey, room: roomName(this.room) });
+    if (spaceExists && this.room.document !== undefined) {
+      const write = (entry: NewAuditEntry): Promise<void> => access.audit(space, entry);
+      this.presenceAudit = new PresenceAudit(
+        write,
+        publicKey,
+        roomName(this.room),
+        this.context.limits.presenceAuditAfterMs,
+      );
     }
     if (record && !agreement) await this.attach(record);
   }
@@ -492,15 +499,7 @@ export class ClientConnection implements DocumentPeer {
       this.context.documents.release(this.document);
       this.document = undefined;
     }
-    if (wasAdmitted && this.joinAudited && this.publicKeyText) {
-      const seconds = Math.round((Date.now() - this.openedAt) / 1000);
-      void this.context.access.audit(this.room.space, {
-        event: 'left',
-        actor: this.publicKeyText,
-        room: roomName(this.room),
-        reason: `closed with ${code} after ${seconds} s`,
-      });
-    }
+    this.presenceAudit?.close(code);
   }
 
   private sendMessage(message: FromServerMessage): void {

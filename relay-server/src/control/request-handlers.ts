@@ -88,7 +88,7 @@ export async function handleRequest(
       onSpaceChannel();
       await access.requireLead(who.space, who.publicKey);
       const limit = Math.min(Math.max(request.limit ?? AUDIT_PAGE_MAX, 1), AUDIT_PAGE_MAX);
-      return { entries: await storage.listAudit(who.space, request.after ?? 0, limit) };
+      return { entries: await access.listAudit(who.space, request.after ?? 0, limit) };
     }
 
     case 'documents.list': {
