@@ -81,6 +81,8 @@ export class ClientConnection implements DocumentPeer {
   private queued = 0;
   private document: RelayDocument | undefined;
   private publicKeyText: PublicKeyText | undefined;
+  /** The name the client chose for itself in its handshake (a claim, recorded where nobody else named it). */
+  private chosenName: string | undefined;
   private currentRole: Role | null = null;
   private stamped: StampedUser | undefined;
   private lastReadOnlyNotice = -Infinity;
@@ -267,6 +269,7 @@ export class ClientConnection implements DocumentPeer {
     });
     if (!valid) return this.refuse(CloseCode.Unauthenticated, 'invalid signature', message.publicKey);
     this.publicKeyText = message.publicKey;
+    this.chosenName = message.name;
     this.protocol = message.protocol;
     const found = await access.lookup(space, message.publicKey);
     let member = found.member;
@@ -422,6 +425,7 @@ export class ClientConnection implements DocumentPeer {
           space: this.room.space,
           document: this.room.document,
           publicKey,
+          ...(this.chosenName === undefined ? {} : { chosenName: this.chosenName }),
           role: this.currentRole,
           attached: this.document !== undefined,
           attach: (record) => this.attach(record),

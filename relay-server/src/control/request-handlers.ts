@@ -22,6 +22,8 @@ export interface Requester {
   /** Undefined on the space's control channel. */
   readonly document: string | undefined;
   readonly publicKey: PublicKeyText;
+  /** The name the client chose in its handshake, if it gave one. */
+  readonly chosenName?: string;
   readonly role: Role | null;
   /** Whether this connection is attached to a live document. */
   readonly attached: boolean;
@@ -64,7 +66,7 @@ export async function handleRequest(
   switch (request.op) {
     case 'space.create':
       onSpaceChannel();
-      await access.createSpace(who.space, who.publicKey, request.name);
+      await access.createSpace(who.space, who.publicKey, request.name ?? who.chosenName);
       return { space: who.space };
 
     case 'members.list': {

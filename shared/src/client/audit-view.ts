@@ -65,3 +65,8 @@ export function latestAuditEntries(entries: readonly AuditEntry[]): AuditEntry[]
   const latest = new Map(entries.filter((e) => e.count !== undefined).map((e) => [key(e), e.seq]));
   return entries.filter((e) => e.count === undefined || latest.get(key(e)) === e.seq);
 }
+
+/** The log as JSON lines (the format of `enclave audit SPACE --jsonl`): one object a line, each ending in \n. */
+export function auditJsonLines(entries: readonly AuditEntry[]): string {
+  return entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+}
