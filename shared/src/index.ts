@@ -21,6 +21,7 @@ export * from './client/errors.js';
 export * from './client/enclave-connection.js';
 export * from './client/document-session.js';
 export * from './client/audit-view.js';
+export * from './client/relay-settings.js';
 export * from './protocol/governance.js';
 export * from './protocol/links.js';
 export * from './protocol/presence.js';
