@@ -12,10 +12,12 @@ import {
   type InviteInfo,
   type Member,
   type PublicKeyText,
+  type RelayEntry,
   type Request,
   type RequestOp,
   type ResultOf,
   type Role,
+  suggestRelayName,
   type WebSocketConstructor,
 } from '@enclave/shared';
 import type { IdentityManager } from './identity/identity-manager.js';
@@ -25,14 +27,7 @@ import { fetchAudit } from './governance/audit.js';
 import { type Joined, joinWithInvite, parseInviteLink } from './governance/invites.js';
 import { RequestWatcher } from './governance/request-watcher.js';
 import { watchWhileLead } from './governance/watch-leads.js';
-import {
-  DEFAULT_SETTINGS,
-  type EnclaveSettings,
-  findRelay,
-  findRelayByUrl,
-  type RelayEntry,
-  suggestRelayName,
-} from './settings.js';
+import { DEFAULT_SETTINGS, type EnclaveSettings, findRelay, findRelayByUrl } from './settings.js';
 import { LinkRegistry } from './session/link-registry.js';
 import { publish, type LocalContent } from './session/publish.js';
 import type { EnclaveLocation } from './drive/enclave-path.js';

@@ -34,6 +34,11 @@ export interface RelayLimits {
   readonly refusalAuditEntriesPerWindow: number;
   /** Refusal log lines written in full per minute; past it one summary line a minute counts the rest. */
   readonly refusalLogLinesPerMinute: number;
+  /**
+   * A document channel open this long is audited as 'joined' and 'left'; a shorter one (a CLI command) as
+   * one 'joined' entry saying how long it stayed (access/presence-audit.ts).
+   */
+  readonly presenceAuditAfterMs: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -56,6 +61,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   refusalAuditWindowMs: 3_600_000,
   refusalAuditEntriesPerWindow: 50,
   refusalLogLinesPerMinute: 20,
+  presenceAuditAfterMs: 30_000,
 };
 
 export interface KeepAliveOptions {

@@ -4,10 +4,15 @@ import { checkName, type Identity, isValidName } from '@enclave/shared';
 import { readSettings } from '../config/settings.js';
 import { withSpace } from './space-channel.js';
 
+/** A relay's URL: the only configured one, one picked by name, or one typed in. */
 export async function pickRelay(): Promise<string | undefined> {
-  const relays = readSettings().relays;
-  if (relays.length === 1) return relays[0];
-  if (relays.length > 1) return vscode.window.showQuickPick([...relays], { title: 'Enclave: relay' });
+  const { relays, problems } = readSettings();
+  for (const problem of problems) void vscode.window.showWarningMessage(`Enclave settings: ${problem}`);
+  if (relays.length === 1) return relays[0]!.url;
+  if (relays.length > 1) {
+    const items = relays.map((r) => ({ label: r.name, detail: r.url }));
+    return (await vscode.window.showQuickPick(items, { title: 'Enclave: relay' }))?.detail;
+  }
   return vscode.window.showInputBox({
     title: 'Enclave: relay URL',
     prompt: 'Add relays under the "enclave.relays" setting to skip this question.',

@@ -1,17 +1,21 @@
 /** The extension's settings, all under the `enclave.` prefix. */
 import * as vscode from 'vscode';
+import { readRelayList, type RelayEntry } from '@enclave/shared';
 
 export interface EnclaveSettings {
-  /** Relay URLs (ws:// or wss://) offered when sharing or opening; the first is the default. */
-  readonly relays: readonly string[];
+  /**
+   * Relays offered when sharing or opening; the first is the default. The shape both editors share
+   * (shared's relay-settings.ts); a bare URL, this setting's earlier shape, is read too.
+   */
+  readonly relays: readonly RelayEntry[];
+  /** Problems with relay entries, which are left out. */
+  readonly problems: readonly string[];
   /** The name given to a new identity (a lead's access list may name you differently). */
   readonly displayName: string;
 }
 
 export function readSettings(): EnclaveSettings {
   const config = vscode.workspace.getConfiguration('enclave');
-  return {
-    relays: config.get<string[]>('relays', []).filter((url) => typeof url === 'string' && url.trim() !== ''),
-    displayName: config.get<string>('displayName', ''),
-  };
+  const { relays, problems } = readRelayList(config.get<unknown[]>('relays', []));
+  return { relays, problems, displayName: config.get<string>('displayName', '') };
 }

@@ -3,9 +3,9 @@
  * a save dialog and `vscode.workspace.fs` (so it works in VS Code for the web too).
  */
 import * as vscode from 'vscode';
-import type { AuditEntry, EnclaveConnection } from '@enclave/shared';
+import { type AuditEntry, auditJsonLines, type EnclaveConnection } from '@enclave/shared';
 import type { Services } from '../services.js';
-import { auditJsonLines, auditTable } from './format.js';
+import { auditTable } from './format.js';
 import { onSpace, type SpaceArgs, type SpaceTarget, targetSpace } from './target.js';
 
 export interface AuditArgs extends SpaceArgs {

@@ -1,5 +1,12 @@
-/** Text the governance commands show or write: invite links, the audit log as a table and as JSON lines. */
-import { type AuditEntry, formatLink, parseDuration } from '@enclave/shared';
+/** Text the governance commands show: invite links, expiries, the audit log as a table. */
+import {
+  AUDIT_COLUMNS,
+  type AuditEntry,
+  auditRow,
+  formatLink,
+  latestAuditEntries,
+  parseDuration,
+} from '@enclave/shared';
 
 export interface InviteLinks {
   /** `enclave://join?...`: for the CLI and JupyterLab. */
@@ -26,31 +33,14 @@ export function expirySeconds(value: number | string): number {
   return seconds;
 }
 
-/** One JSON object per line, oldest first, ending with a newline (empty for no entries). */
-export function auditJsonLines(entries: readonly AuditEntry[]): string {
-  return entries.map((entry) => JSON.stringify(entry) + '\n').join('');
-}
-
-function shortKey(key: string | null | undefined): string {
-  if (!key) return '';
-  const body = key.replace(/^ed25519:/, '');
-  return body.length > 10 ? `${body.slice(0, 10)}…` : body;
-}
-
-/** A fixed-width table for reading in an editor; `names` maps public keys to the names leads know. */
+/**
+ * A fixed-width table for reading in an editor: names with short fingerprints (`names` maps public keys to
+ * the names leads know, for entries from older relays), refusal counts, each counted entry once.
+ */
 export function auditTable(space: string, entries: readonly AuditEntry[], names: ReadonlyMap<string, string>): string {
-  const who = (key: string | null | undefined): string => (key ? (names.get(key) ?? shortKey(key)) : '');
-  const rows = entries.map((e) => [
-    String(e.seq),
-    e.time,
-    e.event,
-    who(e.actor),
-    who(e.subject),
-    e.role ?? '',
-    e.room ?? '',
-    e.reason ?? '',
-  ]);
-  const header = ['seq', 'time', 'event', 'actor', 'subject', 'role', 'room', 'reason'];
+  const shown = latestAuditEntries(entries);
+  const rows = shown.map((e) => auditRow(e, names));
+  const header = [...AUDIT_COLUMNS];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string =>
     cells
@@ -58,7 +48,7 @@ export function auditTable(space: string, entries: readonly AuditEntry[], names:
       .join('  ')
       .trimEnd();
   return [
-    `Audit log of ${space}: ${entries.length} entries`,
+    `Audit log of ${space}: ${shown.length} entries`,
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),

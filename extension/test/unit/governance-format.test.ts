@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { type AuditEntry, parseLink } from '@enclave/shared';
-import { auditJsonLines, auditTable, expirySeconds, inviteLinks } from '../../src/governance/format.js';
+import { type AuditEntry, auditJsonLines, parseLink } from '@enclave/shared';
+import { auditTable, expirySeconds, inviteLinks } from '../../src/governance/format.js';
 
 const KEY = 'ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const entries: AuditEntry[] = [
@@ -12,6 +12,29 @@ const entries: AuditEntry[] = [
     actor: null,
     room: 'lab/a.ipynb',
     reason: 'not a member',
+  },
+  {
+    seq: 3,
+    time: '2026-01-01T00:05:00.000Z',
+    event: 'refused',
+    actor: KEY,
+    actorFingerprint: 'ab12-cd34-ef56-7890',
+    room: 'lab',
+    reason: 'invalid signature',
+    count: 1,
+    since: '2026-01-01T00:05:00.000Z',
+  },
+  {
+    seq: 4,
+    time: '2026-01-01T00:06:00.000Z',
+    event: 'refused',
+    actor: KEY,
+    actorName: 'Ada',
+    actorFingerprint: 'ab12-cd34-ef56-7890',
+    room: 'lab',
+    reason: 'invalid signature',
+    count: 2,
+    since: '2026-01-01T00:05:00.000Z',
   },
 ];
 
@@ -46,11 +69,16 @@ describe('governance text', () => {
     assert.equal(auditJsonLines([]), '');
   });
 
-  it('shows the log as aligned columns with known names in place of keys', () => {
+  it('shows the log as aligned columns with names and short fingerprints in place of keys, counts once', () => {
     const table = auditTable('lab', entries, new Map([[KEY, 'Ada']])).split('\n');
-    assert.equal(table[0], 'Audit log of lab: 2 entries');
-    assert.match(table[4]!, /^1 +2026-01-01T00:00:00\.000Z +space-created +Ada +lab$/);
-    assert.match(table[5]!, /refused .*lab\/a\.ipynb +not a member$/);
+    assert.equal(table[0], 'Audit log of lab: 3 entries', 'the counted entry once, at its latest count');
+    assert.match(table[4]!, /^1 +2026-01-01T00:00:00\.000Z +space-created +Ada \(AAAAAAAAAA…\) +room lab$/);
+    assert.match(table[5]!, /refused +- +room lab\/a\.ipynb; not a member$/);
+    assert.match(
+      table[6]!,
+      /^4 .* refused +Ada \(ab12-cd34\) +2 times since 2026-01-01T00:05:00\.000Z; last room lab; invalid signature$/,
+    );
+    assert.ok(!table.join('\n').includes(KEY), 'no full key');
     const eventColumn = table[2]!.indexOf('event');
     assert.equal(table[4]!.indexOf('space-created'), eventColumn);
     assert.equal(table[5]!.indexOf('refused'), eventColumn);

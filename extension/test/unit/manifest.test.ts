@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { RELAY_LIST_SCHEMA } from '@enclave/shared';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -32,6 +33,14 @@ describe('extension manifest', () => {
     const read = [...code.matchAll(/config\.get<[^>]+>\('([^']+)'/g)].map((m) => `enclave.${m[1]}`);
     for (const key of read) assert.ok(key in manifest.contributes.configuration.properties, `${key} is contributed`);
     for (const key of Object.keys(manifest.contributes.configuration.properties)) assert.match(key, /^enclave\./);
+  });
+
+  it("declares the relay list with shared's schema, the one JupyterLab's setting declares too", () => {
+    const declared = {
+      ...(manifest.contributes.configuration.properties['enclave.relays'] as Record<string, unknown>),
+    };
+    delete declared['markdownDescription'];
+    assert.deepEqual(declared, JSON.parse(JSON.stringify(RELAY_LIST_SCHEMA)));
   });
 
   it('ships one bundle for desktop and web', () => {

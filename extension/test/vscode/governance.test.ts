@@ -446,7 +446,16 @@ describe('governance: invites, requests, agreements, audit', () => {
       .decode(await vscode.workspace.fs.readFile(vscode.Uri.parse(file)))
       .trimEnd()
       .split('\n')
-      .map((line) => JSON.parse(line) as { seq: number; event: string; actor: string | null; subject?: string });
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            seq: number;
+            event: string;
+            actor: string | null;
+            subject?: string;
+            actorName?: string;
+          },
+      );
     const events = lines.map((l) => l.event);
     for (const expected of [
       'space-created',
@@ -462,6 +471,10 @@ describe('governance: invites, requests, agreements, audit', () => {
       lines.some(
         (l) => l.event === 'invite-used' && (l.actor === invitee.publicKey || l.subject === invitee.publicKey),
       ),
+    );
+    assert.ok(
+      lines.some((l) => l.event === 'invite-used' && l.actorName === 'Invitee'),
+      'the invitee is named as they chose',
     );
     assert.deepStrictEqual(
       lines.map((l) => l.seq),

@@ -1,8 +1,8 @@
 /**
- * A space's audit log for leads: every entry (paged by sequence number) and its JSON-lines export, the
- * same format as `enclave audit SPACE --jsonl`.
+ * A space's audit log for leads: every entry (paged by sequence number), and its rows as shared's audit
+ * view shows them (the JSON-lines export is shared's `auditJsonLines`, as `enclave audit SPACE --jsonl`).
  */
-import type { AuditEntry, EnclaveConnection } from '@enclave/shared';
+import { type AuditEntry, auditRow, type EnclaveConnection, latestAuditEntries } from '@enclave/shared';
 
 const PAGE = 1000;
 
@@ -19,21 +19,13 @@ export async function fetchAudit(connection: EnclaveConnection): Promise<AuditEn
   }
 }
 
-/** One JSON object per line. */
-export function auditJsonLines(entries: readonly AuditEntry[]): string {
-  return entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length > 0 ? '\n' : '');
+/**
+ * The cells of `AUDIT_COLUMNS` for one entry: names with short fingerprints (`names`, from the access list,
+ * fills in entries from older relays), refusal counts and since.
+ */
+export function auditRows(entries: readonly AuditEntry[], names: ReadonlyMap<string, string>): string[][] {
+  return latestAuditEntries(entries).map((entry) => auditRow(entry, names));
 }
 
-/** The columns shown in the audit table. */
-export function auditRow(entry: AuditEntry, nameOf: (key: string) => string): string[] {
-  return [
-    String(entry.seq),
-    entry.time,
-    entry.event,
-    entry.actor ? nameOf(entry.actor) : '-',
-    entry.subject ? nameOf(entry.subject) : '',
-    entry.role ?? '',
-    entry.room ?? '',
-    entry.reason ?? '',
-  ];
-}
+/** Column titles of the audit table. */
+export const AUDIT_HEADER = ['#', 'Time', 'Event', 'By', 'Concerning', 'Detail'] as const;

@@ -5,10 +5,10 @@
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { PageConfig } from '@jupyterlab/coreutils';
-import { isRole, parseDuration, ROLES } from '@enclave/shared';
+import { auditJsonLines, isRole, parseDuration, ROLES } from '@enclave/shared';
 import { DRIVE_NAME, parseLocation } from '../drive/enclave-path.js';
 import type { EnclaveService } from '../enclave-service.js';
-import { auditJsonLines, auditRow } from '../governance/audit.js';
+import { AUDIT_HEADER, auditRows } from '../governance/audit.js';
 import { type Joined, labJoinUrl, parseInviteLink } from '../governance/invites.js';
 import { CommandIds } from '../tokens.js';
 import { AccessRequestView } from './access-request-view.js';
@@ -223,15 +223,13 @@ export function registerGovernanceCommands(app: JupyterFrontEnd, service: Enclav
       const fileName = `${target.space}-audit.jsonl`;
       if (args['export'] === true) downloadText(fileName, auditJsonLines(entries));
       else if (args['silent'] !== true) {
-        const name = (key: string): string => {
-          const member = members.find((m) => m.publicKey === key);
-          return member ? `${member.name} (${member.fingerprint})` : `${key.slice(0, 20)}…`;
-        };
+        const names = new Map<string, string>(members.map((m) => [m.publicKey, m.name]));
+        const rows = auditRows(entries, names);
         const exportLabel = 'Export JSON Lines';
         const pressed = await showTable(
-          `Audit log of ${target.space} (${entries.length})`,
-          ['#', 'Time', 'Event', 'By', 'Concerning', 'Role', 'Room', 'Reason'],
-          entries.map((e) => auditRow(e, name)),
+          `Audit log of ${target.space} (${rows.length})`,
+          [...AUDIT_HEADER],
+          rows,
           'enclave-audit',
           exportLabel,
         );

@@ -393,6 +393,9 @@ describe(`Enclave governance in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
     const table = dialog('Audit log of led');
     await table.waitFor({ timeout: 20_000 });
     assert.ok((await table.locator('.enclave-audit tbody tr').count()) > 5);
+    const auditText = await table.innerText();
+    assert.ok(!auditText.includes('ed25519:'), 'names and short fingerprints, not keys');
+    assert.match(auditText, /\(\w{4}-\w{4}\)/);
     const [download] = await Promise.all([page.waitForEvent('download'), table.locator('.jp-mod-accept').click()]);
     await auditing;
     assert.equal(download.suggestedFilename(), 'led-audit.jsonl');

@@ -4,11 +4,11 @@
  * and the audit log exports as JSON lines.
  */
 import assert from 'node:assert/strict';
-import { EnclaveConnection, generateIdentity, type Identity, type SpaceEvent } from '@enclave/shared';
+import { auditJsonLines, EnclaveConnection, generateIdentity, type Identity, type SpaceEvent } from '@enclave/shared';
 import { YFile } from '@jupyter/ydoc';
 import { AccessRequest } from '../../src/governance/access-request.js';
 import { AgreementDeclinedError, passAgreement } from '../../src/governance/agreement-gate.js';
-import { auditJsonLines, fetchAudit } from '../../src/governance/audit.js';
+import { auditRows, fetchAudit } from '../../src/governance/audit.js';
 import {
   joinLinkFromUrl,
   joinWithInvite,
@@ -231,5 +231,11 @@ describe('governance', () => {
     const lines = auditJsonLines(entries).trimEnd().split('\n');
     assert.equal(lines.length, entries.length);
     assert.deepEqual(JSON.parse(lines[0]!), entries[0]);
+    const rows = auditRows(entries, new Map());
+    const granted = rows.find((row) => row[2] === 'granted')!;
+    assert.match(granted[3]!, new RegExp(`^${relay.lead.name} \\(\\w{4}-\\w{4}\\)$`), 'the lead by name');
+    for (const key of [relay.lead.publicKey, relay.editor.publicKey]) {
+      assert.ok(!rows.flat().some((cell) => cell.includes(key)), 'no full key in the table');
+    }
   });
 });

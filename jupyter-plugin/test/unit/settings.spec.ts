@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { checkRelayUrl, findRelay, findRelayByUrl, readSettings, suggestRelayName } from '../../src/settings.js';
+import { readFileSync } from 'node:fs';
+import { checkRelayUrl, RELAY_LIST_SCHEMA, suggestRelayName } from '@enclave/shared';
+import { findRelay, findRelayByUrl, readSettings } from '../../src/settings.js';
 
 describe('settings', () => {
   it('reads relays, display name and cursor preference', () => {
@@ -34,6 +36,23 @@ describe('settings', () => {
     assert.equal(problems.length, 4);
     assert.match(problems[0]!, /ws:\/\/ or wss:\/\//);
     assert.match(problems[1]!, /used twice/);
+  });
+
+  it('reads a bare URL (the older VS Code shape) as a relay named after its host', () => {
+    const { settings, problems } = readSettings({ relays: ['ws://127.0.0.1:8787/', { name: 'team', url: 'wss://t' }] });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(settings.relays, [
+      { name: '127.0.0.1-8787', url: 'ws://127.0.0.1:8787' },
+      { name: 'team', url: 'wss://t' },
+    ]);
+  });
+
+  it("declares the relay list with shared's schema, the one VS Code's setting declares too", () => {
+    const schema = JSON.parse(readFileSync(new URL('../../../../schema/plugin.json', import.meta.url), 'utf8')) as {
+      properties: { relays: Record<string, unknown> };
+    };
+    const { title: _title, description: _description, ...declared } = schema.properties.relays;
+    assert.deepEqual(declared, JSON.parse(JSON.stringify(RELAY_LIST_SCHEMA)));
   });
 
   it('refuses credentials in relay URLs and names unknown relays', () => {

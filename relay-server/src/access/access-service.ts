@@ -3,12 +3,16 @@
  * Membership changes are announced to listeners so the relay can cut off or re-role live connections.
  */
 import {
+  type AuditEntry,
+  cleanDisplayName,
   colorForFingerprint,
   fingerprint,
+  isUnnamed,
   type Member,
   type Participant,
   type PublicKeyText,
   type Role,
+  unnamedMember,
 } from '@enclave/shared';
 import type { Logger } from '../observability/logger.js';
 import {
@@ -51,7 +55,7 @@ export class AccessService {
   /** The identity as others see it: the access-list name, fingerprint and colour. */
   async participant(publicKey: PublicKeyText, name: string | undefined): Promise<Participant> {
     const fp = await this.fingerprintOf(publicKey);
-    return { publicKey, name: name?.trim() || `key ${fp}`, fingerprint: fp, color: colorForFingerprint(fp) };
+    return { publicKey, name: name?.trim() || unnamedMember(fp), fingerprint: fp, color: colorForFingerprint(fp) };
   }
 
   async toWire(member: MemberRecord): Promise<Member> {
@@ -66,7 +70,7 @@ export class AccessService {
   ): Promise<void> {
     if (!this.isAdmin(creator)) throw new RequestFailure('forbidden', 'only relay admins can create spaces');
     const now = new Date().toISOString();
-    const name = creatorName?.trim() || `admin ${await this.fingerprintOf(creator)}`;
+    const name = cleanDisplayName(creatorName) ?? `admin ${await this.fingerprintOf(creator)}`;
     try {
       await this.storage.createSpace(
         { name: space, created: now, createdBy: creator, ...(sealed ? { sealed: true } : {}) },
@@ -92,7 +96,7 @@ export class AccessService {
     if (existing?.role === 'lead' && role !== 'lead') await this.requireAnotherLead(space, target);
     const member: MemberRecord = {
       publicKey: target,
-      name: name?.trim() || existing?.name || `key ${await this.fingerprintOf(target)}`,
+      name: cleanDisplayName(name) ?? existing?.name ?? unnamedMember(await this.fingerprintOf(target)),
       role,
       since: existing && existing.role === role ? existing.since : new Date().toISOString(),
       grantedBy: actor,
@@ -114,13 +118,13 @@ export class AccessService {
     if (!existing) return false;
     if (existing.role === 'lead') await this.requireAnotherLead(space, target);
     const removed = await this.storage.removeMember(space, target);
-    await this.revoked(space, actor, target, existing.role);
+    await this.revoked(space, actor, target, existing.role, existing.name);
     return removed;
   }
 
   /** A member was removed (here or by a rotation in storage): audit it and close their connections. */
-  async revoked(space: string, actor: PublicKeyText, target: PublicKeyText, role: Role): Promise<void> {
-    await this.audit(space, { event: 'revoked', actor, subject: target, role });
+  async revoked(space: string, actor: PublicKeyText, target: PublicKeyText, role: Role, name?: string): Promise<void> {
+    await this.audit(space, { event: 'revoked', actor, subject: target, role, ...(name ? { subjectName: name } : {}) });
     this.announce(space, target, undefined);
   }
 
@@ -136,13 +140,74 @@ export class AccessService {
     return member;
   }
 
-  /** Records an audit entry; a failure is logged, never allowed to break the action it records. */
+  /**
+   * A member nobody named (granted without a name) takes the name they chose for themselves, once: the
+   * access list then shows what everyone calls them. A lead's name is never replaced.
+   */
+  async adoptChosenName(space: string, member: MemberRecord, chosen: string | undefined): Promise<MemberRecord> {
+    const name = cleanDisplayName(chosen);
+    if (!name || !isUnnamed(member.name, await this.fingerprintOf(member.publicKey))) return member;
+    const named = { ...member, name };
+    await this.storage.putMember(space, named);
+    return named;
+  }
+
+  /**
+   * Records an audit entry with the names of its actor and subject as the access list has them now (unless
+   * the caller gave them), so the log still names people after they leave. A failure is logged, never
+   * allowed to break the action it records.
+   */
   async audit(space: string, entry: NewAuditEntry): Promise<void> {
     try {
-      await this.storage.appendAudit(space, entry);
+      const actorName = entry.actorName ?? (await this.nameOnList(space, entry.actor));
+      const subjectName =
+        entry.subjectName ?? (entry.subject === entry.actor ? actorName : await this.nameOnList(space, entry.subject));
+      await this.storage.appendAudit(space, {
+        ...entry,
+        ...(actorName === undefined ? {} : { actorName }),
+        ...(subjectName === undefined ? {} : { subjectName }),
+      });
     } catch (error) {
       this.logger.log('error', 'audit write failed', { space, event: entry.event, error: String(error) });
     }
+  }
+
+  /**
+   * Audit entries for readers: each with its people's fingerprints, and named from today's access list
+   * where the entry was written without names (by an older relay).
+   */
+  async listAudit(space: string, after: number, limit: number): Promise<AuditEntry[]> {
+    const entries = await this.storage.listAudit(space, after, limit);
+    const names = new Map<string, string>((await this.storage.listMembers(space)).map((m) => [m.publicKey, m.name]));
+    const person = async (
+      key: string | null | undefined,
+      name: string | undefined,
+    ): Promise<{ name?: string | undefined; fingerprint?: string }> => {
+      if (!key) return {};
+      const fp = await this.fingerprintOf(key);
+      const known = name ?? names.get(key);
+      return { name: known === undefined || isUnnamed(known, fp) ? undefined : known, fingerprint: fp };
+    };
+    return Promise.all(
+      entries.map(async (entry) => {
+        const actor = await person(entry.actor, entry.actorName);
+        const subject = await person(entry.subject, entry.subjectName);
+        return {
+          ...entry,
+          ...(actor.name === undefined ? {} : { actorName: actor.name }),
+          ...(actor.fingerprint === undefined ? {} : { actorFingerprint: actor.fingerprint }),
+          ...(subject.name === undefined ? {} : { subjectName: subject.name }),
+          ...(subject.fingerprint === undefined ? {} : { subjectFingerprint: subject.fingerprint }),
+        };
+      }),
+    );
+  }
+
+  /** A member's name, or undefined for a non-member or a member nobody named. */
+  private async nameOnList(space: string, key: PublicKeyText | null | undefined): Promise<string | undefined> {
+    if (!key) return undefined;
+    const member = await this.storage.getMember(space, key);
+    return member && !isUnnamed(member.name, await this.fingerprintOf(key)) ? member.name : undefined;
   }
 
   private async requireAnotherLead(space: string, leaving: string): Promise<void> {

@@ -9,6 +9,7 @@ import {
   agreementPayload,
   type AgreementInfo,
   type AgreementSignatureInfo,
+  cleanDisplayName,
   fromBase64Url,
   type InviteInfo,
   MAX_AGREEMENT_BYTES,
@@ -121,8 +122,16 @@ export class GovernanceService {
     return inviteInfo(revoked);
   }
 
-  /** Turns a valid invite into membership; otherwise says why not (for the close reason). */
-  async redeem(space: string, publicKey: PublicKeyText, token: string): Promise<MemberRecord | InviteRefusal> {
+  /**
+   * Turns a valid invite into membership, under the name the newcomer chose (`name`, from their handshake);
+   * otherwise says why not (for the close reason).
+   */
+  async redeem(
+    space: string,
+    publicKey: PublicKeyText,
+    token: string,
+    name?: string,
+  ): Promise<MemberRecord | InviteRefusal> {
     const invite = await this.storage.findInvite(space, await sha256Hex(token));
     if (!invite) return 'invite not valid';
     const now = new Date().toISOString();
@@ -132,7 +141,7 @@ export class GovernanceService {
     const existing = await this.storage.getMember(space, publicKey);
     const member: MemberRecord = {
       publicKey,
-      name: existing?.name ?? `key ${(await this.access.participant(publicKey, undefined)).fingerprint}`,
+      name: existing?.name ?? cleanDisplayName(name) ?? (await this.access.participant(publicKey, undefined)).name,
       role: invite.role,
       since: now,
       grantedBy: invite.createdBy,
@@ -141,7 +150,9 @@ export class GovernanceService {
     await this.access.audit(space, {
       event: 'invite-used',
       actor: publicKey,
+      actorName: member.name,
       subject: publicKey,
+      subjectName: member.name,
       role: invite.role,
       reason: `invite ${invite.id}`,
     });
@@ -171,7 +182,7 @@ export class GovernanceService {
     const record: AccessRequestRecord = {
       id: randomHex(6),
       publicKey,
-      name: name.trim().slice(0, 100) || 'unnamed',
+      name: cleanDisplayName(name) ?? (await this.access.participant(publicKey, undefined)).name,
       message: message.trim().slice(0, MAX_REQUEST_MESSAGE),
       created: new Date().toISOString(),
       status: 'pending',
@@ -179,7 +190,12 @@ export class GovernanceService {
       resolvedAt: null,
     };
     await this.storage.createAccessRequest(space, record);
-    await this.access.audit(space, { event: 'access-requested', actor: publicKey, reason: `request ${record.id}` });
+    await this.access.audit(space, {
+      event: 'access-requested',
+      actor: publicKey,
+      actorName: record.name,
+      reason: `request ${record.id}`,
+    });
     this.emit(space, { kind: 'access-request', request: await this.requestInfo(record) });
     return record;
   }
@@ -308,13 +324,15 @@ export class GovernanceService {
       if (!existing) throw new RequestFailure('not-found', `no access request ${id}`);
       throw new RequestFailure('conflict', `request ${id} was already ${existing.status}`);
     }
+    const request = (await this.storage.getAccessRequest(space, id))!;
     await this.access.audit(space, {
       event: status === 'approved' ? 'request-approved' : 'request-denied',
       actor,
-      subject: (await this.storage.getAccessRequest(space, id))!.publicKey,
+      subject: request.publicKey,
+      subjectName: request.name,
       reason: `request ${id}`,
     });
-    return (await this.storage.getAccessRequest(space, id))!;
+    return request;
   }
 
   private countRequest(publicKey: string): void {

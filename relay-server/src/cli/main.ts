@@ -255,7 +255,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const cliError = toCliError(error, process.env['ENCLAVE_RELAY'] ?? argValue('--relay'));
+    // Errors that concern the relay name the URL the command used (remote.ts); nothing is guessed here.
+    const cliError = toCliError(error);
     process.stderr.write(`enclave: ${cliError.message}\n`);
     if (process.env['ENCLAVE_DEBUG'] && !(error instanceof CliError) && error instanceof Error) {
       process.stderr.write(`${error.stack}\n`);
@@ -263,8 +264,3 @@ main(process.argv.slice(2)).then(
     process.exitCode = cliError.exitCode;
   },
 );
-
-function argValue(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}

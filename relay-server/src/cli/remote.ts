@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import {
   checkIdentity,
+  ConnectionClosedError,
   type ConnectionOptions,
   EnclaveConnection,
   type Identity,
@@ -14,7 +15,7 @@ import {
   type WebSocketConstructor,
   type WelcomeMessage,
 } from '@enclave/shared';
-import { CliError, usageError } from './cli-error.js';
+import { CliError, toCliError, usageError } from './cli-error.js';
 
 export interface ClientSettings {
   readonly relayUrl: string;
@@ -93,8 +94,18 @@ export async function withConnection<T>(
   });
   try {
     return await Promise.race([connection.whenWelcomed().then((welcome) => work(connection, welcome)), deadline]);
+  } catch (error) {
+    throw namingTheRelay(error, settings.relayUrl);
   } finally {
     clearTimeout(timer);
     connection.destroy();
   }
+}
+
+/**
+ * An unreachable relay's error names the URL this command actually used (--relay, ENCLAVE_RELAY or an
+ * invite link's); other errors pass unchanged for the command to interpret.
+ */
+export function namingTheRelay(error: unknown, relayUrl: string): unknown {
+  return error instanceof ConnectionClosedError && error.code === 1006 ? toCliError(error, relayUrl) : error;
 }

@@ -24,12 +24,13 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@enclave/shared';
 import { TooManyRequests } from '../access/governance-service.js';
+import { PresenceAudit } from '../access/presence-audit.js';
 import type { RelayLimits } from '../config.js';
 import { stampedUser } from '../documents/awareness-stamp.js';
 import type { DocumentRegistry } from '../documents/document-registry.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
-import type { Storage } from '../storage/storage.js';
+import type { NewAuditEntry, Storage } from '../storage/storage.js';
 import type { AccessService } from '../access/access-service.js';
 import type { GovernanceService } from '../access/governance-service.js';
 import { AccessRequestWait } from './access-request-wait.js';
@@ -73,9 +74,8 @@ export class ClientConnection implements FrameHandler {
   private claimedKey: PublicKeyText | undefined;
   private wait: AccessRequestWait | undefined;
   private session: MemberSession | undefined;
-  /** Whether a 'joined' entry was written, so that 'left' is written only with its pair. */
-  private joinAudited = false;
-  private readonly openedAt = Date.now();
+  /** Writes this document channel's 'joined' and 'left' entries, if it is one. */
+  private presenceAudit: PresenceAudit | undefined;
 
   constructor(
     socket: WebSocket,
@@ -235,15 +235,7 @@ export class ClientConnection implements FrameHandler {
     this.context.metrics.closes.inc({ code: String(code) });
     this.context.metrics.connections.dec({ state: wasAdmitted ? 'admitted' : 'handshake' });
     this.session?.end();
-    if (wasAdmitted && this.joinAudited && this.claimedKey) {
-      const seconds = Math.round((Date.now() - this.openedAt) / 1000);
-      void this.context.access.audit(this.room.space, {
-        event: 'left',
-        actor: this.claimedKey,
-        room: roomName(this.room),
-        reason: `closed with ${code} after ${seconds} s`,
-      });
-    }
+    this.presenceAudit?.close(code);
   }
 
   // ---- phases
@@ -298,6 +290,7 @@ export class ClientConnection implements FrameHandler {
         publicKey,
         protocol: outcome.protocol,
         ...(sealedEpoch === undefined ? {} : { sealedEpoch }),
+        ...(outcome.chosenName === undefined ? {} : { chosenName: outcome.chosenName }),
         role: member?.role ?? null,
         user: stampedUser(participant),
         admin,
@@ -313,12 +306,16 @@ export class ClientConnection implements FrameHandler {
     this.context.metrics.connections.dec({ state: 'handshake' });
     this.context.metrics.connections.inc({ state: 'admitted' });
     this.context.metrics.handshakes.inc({ outcome: 'admitted' });
-    const started = session.start(record, agreement);
-    if (spaceExists) {
-      this.joinAudited = true;
-      await access.audit(space, { event: 'joined', actor: publicKey, room: roomName(this.room) });
+    if (spaceExists && document !== undefined) {
+      const write = (entry: NewAuditEntry): Promise<void> => access.audit(space, entry);
+      this.presenceAudit = new PresenceAudit(
+        write,
+        publicKey,
+        roomName(this.room),
+        this.context.limits.presenceAuditAfterMs,
+      );
     }
-    await started;
+    await session.start(record, agreement);
   }
 
   /**

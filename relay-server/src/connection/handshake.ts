@@ -46,6 +46,8 @@ export type HandshakeOutcome =
       readonly admin: boolean;
       readonly spaceExists: boolean;
       readonly sealed: boolean;
+      /** The name the client chose for itself in its handshake: a claim, recorded only where nobody named it. */
+      readonly chosenName?: string;
     };
 
 export interface HandshakeContext {
@@ -87,18 +89,37 @@ export async function decideHandshake(
   }
   let member = found.member;
   if (!member && message.invite !== undefined) {
-    const redeemed = found.space ? await governance.redeem(room.space, publicKey, message.invite) : 'invite not valid';
+    const redeemed = found.space
+      ? await governance.redeem(room.space, publicKey, message.invite, message.name)
+      : 'invite not valid';
     if (typeof redeemed === 'string') {
       return refusal(CloseCode.Forbidden, redeemed, publicKey, { spaceExists, publicReason: redeemed });
     }
     member = redeemed;
   }
   if (!member && message.accessRequest && room.document === undefined) {
-    return { kind: 'ask', publicKey, protocol, ask: message.accessRequest };
+    const { name, message: text } = message.accessRequest;
+    return {
+      kind: 'ask',
+      publicKey,
+      protocol,
+      ask: { name: name.trim() ? name : (message.name ?? ''), message: text },
+    };
   }
+  // A member a lead added without a name takes the one they chose (a lead's name always wins).
+  if (member) member = await access.adoptChosenName(room.space, member, message.name);
   const admin = access.isAdmin(publicKey);
   // Admins may open a space channel (to create the space) without being members; never a document.
   const admitted = room.document === undefined ? Boolean(member) || admin : Boolean(member);
   if (!admitted) return refusal(CloseCode.Forbidden, 'not a member', publicKey, { spaceExists });
-  return { kind: 'admit', publicKey, protocol, member, admin, spaceExists, sealed: Boolean(found.space?.sealed) };
+  return {
+    kind: 'admit',
+    publicKey,
+    protocol,
+    member,
+    admin,
+    spaceExists,
+    sealed: Boolean(found.space?.sealed),
+    ...(message.name === undefined ? {} : { chosenName: message.name }),
+  };
 }

@@ -41,6 +41,8 @@ export interface Admitted {
   readonly protocol: number;
   /** Set in sealed spaces: the epoch current when the member was admitted. */
   readonly sealedEpoch?: number;
+  /** The name the client chose in its handshake. */
+  readonly chosenName?: string;
   readonly role: Role | null;
   readonly user: StampedUser;
   readonly admin: boolean;
@@ -219,6 +221,7 @@ export class MemberSession implements DocumentPeer {
           space: this.room.space,
           document: this.room.document,
           publicKey: this.who.publicKey,
+          ...(this.who.chosenName === undefined ? {} : { chosenName: this.who.chosenName }),
           role: this.role,
           protocol: this.who.protocol,
           attached: this.document !== undefined,

@@ -25,6 +25,8 @@ export interface Requester {
   /** Undefined on the space's control channel. */
   readonly document: string | undefined;
   readonly publicKey: PublicKeyText;
+  /** The name the client chose in its handshake, if it gave one. */
+  readonly chosenName?: string;
   readonly role: Role | null;
   /** The protocol version the connection speaks (2 for sealed spaces). */
   readonly protocol: number;
@@ -77,7 +79,7 @@ export async function handleRequest(
     case 'space.create':
       onSpaceChannel();
       if (request.sealed && who.protocol < 2) throw new RequestFailure('bad-request', 'sealed spaces need protocol 2');
-      await access.createSpace(who.space, who.publicKey, request.name, request.sealed ?? false);
+      await access.createSpace(who.space, who.publicKey, request.name ?? who.chosenName, request.sealed ?? false);
       return { space: who.space };
 
     case 'members.list': {
@@ -101,7 +103,7 @@ export async function handleRequest(
       onSpaceChannel();
       await access.requireLead(who.space, who.publicKey);
       const limit = Math.min(Math.max(request.limit ?? AUDIT_PAGE_MAX, 1), AUDIT_PAGE_MAX);
-      return { entries: await storage.listAudit(who.space, request.after ?? 0, limit) };
+      return { entries: await access.listAudit(who.space, request.after ?? 0, limit) };
     }
 
     case 'documents.list': {

@@ -84,7 +84,7 @@ export class KeyService {
       actor: lead,
       reason: `epoch ${request.epoch}, wrapped to ${request.keys.length} member(s)`,
     });
-    if (request.revoke && revoked) await this.access.revoked(space, lead, request.revoke, revoked.role);
+    if (request.revoke && revoked) await this.access.revoked(space, lead, request.revoke, revoked.role, revoked.name);
     return { epoch: request.epoch };
   }
 }

@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS members (
   role TEXT NOT NULL, since TEXT NOT NULL, granted_by TEXT, PRIMARY KEY (space, public_key));
 CREATE TABLE IF NOT EXISTS audit (
   space TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, event TEXT NOT NULL, actor TEXT,
-  subject TEXT, role TEXT, room TEXT, reason TEXT, count INTEGER, since TEXT,
+  subject TEXT, role TEXT, room TEXT, reason TEXT, count INTEGER, since TEXT, actor_name TEXT, subject_name TEXT,
   PRIMARY KEY (space, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS invites (
   space TEXT NOT NULL REFERENCES spaces(name), id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
@@ -84,6 +84,11 @@ const AUDIT_FROM_VERSION_3 = `
 ALTER TABLE audit ADD COLUMN count INTEGER;
 ALTER TABLE audit ADD COLUMN since TEXT;
 `;
+/** Schema 4 and earlier kept no names in the audit log (their entries are named from the access list). */
+const AUDIT_FROM_VERSION_4 = `
+ALTER TABLE audit ADD COLUMN actor_name TEXT;
+ALTER TABLE audit ADD COLUMN subject_name TEXT;
+`;
 
 /**
  * Schema 2 kept updates in an indexed `updates` table keyed by (space, document) text. Its rows move to
@@ -119,7 +124,9 @@ export function prepareSchema(db: Database.Database, file: string): void {
     db.exec(TABLES);
     const hasOldUpdates = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'updates'").get();
     db.exec(hasOldUpdates ? FROM_VERSION_2 : DOCUMENT_TABLES);
-    if (!columnNames(db, 'audit').includes('count')) db.exec(AUDIT_FROM_VERSION_3);
+    const auditColumns = db.prepare('SELECT name FROM pragma_table_info(?)').all('audit') as { name: string }[];
+    if (!auditColumns.some((c) => c.name === 'count')) db.exec(AUDIT_FROM_VERSION_3);
+    if (!auditColumns.some((c) => c.name === 'actor_name')) db.exec(AUDIT_FROM_VERSION_4);
     db.exec(AUDIT_REFUSALS_INDEX);
     if (!columnNames(db, 'spaces').includes('sealed')) db.exec(SPACES_SEALED_COLUMN);
     if (!columnNames(db, 'documents').includes('sealed_name')) db.exec(DOCUMENTS_SEALED_NAME_COLUMN);

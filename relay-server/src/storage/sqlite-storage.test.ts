@@ -264,6 +264,34 @@ describe('SqliteStorage (engine specifics)', () => {
     await reopened.close();
   });
 
+  it('upgrades a schema-4 audit log: old entries stay unnamed, new ones keep their names', async () => {
+    const path = freshFile();
+    await new SqliteStorage(path).close();
+    const old = new Database(path);
+    // Schema 4's audit table: no actor_name, no subject_name.
+    old.exec(`
+      DROP INDEX audit_refusals; DROP TABLE audit;
+      CREATE TABLE audit (
+        space TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, event TEXT NOT NULL, actor TEXT,
+        subject TEXT, role TEXT, room TEXT, reason TEXT, count INTEGER, since TEXT,
+        PRIMARY KEY (space, seq)) WITHOUT ROWID;
+      UPDATE meta SET value = '4' WHERE key = 'schema_version';`);
+    old.prepare('INSERT INTO spaces (name, created, created_by) VALUES (?, ?, ?)').run('team', now, LEAD);
+    old.prepare("INSERT INTO audit (space, seq, time, event, actor) VALUES ('team', 1, ?, 'joined', ?)").run(now, LEAD);
+    old.close();
+
+    const storage = new SqliteStorage(path);
+    await storage.appendAudit('team', { event: 'joined', actor: LEAD, actorName: 'Ada' });
+    assert.deepEqual(
+      (await storage.listAudit('team', 0, 10)).map((e) => [e.seq, e.actorName]),
+      [
+        [1, undefined],
+        [2, 'Ada'],
+      ],
+    );
+    await storage.close();
+  });
+
   it('refuses a database from a newer relay', () => {
     const path = freshFile();
     const db = new Database(path);

@@ -58,6 +58,8 @@ interface AuditRow {
   reason: string | null;
   count: number | null;
   since: string | null;
+  actor_name: string | null;
+  subject_name: string | null;
 }
 
 export interface SqliteStorageOptions {
@@ -130,8 +132,9 @@ export class SqliteStorage implements Storage {
       listSetAside: db.prepare('SELECT * FROM set_aside ORDER BY id'),
       lastAuditSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM audit WHERE space = ?'),
       insertAudit: db.prepare(
-        `INSERT INTO audit (space, seq, time, event, actor, subject, role, room, reason, count, since)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO audit (space, seq, time, event, actor, subject, role, room, reason, count, since,
+           actor_name, subject_name)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       // The literal event = 'refused' lets SQLite use the partial index audit_refusals.
       windowRefusals: db.prepare(
@@ -464,6 +467,8 @@ export class SqliteStorage implements Storage {
         stored.reason ?? null,
         stored.count ?? null,
         stored.since ?? null,
+        stored.actorName ?? null,
+        stored.subjectName ?? null,
       );
       return stored;
     })();
@@ -505,6 +510,8 @@ export class SqliteStorage implements Storage {
         reason,
         1,
         refusal.time,
+        null,
+        null,
       );
       return toAudit({
         seq,
@@ -517,6 +524,8 @@ export class SqliteStorage implements Storage {
         reason,
         count: 1,
         since: refusal.time,
+        actor_name: null,
+        subject_name: null,
       });
     })();
   }
@@ -668,7 +677,9 @@ function toDocument(row: DocumentRow): DocumentRecord {
 
 function toAudit(row: AuditRow): AuditEntry {
   const entry: Record<string, unknown> = { seq: row.seq, time: row.time, event: row.event, actor: row.actor };
+  if (row.actor_name !== null) entry['actorName'] = row.actor_name;
   if (row.subject !== null) entry['subject'] = row.subject;
+  if (row.subject_name !== null) entry['subjectName'] = row.subject_name;
   if (row.role !== null) entry['role'] = row.role;
   if (row.room !== null) entry['room'] = row.room;
   if (row.reason !== null) entry['reason'] = row.reason;

@@ -216,6 +216,22 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       assert.ok(!Number.isNaN(Date.parse(rest[0]!.time)));
     });
 
+    it('keeps the names written with an audit entry, and none for entries written without', async () => {
+      await storage.appendAudit('team', {
+        event: 'granted',
+        actor: LEAD,
+        actorName: 'Ada',
+        subject: OTHER,
+        subjectName: 'Bo',
+        role: 'editor',
+      });
+      await storage.appendAudit('team', { event: 'joined', actor: OTHER, room: 'team/doc' });
+      const [named, unnamed] = await storage.listAudit('team', 0, 10);
+      assert.equal(named?.actorName, 'Ada');
+      assert.equal(named?.subjectName, 'Bo');
+      assert.ok(unnamed && !('actorName' in unnamed) && !('subjectName' in unnamed));
+    });
+
     it('counts refusals of one key and reason in one entry, which takes a new seq as it grows', async () => {
       const first = await storage.recordRefusal('team', refusal(OTHER, 'not a member', 0, 'team/a'), HOUR);
       await storage.appendAudit('team', { event: 'joined', actor: LEAD, room: 'team/doc' });

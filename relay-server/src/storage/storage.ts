@@ -96,7 +96,11 @@ export interface SetAsideEntry extends SetAsideRecord {
   readonly document: string;
 }
 
-export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'time'> & { readonly time?: string; readonly event: AuditEvent };
+/** An entry to append; fingerprints are not stored (the relay adds them when listing). */
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'time' | 'actorFingerprint' | 'subjectFingerprint'> & {
+  readonly time?: string;
+  readonly event: AuditEvent;
+};
 
 /** One refused handshake at a space, to be counted into its audit log (Storage.recordRefusal). */
 export interface Refusal {

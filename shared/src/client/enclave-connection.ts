@@ -9,6 +9,7 @@ import { ObservableV2 } from 'lib0/observable';
 import { toBase64Url } from '../encoding/base64url.js';
 import { type Identity, defaultCrypto, importSigningKey, sign } from '../identity/keys.js';
 import { type AgreementInfo, agreementPayload, type SpaceEvent } from '../protocol/governance.js';
+import { cleanDisplayName } from '../protocol/display-names.js';
 import type { Role } from '../protocol/access.js';
 import { CloseCode, isFatalCloseCode } from '../protocol/close-codes.js';
 import { decodeServerMessage, encodeClientMessage, MessageTag, readTag } from '../protocol/frames.js';
@@ -368,7 +369,10 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
       this.signingKey ??= importSigningKey(identity, crypto);
       const signed = await answerChallenge(challenge, identity, await this.signingKey, this.room, protocol, crypto);
       const { invite, accessRequest } = this.options;
-      const answer = invite ? { ...signed, invite } : accessRequest ? { ...signed, accessRequest } : signed;
+      // The name this person chose travels with every handshake: the relay records it for newcomers.
+      const chosen = cleanDisplayName(identity.name);
+      const named = chosen === undefined ? signed : { ...signed, name: chosen };
+      const answer = invite ? { ...named, invite } : accessRequest ? { ...named, accessRequest } : named;
       if (this.socket === socket && socket.readyState === WS_OPEN) socket.send(encodeClientMessage(answer));
     } catch (error) {
       this.signingKey = undefined;

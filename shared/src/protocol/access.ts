@@ -56,8 +56,17 @@ export interface AuditEntry {
   readonly event: AuditEvent;
   /** Who did it (or tried to); null when unknown, e.g. a handshake that never named a key. */
   readonly actor: PublicKeyText | null;
+  /**
+   * The actor's display name when the entry was written (the access list's, or the name a requester gave),
+   * else their name on today's access list; absent for strangers.
+   */
+  readonly actorName?: string;
+  /** The actor key's fingerprint (added by the relay when listing). */
+  readonly actorFingerprint?: string;
   /** Whom it concerned, for grants and revokes. */
   readonly subject?: PublicKeyText;
+  readonly subjectName?: string;
+  readonly subjectFingerprint?: string;
   readonly role?: Role;
   /** The room concerned, `space` or `space/doc`. */
   readonly room?: string;

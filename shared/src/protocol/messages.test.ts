@@ -26,6 +26,14 @@ describe('protocol messages', () => {
       { type: 'request', id: 1, request: { op: 'members.grant', publicKey: 'ed25519:x', role: 'editor' } },
       { type: 'request', id: 1, request: { op: 'members.grant', publicKey: `ed25519:${'A'.repeat(43)}`, role: 'god' } },
       { type: 'authenticate', protocol: 1, publicKey: `ed25519:${'A'.repeat(43)}`, signature: 'x'.repeat(500) },
+      {
+        type: 'authenticate',
+        protocol: 1,
+        publicKey: `ed25519:${'A'.repeat(43)}`,
+        signature: 'x',
+        name: 'n'.repeat(101),
+      },
+      { type: 'authenticate', protocol: 1, publicKey: `ed25519:${'A'.repeat(43)}`, signature: 'x', name: 7 },
     ];
     for (const value of bad) assert.throws(() => parseFromClient(value), ProtocolViolation, JSON.stringify(value));
     const truncated = encoding.createEncoder();
@@ -34,6 +42,20 @@ describe('protocol messages', () => {
     const decoder = decoding.createDecoder(encoding.toUint8Array(truncated));
     readTag(decoder);
     assert.throws(() => decodeClientMessage(decoder), ProtocolViolation);
+  });
+
+  it('carries the name a client chose in its answer to the challenge', () => {
+    const key = `ed25519:${'A'.repeat(43)}` as const;
+    assert.deepEqual(
+      parseFromClient({ type: 'authenticate', protocol: 1, publicKey: key, signature: 's', name: 'Bo' }),
+      {
+        type: 'authenticate',
+        protocol: 1,
+        publicKey: key,
+        signature: 's',
+        name: 'Bo',
+      },
+    );
   });
 
   it('negotiates the highest common version', () => {

@@ -7,6 +7,7 @@ import { isPublicKeyText, type PublicKeyText } from '../identity/keys.js';
 import { type DocumentKind, isDocumentKind } from '../schema/document-kind.js';
 import type { AuditEntry, Member, Participant, Role } from './access.js';
 import { isRole } from './access.js';
+import { MAX_DISPLAY_NAME } from './display-names.js';
 import type {
   AccessRequestInfo,
   AccessRequestStatus,
@@ -137,6 +138,12 @@ export interface AuthenticateMessage {
   readonly publicKey: PublicKeyText;
   /** Ed25519 signature, base64url. */
   readonly signature: string;
+  /**
+   * The display name this person chose (their identity's name). The relay records it where nobody else named
+   * them: redeeming an invite, and a member the lead granted without a name. A lead's name wins; others see it
+   * with the key's fingerprint beside it.
+   */
+  readonly name?: string;
   /** A secret invite token: a valid one makes a non-member a member with the invite's role. */
   readonly invite?: string;
   /** A non-member asks the space's leads to let them in (space channel). */
@@ -402,16 +409,18 @@ export function parseFromClient(value: unknown): FromClientMessage {
         publicKey: publicKey(o, 'publicKey'),
         signature: string(o, 'signature', 128),
       } as const;
+      const name = optionalString(o, 'name', MAX_DISPLAY_NAME);
+      const named = name === undefined ? base : { ...base, name };
       const invite = optionalString(o, 'invite', 128);
-      if (invite !== undefined) return { ...base, invite };
+      if (invite !== undefined) return { ...named, invite };
       if (o['accessRequest'] !== undefined) {
         const request = object(o['accessRequest'], 'accessRequest');
         return {
-          ...base,
+          ...named,
           accessRequest: { name: string(request, 'name', 200), message: string(request, 'message', 4000) },
         };
       }
-      return base;
+      return named;
     }
     case 'request':
       return { type: 'request', id: integer(o, 'id'), request: parseRequest(o['request']) };

@@ -34,6 +34,8 @@ const PYTHON = join(PLUGIN_DIR, '.venv', 'bin', 'python');
 /** The relay's name in JupyterLab's settings: shared documents open at `Enclave:e2e/<space>/<doc>`. */
 const LAB_RELAY = 'e2e';
 const run = promisify(execFile);
+/** Set by `npm run screenshots`: the scenario's README screenshots replace docs/*.png. */
+const README_SCREENSHOTS = process.env['ENCLAVE_README_SCREENSHOTS'] === '1';
 
 async function main(): Promise<number> {
   const started = Date.now();
@@ -143,8 +145,12 @@ async function main(): Promise<number> {
         );
         return { valid: result.stdout.trim() === 'valid', error: result.stderr.split('\n').slice(-5).join('\n') };
       },
+      // The README's screenshots go to docs/ only under `npm run screenshots`; a test run writes nothing tracked.
       '/screenshot': async ({ name, docs }) =>
-        screenshot(docs ? join(REPO, 'docs') : join(REPO, '.test-artifacts', 'e2e'), String(name)),
+        screenshot(
+          docs && README_SCREENSHOTS ? join(REPO, 'docs') : join(REPO, '.test-artifacts', 'e2e'),
+          String(name),
+        ),
     });
     cleanups.unshift(() => control.close());
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fingerprint, shortFingerprint } from '@enclave/shared';
 import { type CliResult, type RelayProcess, runCli, startRelayProcess } from '../support/cli.js';
 
 function assertOneLineError(result: CliResult, code: number, pattern: RegExp): void {
@@ -137,9 +138,12 @@ describe('CLI access management and exit codes (real relay process)', function (
       reason?: string;
     }[];
     const events = audit.map((e) => e.event);
-    for (const event of ['space-created', 'granted', 'joined', 'left', 'revoked', 'refused']) {
+    for (const event of ['space-created', 'granted', 'joined', 'revoked', 'refused']) {
       assert.ok(events.includes(event), `audit has ${event}: ${events.join(',')}`);
     }
+    // A command's short document connection is one 'joined' entry saying so, not a joined/left pair.
+    assert.ok(!events.includes('left'), events.join(','));
+    assert.ok(audit.filter((e) => e.event === 'joined').every((e) => /^briefly: closed with/.test(e.reason ?? '')));
     assert.ok(audit.some((e) => e.event === 'revoked' && e.subject === keys['viewer']));
     assert.ok(audit.some((e) => e.event === 'refused' && e.actor === keys['outsider'] && e.reason === 'not a member'));
   });
@@ -148,9 +152,11 @@ describe('CLI access management and exit codes (real relay process)', function (
     for (let i = 0; i < 3; i++) assertOneLineError(await runCli(['members', 'team'], as('outsider')), 3, /denied/);
     const text = await runCli(['audit', 'team'], as('lead'));
     assert.equal(text.code, 0, text.stderr);
-    const lines = text.stdout.split('\n').filter((l) => l.includes(keys['outsider']!) && l.includes('not a member'));
+    const outsider = `key ${shortFingerprint(await fingerprint(keys['outsider']!))}`;
+    assert.ok(!text.stdout.includes(keys['outsider']!), 'a short fingerprint, not the key');
+    const lines = text.stdout.split('\n').filter((l) => l.includes(outsider) && l.includes('not a member'));
     assert.equal(lines.length, 1, text.stdout);
-    const times = /refused\s+\S+\s+(\d+) times since \S+Z; last room team; not a member/.exec(lines[0]!);
+    const times = /refused\s+key \S+\s+(\d+) times since \S+Z; last room team; not a member/.exec(lines[0]!);
     assert.ok(times && Number(times[1]) >= 3, lines[0]);
   });
 });

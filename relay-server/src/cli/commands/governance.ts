@@ -15,7 +15,7 @@ import {
 import { CliError, ExitCode, usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
 import { table } from '../output.js';
-import { clientSettings, openConnection, withConnection } from '../remote.js';
+import { clientSettings, namingTheRelay, openConnection, withConnection } from '../remote.js';
 import { shareKeys } from './sealed.js';
 import { onSpace, spaceArgument } from './space.js';
 
@@ -111,6 +111,8 @@ export async function requestAccess(args: CommandArgs): Promise<void> {
     });
     if (outcome === 'pending') process.stdout.write(`access request sent to the leads of ${space}; ask again later\n`);
     else process.stdout.write(`approved: you are ${outcome.role} in ${space}\n`);
+  } catch (error) {
+    throw namingTheRelay(error, settings.relayUrl);
   } finally {
     connection.destroy();
   }

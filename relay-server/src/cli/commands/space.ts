@@ -3,11 +3,13 @@
  * channel, asks, prints, and exits with the contract's code.
  */
 import {
-  type AuditEntry,
+  AUDIT_COLUMNS,
+  auditRow,
   checkName,
   CloseCode,
   ConnectionClosedError,
   isRole,
+  latestAuditEntries,
   parsePublicKey,
   type PublicKeyText,
   type Role,
@@ -145,7 +147,7 @@ export async function audit(args: CommandArgs): Promise<void> {
       if (page.length === 0) break;
       after = page[page.length - 1]!.seq;
     }
-    return latestCounts(all);
+    return latestAuditEntries(all);
   });
   if (args.values['json']) {
     process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
@@ -155,35 +157,8 @@ export async function audit(args: CommandArgs): Promise<void> {
     process.stdout.write(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
     return;
   }
-  const rows = [
-    ['SEQ', 'TIME', 'EVENT', 'ACTOR', 'DETAIL'],
-    ...entries.map((e) => [
-      String(e.seq),
-      e.time,
-      e.event,
-      e.actor ?? '-',
-      [
-        e.count !== undefined && `${e.count} ${e.count === 1 ? 'time' : 'times'} since ${e.since ?? e.time}`,
-        e.subject && `subject ${e.subject}`,
-        e.role && `role ${e.role}`,
-        e.room && `${e.count === undefined ? 'room' : 'last room'} ${e.room}`,
-        e.reason,
-      ]
-        .filter(Boolean)
-        .join('; '),
-    ]),
-  ];
+  const rows = [AUDIT_COLUMNS.map((c) => c.toUpperCase()), ...entries.map((e) => auditRow(e))];
   process.stdout.write(`${table(rows)}\n`);
-}
-
-/**
- * Refusal entries take a new seq as their count grows, so one read while refusals arrive may meet an entry
- * twice: keep its latest version only.
- */
-function latestCounts(entries: readonly AuditEntry[]): AuditEntry[] {
-  const key = (e: AuditEntry): string => `${e.actor}|${e.reason}|${e.since}`;
-  const latest = new Map(entries.filter((e) => e.count !== undefined).map((e) => [key(e), e.seq]));
-  return entries.filter((e) => e.count === undefined || latest.get(key(e)) === e.seq);
 }
 
 export async function docs(args: CommandArgs): Promise<void> {

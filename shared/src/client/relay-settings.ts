@@ -1,0 +1,92 @@
+/**
+ * The relay list both editors keep in their settings (VS Code `enclave.relays`, JupyterLab's `relays`): one
+ * shape, `{ name, url }`, declared once here as a JSON schema fragment (each editor's manifest carries it,
+ * and a test in each checks it is this one) and read once here. A bare URL, VS Code's earlier shape, is
+ * still read: it is named after its host.
+ */
+import { isValidName } from '../protocol/rooms.js';
+
+export interface RelayEntry {
+  /** Short name, shown in pickers and used in JupyterLab paths: `Enclave:<name>/<space>/<doc>`. */
+  readonly name: string;
+  /** `ws://` or `wss://` URL of the relay, without a trailing slash. */
+  readonly url: string;
+}
+
+/** JSON schema of the relay list setting, as both editors declare it. */
+export const RELAY_LIST_SCHEMA = {
+  type: 'array',
+  items: {
+    anyOf: [
+      {
+        type: 'object',
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' },
+          url: { type: 'string', pattern: '^wss?://' },
+        },
+        required: ['name', 'url'],
+        additionalProperties: false,
+      },
+      { type: 'string', pattern: '^wss?://' },
+    ],
+  },
+  default: [],
+} as const;
+
+/** Checks a relay URL: a WebSocket URL with no credentials in it; returns it without trailing slashes. */
+export function checkRelayUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`"${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw new Error(`relay URL "${url}" must start with ws:// or wss://`);
+  }
+  if (parsed.username || parsed.password) throw new Error('a relay URL must not contain credentials');
+  return url.replace(/\/+$/, '');
+}
+
+/** A relay name for a URL without one: its host (and port), made unique among `taken`. */
+export function suggestRelayName(url: string, taken: readonly string[]): string {
+  let base: string;
+  try {
+    const parsed = new URL(url);
+    base = `${parsed.hostname}${parsed.port ? `-${parsed.port}` : ''}`.replace(/[^A-Za-z0-9._-]+/g, '-');
+  } catch {
+    base = 'relay';
+  }
+  base = base.replace(/^[^A-Za-z0-9]+/, '').slice(0, 100) || 'relay';
+  let name = base;
+  for (let i = 2; taken.includes(name); i++) name = `${base}-${i}`;
+  return name;
+}
+
+/**
+ * Reads the relay list setting, in either shape. Invalid entries are left out and said in `problems`, so
+ * one typo does not disable every relay.
+ */
+export function readRelayList(value: unknown): { relays: RelayEntry[]; problems: string[] } {
+  const relays: RelayEntry[] = [];
+  const problems: string[] = [];
+  const taken = (): string[] => relays.map((r) => r.name);
+  for (const entry of Array.isArray(value) ? (value as unknown[]) : []) {
+    try {
+      if (typeof entry === 'string') {
+        if (entry.trim() === '') continue;
+        const url = checkRelayUrl(entry.trim());
+        relays.push({ name: suggestRelayName(url, taken()), url });
+        continue;
+      }
+      const { name, url } = (entry ?? {}) as Record<string, unknown>;
+      if (typeof name !== 'string' || typeof url !== 'string') throw new Error('a relay needs "name" and "url"');
+      if (!isValidName(name)) throw new Error(`relay name "${name}" must be letters, digits, ".", "_" or "-"`);
+      if (taken().includes(name)) throw new Error(`relay name "${name}" is used twice`);
+      relays.push({ name, url: checkRelayUrl(url) });
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  return { relays, problems };
+}
