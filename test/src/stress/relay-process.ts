@@ -15,7 +15,16 @@ const config = JSON.parse(process.argv[2] ?? '{}') as RelayProcessConfig;
 const relay = createRelay({
   dataDir: config.dataDir,
   admins: config.admins,
-  limits: config.limits ?? {},
+  // Every client of the suite connects from 127.0.0.1: the per-address admission limits (sized for a lab
+  // behind one NAT address; tested in test/src/security/strangers.test.ts) would turn most of them away
+  // before the handshake this suite exists to attack.
+  limits: {
+    handshakeBurstPerAddress: 1_000_000,
+    refusalBurstPerAddress: 1_000_000,
+    unadmittedPerAddress: 1_000_000,
+    unadmittedTotal: 1_000_000,
+    ...config.limits,
+  },
   logger: jsonLogger(undefined, 'warn'),
 });
 const { url } = await relay.listen();
