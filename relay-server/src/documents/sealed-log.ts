@@ -7,6 +7,7 @@
  */
 import type * as decoding from 'lib0/decoding';
 import {
+  CloseCode,
   decodeClientSealed,
   encodeRelaySealed,
   type FromClientSealed,
@@ -202,6 +203,6 @@ export class SealedLog implements RelayDocument {
       document: this.name,
       error: this.failed.message,
     });
-    for (const peer of [...this.peers]) peer.close(4500, 'storage failed; reconnect');
+    for (const peer of [...this.peers]) peer.close(CloseCode.InternalError, 'storage failed; reconnect');
   }
 }
