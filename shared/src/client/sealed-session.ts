@@ -27,6 +27,7 @@ import { SequenceGuard } from '../sealed/sequence-guard.js';
 import { NoKeyYet, type SpaceKeys } from '../sealed/space-keys.js';
 import type { EnclaveConnection } from './enclave-connection.js';
 import { RequestError } from './errors.js';
+import { whenSynced } from './when-synced.js';
 
 export interface SealedSessionOptions {
   /** A connection to the document's room: `space/<opaque id>`. */
@@ -107,27 +108,7 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
   }
 
   whenSynced(): Promise<void> {
-    if (this.isSynced) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onSynced = (synced: boolean): void => {
-        if (synced) done(resolve);
-      };
-      const onMissing = (error: RequestError): void => done(() => reject(error));
-      const onStatus = (): void => {
-        const status = this.connection.status;
-        if (status === 'denied' || status === 'closed') done(() => this.connection.whenWelcomed().catch(reject));
-      };
-      const done = (then: () => void): void => {
-        this.off('synced', onSynced);
-        this.off('missing', onMissing);
-        this.connection.off('status', onStatus);
-        then();
-      };
-      this.on('synced', onSynced);
-      this.on('missing', onMissing);
-      this.connection.on('status', onStatus);
-      onStatus();
-    });
+    return whenSynced(this, this.connection);
   }
 
   /** Resolves once every local change so far is stored by the relay (seen back in its log). */

@@ -10,13 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normalizeNotebook, parseIpynb } from '@enclave/shared';
 import { type RelayProcess, runCli, startRelayProcess } from '../support/cli.js';
+import { folderBytes } from '../support/data-folder.js';
 import { FIXTURE_NOTEBOOKS } from '../support/paths.js';
 
 const MARKER = 'SEALED-MARKER-91c2';
-
-function folderBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).map((name) => readFileSync(join(dir, name))));
-}
 
 describe('CLI in a sealed space (real relay process)', function () {
   this.timeout(180_000);

@@ -4,7 +4,7 @@
  * to what the honest members wrote.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as encoding from 'lib0/encoding';
@@ -13,6 +13,7 @@ import { CloseCode, generateIdentity, type Identity, MessageTag } from '@enclave
 import { createRelay, type Relay, silentLogger } from '@enclave/relay';
 import { createSpace, openDocument, type OpenDocument } from '../support/relay-fixture.js';
 import { randomInt, seededRandom } from '../support/seeded-random.js';
+import { folderBytes } from '../support/data-folder.js';
 import { waitFor } from '../support/wait.js';
 import { WireRecorder } from '../support/wire-recorder.js';
 
@@ -42,11 +43,6 @@ function dependentPair(text: string, more: string): { first: Uint8Array; second:
   doc.getText('source').insert(0, text);
   doc.getText('source').insert(text.length, more);
   return { first: captured[0]!, second: captured[1]! };
-}
-
-/** Every byte of every file in a folder (the SQLite database, WAL included). */
-function folderBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).map((name) => readFileSync(join(dir, name))));
 }
 
 describe('hostile members', function () {

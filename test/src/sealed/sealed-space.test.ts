@@ -6,7 +6,7 @@
  * detected and not applied; a viewer's write is dropped; a protocol-1 client is refused with 4426.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Y from 'yjs';
@@ -24,6 +24,7 @@ import {
 } from '@enclave/shared';
 import { createRelay, jsonLogger, type Relay, SqliteStorage } from '@enclave/relay';
 import { connect } from '../support/relay-fixture.js';
+import { folderBytes } from '../support/data-folder.js';
 import { waitFor } from '../support/wait.js';
 import { WireRecorder } from '../support/wire-recorder.js';
 
@@ -41,10 +42,6 @@ interface OpenSealed {
   readonly connection: EnclaveConnection;
   readonly tampered: string[];
   close(): void;
-}
-
-function folderBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).map((name) => readFileSync(join(dir, name))));
 }
 
 describe('sealed spaces', function () {
