@@ -302,7 +302,8 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
   // ---- outbound
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin === this || !this.canWrite) return;
+    // Kept until stored, including edits made before the first welcome; a viewer's are not sent at all.
+    if (origin === this || (this.info !== undefined && !this.canWrite)) return;
     const out = { seq: this.nextSeq++, update };
     this.outbox.push(out);
     this.enqueue(() => (this.isSynced ? this.sendUpdate(out) : undefined));
@@ -331,6 +332,7 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
   };
 
   private async sendUpdate(out: Outgoing): Promise<void> {
+    if (!this.canWrite) return;
     const sealer = await this.sealerOrWait();
     if (!sealer) return;
     const fields = { kind: SealedKind.Update, session: this.session, seq: out.seq, document: this.documentId };
