@@ -12,6 +12,7 @@ import { usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
 
 const STOP_DEADLINE_MS = 10_000;
+const SAME_SIGNAL_MS = 1_000;
 
 export async function relayCommand({ values }: CommandArgs): Promise<void> {
   const dataDir = values['data'];
@@ -62,8 +63,14 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
         process.stderr.write(`enclave relay: ${why}; exiting now\n`);
         process.exit(1);
       };
-      process.once('SIGINT', now('stopped again during shutdown'));
-      process.once('SIGTERM', now('stopped again during shutdown'));
+      // One Ctrl+C under `npm start` arrives twice (from the terminal, and forwarded by npm): only a signal
+      // sent a while after the first means "stop now".
+      const firstAt = Date.now();
+      const again = (): void => {
+        if (Date.now() - firstAt > SAME_SIGNAL_MS) now('stopped again during shutdown')();
+      };
+      process.on('SIGINT', again);
+      process.on('SIGTERM', again);
       setTimeout(now(`shutdown took longer than ${STOP_DEADLINE_MS / 1000} s`), STOP_DEADLINE_MS).unref();
       void relay.close().then(() => {
         // Stored and closed: nothing left to lose, so a stray handle must not keep the process alive.
