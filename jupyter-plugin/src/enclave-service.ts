@@ -22,7 +22,7 @@ import {
 } from '@enclave/shared';
 import type { IdentityManager } from './identity/identity-manager.js';
 import { AccessRequest } from './governance/access-request.js';
-import { type AgreementPrompt, passAgreement } from './governance/agreement-gate.js';
+import { type AgreementPrompt, passAgreement } from '@enclave/shared';
 import { fetchAudit } from './governance/audit.js';
 import { type Joined, joinWithInvite, parseInviteLink } from './governance/invites.js';
 import { RequestWatcher } from './governance/request-watcher.js';

@@ -11,7 +11,7 @@ import { ConnectionClosedError, documentKindForFileName } from '@enclave/shared'
 import { YFile, YNotebook, type YDocument, type DocumentChange } from '@jupyter/ydoc';
 import { type Contents, type ServerConnection } from '@jupyterlab/services';
 import { type ISignal, Signal } from '@lumino/signaling';
-import type { AgreementPrompt } from '../governance/agreement-gate.js';
+import type { AgreementPrompt } from '@enclave/shared';
 import { DocumentLink } from '../session/document-link.js';
 import type { LinkRegistry } from '../session/link-registry.js';
 import { DRIVE_NAME, drivePath, parseLocation, roomOf } from './enclave-path.js';
