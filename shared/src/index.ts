@@ -23,6 +23,7 @@ export * from './client/status-text.js';
 export * from './client/enclave-connection.js';
 export * from './client/document-session.js';
 export * from './client/agreement-gate.js';
+export * from './client/request-watch.js';
 export * from './client/sealed-session.js';
 export * from './client/sealed-documents.js';
 export * from './sealed/space-keys.js';
