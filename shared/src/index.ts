@@ -18,6 +18,7 @@ export * from './schema/premature-access.js';
 export * from './client/websocket-like.js';
 export * from './client/backoff.js';
 export * from './client/errors.js';
+export * from './client/error-help.js';
 export * from './client/relay-watch.js';
 export * from './client/status-text.js';
 export * from './client/enclave-connection.js';
