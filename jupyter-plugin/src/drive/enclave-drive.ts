@@ -14,7 +14,7 @@ import { type ISignal, Signal } from '@lumino/signaling';
 import type { AgreementPrompt } from '@enclave/shared';
 import { DocumentLink } from '../session/document-link.js';
 import type { LinkRegistry } from '../session/link-registry.js';
-import { DRIVE_NAME, drivePath, parseLocation, roomOf } from './enclave-path.js';
+import { DRIVE_NAME, drivePath, type EnclaveLocation, parseLocation, roomOf } from './enclave-path.js';
 
 export interface EnclaveDriveOptions {
   readonly serverSettings: ServerConnection.ISettings;
@@ -35,6 +35,8 @@ export interface EnclaveDriveOptions {
    * resolve true to try again (the document's tab stays), false to let the open fail with the error.
    */
   readonly retryUnreachable?: (path: string, error: ConnectionClosedError) => Promise<boolean>;
+  /** Any other failure to open: tell the person what it means for them (e.g. whose key was refused); optional. */
+  readonly explainFailure?: (location: EnclaveLocation, error: unknown) => Promise<unknown>;
 }
 
 export class EnclaveDrive implements Contents.IDrive {
@@ -81,6 +83,7 @@ export class EnclaveDrive implements Contents.IDrive {
       } catch (error) {
         const retry = this.options.retryUnreachable;
         const unreachable = error instanceof ConnectionClosedError && error.unreachable;
+        if (!unreachable) await this.options.explainFailure?.(location, error).catch(() => undefined);
         if (!unreachable || !retry) throw error;
         // Stop the failed link's own reconnects while the person decides: only a retry binds the model.
         if (this.options.links.get(path) === link) this.options.links.remove(path);

@@ -9,7 +9,7 @@ const scene = { relay: 'wss://relay.example', space: 'lab', publicKey: KEY, fing
 describe('error help', () => {
   it('says whose key, which space and which relay on a refusal, and offers Request Access and Copy My Key', () => {
     const help = helpFor(new ConnectionClosedError(CloseCode.Forbidden, 'access denied'), scene);
-    assert.equal(help.title, 'No access to lab');
+    assert.equal(help.title, 'Access denied to lab');
     assert.match(help.message, /your key ab12-cd34 \(Ada\)/);
     assert.match(help.message, /"lab"/);
     assert.match(help.message, /wss:\/\/relay\.example/);

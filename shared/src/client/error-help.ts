@@ -41,7 +41,7 @@ export function helpFor(error: unknown, scene: ErrorScene): ErrorHelp {
   if (error instanceof ConnectionClosedError) {
     if (error.code === CloseCode.Forbidden)
       return {
-        title: `No access to ${scene.space}`,
+        title: `Access denied to ${scene.space}`,
         message:
           `The relay ${scene.relay} did not let ${key} into the space ${where}: that key is not on the space's ` +
           `access list, or the space does not exist. Request access, or copy your key and send it to a lead of ${space}.`,
