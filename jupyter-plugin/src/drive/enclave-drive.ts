@@ -6,7 +6,7 @@
  * context never overwrites the room's content with a file's (the seeding rule).
  * "Save" asks the relay to confirm that everything is stored durably.
  */
-import type { AgreementInfo, Identity, WebSocketConstructor } from '@enclave/shared';
+import type { AgreementInfo, Identity, StampedUser, WebSocketConstructor } from '@enclave/shared';
 import { ConnectionClosedError, documentKindForFileName } from '@enclave/shared';
 import { YFile, YNotebook, type YDocument, type DocumentChange } from '@jupyter/ydoc';
 import { type Contents, type ServerConnection } from '@jupyterlab/services';
@@ -24,7 +24,7 @@ export interface EnclaveDriveOptions {
   /** The identity to connect with; may ask the person to create one. */
   readonly identity: () => Promise<Identity>;
   /** Fields for the local awareness `user` (the relay stamps the same for others). */
-  readonly awarenessUser: (identity: Identity) => Promise<Record<string, string>>;
+  readonly awarenessUser: (identity: Identity) => Promise<StampedUser>;
   readonly WebSocket: WebSocketConstructor;
   /** Shows a space's agreement when a document of it is opened unsigned; resolve true to sign. */
   readonly agreement?: AgreementPrompt;
