@@ -6,7 +6,6 @@ import * as vscode from 'vscode';
 import { ConnectionClosedError } from '@enclave/shared';
 import { type AgreementContext, passAgreement } from '@enclave/shared';
 import { ensureIdentity } from '../identity/identity-commands.js';
-import { offerHelp } from '../ui/error-help.js';
 import type { Services } from '../services.js';
 import { addressFromLink, checkAddress, type DocumentAddress, describeAddress, linkFor } from '../session/address.js';
 import { NotebookSession } from '../session/notebook-session.js';
@@ -89,7 +88,7 @@ export async function openAddress(services: Services, address: DocumentAddress):
     if (showUnreachable(services, describeAddress(address), error, () => openAddress(services, address)))
       return undefined;
     // A refusal also says whose key and which space, with Request Access / Copy My Key; callers still get the error.
-    await offerHelp(error, address, identity).catch(services.reportError);
+    await services.refusals.offer(error, address, identity).catch(services.reportError);
     throw error;
   }
   followAgreementChanges(services, session);
