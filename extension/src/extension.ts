@@ -14,6 +14,7 @@ import { ParticipantsView } from './ui/participants-view.js';
 import { type DrawnCursor, PresenceView } from './ui/presence-view.js';
 import { StatusBar } from './ui/status-bar.js';
 import { ConnectionFailures, type ShownFailure } from './ui/connection-failures.js';
+import { RefusalHelp, type ShownHelp } from './ui/error-help.js';
 import type { AccessRequestInfo, AgreementInfo } from '@enclave/shared';
 
 /** What other extensions (and the test suite) get from `activate`. */
@@ -28,6 +29,8 @@ export interface EnclaveApi {
   pendingAgreements(): readonly { readonly agreement: AgreementInfo; readonly uri: string }[];
   /** "Could not reach the relay" notifications still shown, each with its Retry. */
   connectionFailures(): readonly ShownFailure[];
+  /** "Access denied" notifications still shown, each with Request Access and Copy My Key. */
+  refusals(): readonly ShownHelp[];
 }
 
 export function activate(context: vscode.ExtensionContext): EnclaveApi {
@@ -41,7 +44,8 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     void vscode.window.showErrorMessage(`Enclave: ${error instanceof Error ? error.message : String(error)}`);
   };
   const failures = new ConnectionFailures(reportError);
-  const services: Services = { views, agreements, identities, sessions, log, reportError, failures };
+  const refusals = new RefusalHelp(reportError);
+  const services: Services = { views, agreements, identities, sessions, log, reportError, failures, refusals };
   const statusBar = new StatusBar(sessions);
   const presence = new PresenceView(sessions);
   const governance = registerGovernance(services);
@@ -66,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     accessRequests: () => governance.leads.pending(),
     pendingAgreements: () => agreements.waiting(),
     connectionFailures: () => failures.pending(),
+    refusals: () => refusals.pending(),
   };
 }
 

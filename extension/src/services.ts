@@ -4,6 +4,7 @@ import type { AgreementPrompts } from './governance/agreement-gate.js';
 import type { ReadOnlyDocuments } from './governance/read-only-documents.js';
 import type { IdentityStore } from './identity/identity-store.js';
 import type { ConnectionFailures } from './ui/connection-failures.js';
+import type { RefusalHelp } from './ui/error-help.js';
 import type { SessionRegistry } from './session/session-registry.js';
 
 export interface Services {
@@ -18,4 +19,6 @@ export interface Services {
   readonly views: ReadOnlyDocuments;
   /** "Could not reach the relay" notifications, each with a Retry button. */
   readonly failures: ConnectionFailures;
+  /** "Access denied" notifications that say whose key and which space, with Request Access / Copy My Key. */
+  readonly refusals: RefusalHelp;
 }

@@ -22,7 +22,7 @@ import {
 } from '@enclave/shared';
 import type { IdentityManager } from './identity/identity-manager.js';
 import { AccessRequest } from './governance/access-request.js';
-import { type AgreementPrompt, passAgreement } from './governance/agreement-gate.js';
+import { type AgreementPrompt, passAgreement, type StampedUser, stampedUser } from '@enclave/shared';
 import { fetchAudit } from './governance/audit.js';
 import { type Joined, joinWithInvite, parseInviteLink } from './governance/invites.js';
 import { RequestWatcher } from './governance/request-watcher.js';
@@ -90,17 +90,9 @@ export class EnclaveService {
   }
 
   /** The awareness `user` fields for this identity: the same fields the relay stamps for everyone. */
-  async awarenessUser(identity: Identity): Promise<Record<string, string>> {
+  async awarenessUser(identity: Identity): Promise<StampedUser> {
     const summary = (await this.options.identities.summary(identity))!;
-    return {
-      name: summary.name,
-      display_name: summary.name,
-      username: summary.fingerprint,
-      initials: summary.initials,
-      color: summary.color,
-      publicKey: summary.publicKey,
-      fingerprint: summary.fingerprint,
-    };
+    return stampedUser({ ...summary, publicKey: identity.publicKey });
   }
 
   /** Shares local content into `location` (a new document, or a confirmed replacement). */

@@ -20,6 +20,7 @@ import { readSettings } from './settings.js';
 import { CommandIds, IEnclave } from './tokens.js';
 import { registerCommands } from './ui/commands.js';
 import { askRetry, askText, reportError } from './ui/dialogs.js';
+import { offerHelp } from './ui/error-help.js';
 import { registerGovernanceCommands } from './ui/governance-commands.js';
 import { askToSignAgreement } from './ui/governance-dialogs.js';
 import { RequestsPanel } from './ui/requests-panel.js';
@@ -69,6 +70,7 @@ const core: JupyterFrontEndPlugin<EnclaveService> = {
         agreement: service.agreementPrompt,
         listDocuments: (relay, space) => service.documents(relay, space),
         retryUnreachable: (path, error) => askRetry(`Opening ${path}`, error),
+        explainFailure: async (location, error) => offerHelp(error, location, await service.identity(), app.commands),
       }),
     );
     return service;

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { ConnectionClosedError } from '@enclave/shared';
-import { type AgreementContext, passAgreement } from '../governance/agreement-gate.js';
+import { type AgreementContext, passAgreement } from '@enclave/shared';
 import { ensureIdentity } from '../identity/identity-commands.js';
 import type { Services } from '../services.js';
 import { addressFromLink, checkAddress, type DocumentAddress, describeAddress, linkFor } from '../session/address.js';
@@ -42,7 +42,7 @@ async function showSession(session: SharedSession): Promise<void> {
 
 /** Admission through the space's agreement: the person signs before any content arrives, or the open fails. */
 function agreementGate(services: Services, context: AgreementContext) {
-  return (connection: SharedSession['connection']) => passAgreement(connection, context, services.agreements);
+  return (connection: SharedSession['connection']) => passAgreement(connection, context, services.agreements.ask);
 }
 
 /** A changed agreement (the relay closes with 4451, the reconnect meets the new text): sign again or leave. */
@@ -87,6 +87,8 @@ export async function openAddress(services: Services, address: DocumentAddress):
   } catch (error) {
     if (showUnreachable(services, describeAddress(address), error, () => openAddress(services, address)))
       return undefined;
+    // A refusal also says whose key and which space, with Request Access / Copy My Key; callers still get the error.
+    await services.refusals.offer(error, address, identity).catch(services.reportError);
     throw error;
   }
   followAgreementChanges(services, session);

@@ -2,24 +2,11 @@
  * A space's agreement, met in a welcome: the text opens in a read-only editor and the person answers
  * "Sign with my key" or "Decline" (from the notification, the editor's title bar, or the commands
  * `enclave.signAgreement` / `enclave.declineAgreement`). Nothing of the space is received before a signature:
- * the relay holds content back, and the caller binds no editor until `passAgreement` resolves.
+ * the relay holds content back, and the caller binds no editor until shared's `passAgreement` (given `ask`) resolves.
  */
 import * as vscode from 'vscode';
-import type { AgreementInfo, EnclaveConnection, WelcomeMessage } from '@enclave/shared';
+import type { AgreementContext, AgreementInfo, AgreementPrompt } from '@enclave/shared';
 import type { ReadOnlyDocuments } from './read-only-documents.js';
-
-export interface AgreementContext {
-  readonly relay: string;
-  readonly space: string;
-  readonly document?: string;
-}
-
-export class AgreementDeclinedError extends Error {
-  override readonly name = 'AgreementDeclinedError';
-  constructor(space: string) {
-    super(`you did not sign the agreement of ${space}; nothing from it was received`);
-  }
-}
 
 interface PendingPrompt {
   readonly context: AgreementContext;
@@ -41,8 +28,8 @@ export class AgreementPrompts implements vscode.Disposable {
     return this.pending.map(({ context, agreement, uri }) => ({ context, agreement, uri }));
   }
 
-  /** Shows the text and resolves true to sign, false to decline. */
-  async ask(context: AgreementContext, agreement: AgreementInfo): Promise<boolean> {
+  /** Shows the text and resolves true to sign, false to decline (bound: passed as shared's AgreementPrompt). */
+  readonly ask: AgreementPrompt = async (context: AgreementContext, agreement: AgreementInfo): Promise<boolean> => {
     const header =
       `<!-- Agreement of the space "${context.space}" (version ${agreement.version}, sha256 ${agreement.hash}).\n` +
       `     Signing it with your key is required before anything of the space is shown. -->\n\n`;
@@ -76,7 +63,7 @@ export class AgreementPrompts implements vscode.Disposable {
           if (choice) entry.answer(choice === SIGN);
         });
     });
-  }
+  };
 
   /** Answers the prompt shown in `uri` (or the latest one); false if none was waiting. */
   answer(sign: boolean, uri?: string): boolean {
@@ -96,23 +83,4 @@ async function closeTabsOf(uri: string): Promise<void> {
     .flatMap((group) => group.tabs)
     .filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === uri);
   if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
-}
-
-/**
- * Resolves with the welcome that lets content flow: at once if there is no agreement to sign, after the
- * signature otherwise. A decline closes the connection and rejects with AgreementDeclinedError.
- */
-export async function passAgreement(
-  connection: EnclaveConnection,
-  context: AgreementContext,
-  prompts: AgreementPrompts,
-): Promise<WelcomeMessage> {
-  const welcome = await connection.whenWelcomed();
-  if (!welcome.agreement) return welcome;
-  if (!(await prompts.ask(context, welcome.agreement))) {
-    connection.close();
-    throw new AgreementDeclinedError(context.space);
-  }
-  await connection.signAgreement(welcome.agreement);
-  return connection.whenWelcomed();
 }

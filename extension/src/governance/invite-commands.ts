@@ -9,7 +9,7 @@ import { ensureIdentity } from '../identity/identity-commands.js';
 import type { Services } from '../services.js';
 import { EXTENSION_ID } from '../session/address.js';
 import { globalWebSocket } from '../session/connect.js';
-import { passAgreement } from './agreement-gate.js';
+import { passAgreement } from '@enclave/shared';
 import { expirySeconds, inviteLinks } from './format.js';
 import { offerDocuments } from './offer-documents.js';
 import { onSpace, type SpaceArgs, targetSpace } from './target.js';
@@ -119,7 +119,7 @@ export function registerInviteCommands(services: Services): vscode.Disposable {
       try {
         const welcome = await vscode.window.withProgress(
           { location: vscode.ProgressLocation.Notification, title: `Enclave: joining ${link.space}` },
-          () => passAgreement(connection, { relay: link.relay, space: link.space }, services.agreements),
+          () => passAgreement(connection, { relay: link.relay, space: link.space }, services.agreements.ask),
         );
         const { documents } = await connection.request({ op: 'documents.list' });
         connection.close();

@@ -9,7 +9,7 @@ import { pickName, pickRelay } from '../commands/pickers.js';
 import { ensureIdentity } from '../identity/identity-commands.js';
 import type { Services } from '../services.js';
 import { globalWebSocket } from '../session/connect.js';
-import { passAgreement } from './agreement-gate.js';
+import { passAgreement } from '@enclave/shared';
 import type { LeadWatch } from './lead-watch.js';
 import { offerDocuments } from './offer-documents.js';
 import { onSpace, type SpaceArgs, targetSpace } from './target.js';
@@ -68,7 +68,7 @@ async function requestAccess(services: Services, args: RequestAccessArgs): Promi
         token.onCancellationRequested(() => connection.close());
         connection.connect();
         try {
-          return await passAgreement(connection, { relay, space }, services.agreements);
+          return await passAgreement(connection, { relay, space }, services.agreements.ask);
         } catch (error) {
           if (token.isCancellationRequested) return undefined;
           throw error;

@@ -1,10 +1,11 @@
 /**
- * For leads: a space channel that stays open and reports access requests as they are made (the relay's
- * `space-event`s), after listing the ones already pending. Someone who turns out not to be a lead of the
- * space gets nothing: the watcher closes itself.
+ * For leads: a space channel that stays open and reports access requests as they are made (shared's
+ * RequestWatch lists the pending ones on each admission and follows the relay's events). Someone who turns
+ * out not to be a lead of the space gets nothing: the watcher closes itself.
  */
 import * as vscode from 'vscode';
-import type { AccessRequestInfo, EnclaveConnection, Identity, Role, SpaceEvent } from '@enclave/shared';
+import type { AccessRequestInfo, EnclaveConnection, Identity, Role } from '@enclave/shared';
+import { RequestWatch } from '@enclave/shared';
 import { connect } from '../session/connect.js';
 
 export interface WatchedSpace {
@@ -13,8 +14,8 @@ export interface WatchedSpace {
 }
 
 export class RequestWatcher implements vscode.Disposable {
-  private readonly requests = new Map<string, AccessRequestInfo>();
   private readonly connection: EnclaveConnection;
+  private readonly watch: RequestWatch;
   private readonly added = new vscode.EventEmitter<AccessRequestInfo>();
   /** A request this watcher had not seen: new, or pending when the watch started. */
   readonly onDidAdd = this.added.event;
@@ -27,8 +28,8 @@ export class RequestWatcher implements vscode.Disposable {
     gate: (connection: EnclaveConnection) => Promise<unknown>,
   ) {
     this.connection = connect(where.relay, { space: where.space }, identity);
-    this.connection.on('space-event', this.onEvent);
-    this.connection.on('welcome', this.onWelcome);
+    this.watch = new RequestWatch(this.connection);
+    this.watch.on('added', (request) => this.added.fire(request));
     this.ready = gate(this.connection).then(
       () => this.connection.welcome?.role === 'lead',
       () => false,
@@ -48,50 +49,21 @@ export class RequestWatcher implements vscode.Disposable {
   }
 
   pending(): AccessRequestInfo[] {
-    return [...this.requests.values()];
+    return this.watch.pending;
   }
 
   async approve(id: string, role: Role): Promise<AccessRequestInfo> {
-    const { request } = await this.connection.request({ op: 'requests.approve', id, role });
-    this.requests.delete(id);
-    return request;
+    return (await this.watch.approve(id, role)).request;
   }
 
   async deny(id: string): Promise<AccessRequestInfo> {
-    const { request } = await this.connection.request({ op: 'requests.deny', id });
-    this.requests.delete(id);
-    return request;
-  }
-
-  /** (Re)lists pending requests after each welcome: events missed while disconnected are caught up. */
-  private readonly onWelcome = (): void => {
-    if (this.connection.welcome?.role !== 'lead' || this.connection.welcome.agreement) return;
-    this.connection.request({ op: 'requests.list', status: 'pending' }).then(
-      ({ requests }) => {
-        const ids = new Set(requests.map((r) => r.id));
-        for (const id of this.requests.keys()) if (!ids.has(id)) this.requests.delete(id);
-        for (const request of requests) this.add(request);
-      },
-      () => undefined, // the channel closed meanwhile; the next welcome lists again
-    );
-  };
-
-  private readonly onEvent = (event: SpaceEvent): void => {
-    if (event.kind === 'access-request' && event.request.status === 'pending') this.add(event.request);
-    else this.requests.delete(event.request.id);
-  };
-
-  private add(request: AccessRequestInfo): void {
-    if (this.disposed || this.requests.has(request.id)) return;
-    this.requests.set(request.id, request);
-    this.added.fire(request);
+    return (await this.watch.deny(id)).request;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.connection.off('space-event', this.onEvent);
-    this.connection.off('welcome', this.onWelcome);
+    this.watch.destroy();
     this.connection.close();
     this.added.dispose();
   }

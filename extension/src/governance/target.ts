@@ -4,7 +4,7 @@ import { pickName, pickRelay } from '../commands/pickers.js';
 import { withSpace } from '../commands/space-channel.js';
 import { ensureIdentity } from '../identity/identity-commands.js';
 import type { Services } from '../services.js';
-import { passAgreement } from './agreement-gate.js';
+import { passAgreement } from '@enclave/shared';
 
 export interface SpaceArgs {
   readonly relay?: string;
@@ -27,7 +27,7 @@ export async function targetSpace(services: Services, args: SpaceArgs): Promise<
 
 /** Gets a channel past the space's agreement (asking the person to sign it) before `action` runs. */
 export function gateFor(services: Services, relay: string, space: string) {
-  return (connection: EnclaveConnection) => passAgreement(connection, { relay, space }, services.agreements);
+  return (connection: EnclaveConnection) => passAgreement(connection, { relay, space }, services.agreements.ask);
 }
 
 export function onSpace<T>(

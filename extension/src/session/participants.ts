@@ -1,6 +1,6 @@
 /** Who is in a document, from its awareness: the identity the relay stamped on each connection. */
 import type { Awareness } from 'y-protocols/awareness';
-import { type ResolvedCursor, resolveCursors } from '@enclave/shared';
+import { readStampedUser, type ResolvedCursor, resolveCursors } from '@enclave/shared';
 
 export interface Presence {
   readonly clientId: number;
@@ -12,24 +12,16 @@ export interface Presence {
   readonly cursors: readonly ResolvedCursor[];
 }
 
-interface StampedUser {
-  name?: unknown;
-  display_name?: unknown;
-  color?: unknown;
-  fingerprint?: unknown;
-  publicKey?: unknown;
-}
-
 export function participantsOf(awareness: Awareness): Presence[] {
   const result: Presence[] = [];
   for (const [clientId, state] of awareness.getStates()) {
-    const user = (state as { user?: StampedUser }).user;
-    if (!user || typeof user.publicKey !== 'string') continue;
+    const user = readStampedUser(state);
+    if (!user) continue;
     result.push({
       clientId,
-      name: typeof user.display_name === 'string' ? user.display_name : String(user.name ?? 'someone'),
-      color: typeof user.color === 'string' ? user.color : '#888888',
-      fingerprint: typeof user.fingerprint === 'string' ? user.fingerprint : '',
+      name: user.name,
+      color: user.color,
+      fingerprint: user.fingerprint,
       publicKey: user.publicKey,
       cursors: resolveCursors(state, awareness.doc),
     });

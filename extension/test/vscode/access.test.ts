@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as assert from './support/assert.js';
 import { testEnvironment } from './support/environment.js';
-import { leaveAll, openSharedNotebook, useIdentity } from './support/extension.js';
+import { enclave, leaveAll, openSharedNotebook, useIdentity } from './support/extension.js';
 import { eventually } from './support/poll.js';
 import { NotebookPeer } from './support/peer.js';
 import { createSpace, newIdentity, uniqueName } from './support/space.js';
@@ -33,6 +33,14 @@ describe('access control as VS Code sees it', () => {
       for (const nb of vscode.workspace.notebookDocuments) {
         for (const cell of nb.getCells()) assert.ok(!cell.document.getText().includes('top secret'));
       }
+      // The refusal says whose key and which space, and offers what helps (shared's text).
+      const help = (await enclave()).refusals().find((h) => h.message.includes(`"${space}"`));
+      assert.ok(help, 'a refusal notification naming the space is shown');
+      assert.match(
+        help.message,
+        new RegExp(`^Enclave: Access denied to ${space}\\. .*your key [0-9a-f]{4}-.* \\(Outsider`),
+      );
+      assert.deepStrictEqual(help.actions, ['Request Access', 'Copy My Key']);
     } finally {
       peer.leave();
     }

@@ -6,15 +6,15 @@
  * context never overwrites the room's content with a file's (the seeding rule).
  * "Save" asks the relay to confirm that everything is stored durably.
  */
-import type { AgreementInfo, Identity, WebSocketConstructor } from '@enclave/shared';
+import type { AgreementInfo, Identity, StampedUser, WebSocketConstructor } from '@enclave/shared';
 import { ConnectionClosedError, documentKindForFileName } from '@enclave/shared';
 import { YFile, YNotebook, type YDocument, type DocumentChange } from '@jupyter/ydoc';
 import { type Contents, type ServerConnection } from '@jupyterlab/services';
 import { type ISignal, Signal } from '@lumino/signaling';
-import type { AgreementPrompt } from '../governance/agreement-gate.js';
+import type { AgreementPrompt } from '@enclave/shared';
 import { DocumentLink } from '../session/document-link.js';
 import type { LinkRegistry } from '../session/link-registry.js';
-import { DRIVE_NAME, drivePath, parseLocation, roomOf } from './enclave-path.js';
+import { DRIVE_NAME, drivePath, type EnclaveLocation, parseLocation, roomOf } from './enclave-path.js';
 
 export interface EnclaveDriveOptions {
   readonly serverSettings: ServerConnection.ISettings;
@@ -24,7 +24,7 @@ export interface EnclaveDriveOptions {
   /** The identity to connect with; may ask the person to create one. */
   readonly identity: () => Promise<Identity>;
   /** Fields for the local awareness `user` (the relay stamps the same for others). */
-  readonly awarenessUser: (identity: Identity) => Promise<Record<string, string>>;
+  readonly awarenessUser: (identity: Identity) => Promise<StampedUser>;
   readonly WebSocket: WebSocketConstructor;
   /** Shows a space's agreement when a document of it is opened unsigned; resolve true to sign. */
   readonly agreement?: AgreementPrompt;
@@ -35,6 +35,8 @@ export interface EnclaveDriveOptions {
    * resolve true to try again (the document's tab stays), false to let the open fail with the error.
    */
   readonly retryUnreachable?: (path: string, error: ConnectionClosedError) => Promise<boolean>;
+  /** Any other failure to open: tell the person what it means for them (e.g. whose key was refused); optional. */
+  readonly explainFailure?: (location: EnclaveLocation, error: unknown) => Promise<unknown>;
 }
 
 export class EnclaveDrive implements Contents.IDrive {
@@ -81,6 +83,7 @@ export class EnclaveDrive implements Contents.IDrive {
       } catch (error) {
         const retry = this.options.retryUnreachable;
         const unreachable = error instanceof ConnectionClosedError && error.unreachable;
+        if (!unreachable) await this.options.explainFailure?.(location, error).catch(() => undefined);
         if (!unreachable || !retry) throw error;
         // Stop the failed link's own reconnects while the person decides: only a retry binds the model.
         if (this.options.links.get(path) === link) this.options.links.remove(path);

@@ -12,7 +12,7 @@ import {
   type WelcomeMessage,
 } from '@enclave/shared';
 import { ObservableV2 } from 'lib0/observable';
-import { type AgreementPrompt, passAgreement } from './agreement-gate.js';
+import { type AgreementPrompt, passAgreement } from '@enclave/shared';
 
 export type AccessRequestState =
   | { readonly kind: 'sending' }

@@ -12,7 +12,7 @@ import {
   type Role,
   type WebSocketConstructor,
 } from '@enclave/shared';
-import { type AgreementPrompt, passAgreement } from './agreement-gate.js';
+import { type AgreementPrompt, passAgreement } from '@enclave/shared';
 
 /** The URL parameter that makes JupyterLab join with an invite when it opens. */
 export const JOIN_PARAM = 'enclave-join';

@@ -1,15 +1,15 @@
 /**
  * Pending access requests, live, for a lead: one space-channel connection per watched space (kept open,
- * reconnecting), loaded with `requests.list` on every admission and then fed by the relay's `space-event`s.
- * Approve and deny go through the same connection.
+ * reconnecting), each followed by shared's RequestWatch (listed on every admission, then fed by the relay's
+ * `space-event`s); this adds the holds (documents open, explicit watch) and the panel's events.
  */
 import {
   type AccessRequestInfo,
   EnclaveConnection,
   type Identity,
   type Member,
+  RequestWatch,
   type Role,
-  type SpaceEvent,
   type WebSocketConstructor,
 } from '@enclave/shared';
 import { ObservableV2 } from 'lib0/observable';
@@ -41,7 +41,7 @@ export interface RequestWatcherEvents {
 interface Watch {
   readonly key: WatchedSpace;
   readonly connection: EnclaveConnection;
-  readonly requests: Map<string, AccessRequestInfo>;
+  readonly requests: RequestWatch;
   /** How many reasons to watch (documents open, explicit watch). */
   holds: number;
   problem?: string;
@@ -65,7 +65,7 @@ export class RequestWatcher extends ObservableV2<RequestWatcherEvents> {
   get pending(): PendingRequest[] {
     const all: PendingRequest[] = [];
     for (const watch of this.watches.values()) {
-      for (const request of watch.requests.values()) all.push({ ...watch.key, request });
+      for (const request of watch.requests.pending) all.push({ ...watch.key, request });
     }
     return all.sort((a, b) => a.request.created.localeCompare(b.request.created));
   }
@@ -95,20 +95,22 @@ export class RequestWatcher extends ObservableV2<RequestWatcherEvents> {
       identity,
       WebSocket: this.options.WebSocket,
     });
-    const watch: Watch = { key: { relay, space }, connection, requests: new Map(), holds: 1 };
+    const requests = new RequestWatch(connection);
+    const watch: Watch = { key: { relay, space }, connection, requests, holds: 1 };
     this.watches.set(key, watch);
-    const loaded = new Promise<void>((resolve) => {
-      connection.on('welcome', () => void this.load(watch).then(resolve));
-      connection.on('status', (status) => {
-        if (status === 'denied' || status === 'closed') resolve();
-      });
+    requests.on('changed', () => {
+      delete watch.problem;
+      this.emit('changed', []);
     });
-    connection.on('space-event', (event) => this.onEvent(watch, event));
+    requests.on('added', (request, live) => {
+      if (live) this.emit('arrived', [{ ...watch.key, request }]);
+    });
+    requests.on('problem', (message) => this.setProblem(watch, message));
     connection.on('closed', (info) => {
       if (!info.willReconnect && this.watches.get(key) === watch) this.setProblem(watch, info.reason || 'closed');
     });
     connection.connect();
-    await loaded;
+    await requests.whenLoaded();
   }
 
   /** Drops a hold; the connection closes when nothing holds it. */
@@ -117,25 +119,27 @@ export class RequestWatcher extends ObservableV2<RequestWatcherEvents> {
     const watch = this.watches.get(key);
     if (!watch || --watch.holds > 0) return;
     this.watches.delete(key);
+    watch.requests.destroy();
     watch.connection.destroy();
     this.emit('changed', []);
   }
 
   async approve(pending: PendingRequest, role: Role): Promise<Member> {
     const watch = this.require(pending);
-    const { member } = await watch.connection.request({ op: 'requests.approve', id: pending.request.id, role });
-    this.resolved(watch, pending.request.id);
+    const { member } = await watch.requests.approve(pending.request.id, role);
     return member;
   }
 
   async deny(pending: PendingRequest): Promise<void> {
     const watch = this.require(pending);
-    await watch.connection.request({ op: 'requests.deny', id: pending.request.id });
-    this.resolved(watch, pending.request.id);
+    await watch.requests.deny(pending.request.id);
   }
 
   override destroy(): void {
-    for (const watch of this.watches.values()) watch.connection.destroy();
+    for (const watch of this.watches.values()) {
+      watch.requests.destroy();
+      watch.connection.destroy();
+    }
     this.watches.clear();
     super.destroy();
   }
@@ -144,33 +148,6 @@ export class RequestWatcher extends ObservableV2<RequestWatcherEvents> {
     const watch = this.watches.get(keyOf(pending.relay, pending.space));
     if (!watch) throw new Error(`${pending.space} is not watched`);
     return watch;
-  }
-
-  private async load(watch: Watch): Promise<void> {
-    try {
-      const { requests } = await watch.connection.request({ op: 'requests.list', status: 'pending' });
-      watch.requests.clear();
-      for (const request of requests) watch.requests.set(request.id, request);
-      delete watch.problem;
-      this.emit('changed', []);
-    } catch (error) {
-      this.setProblem(watch, (error as Error).message);
-    }
-  }
-
-  private onEvent(watch: Watch, event: SpaceEvent): void {
-    if (event.kind === 'access-request') {
-      const isNew = !watch.requests.has(event.request.id);
-      watch.requests.set(event.request.id, event.request);
-      this.emit('changed', []);
-      if (isNew) this.emit('arrived', [{ ...watch.key, request: event.request }]);
-    } else {
-      this.resolved(watch, event.request.id);
-    }
-  }
-
-  private resolved(watch: Watch, id: string): void {
-    if (watch.requests.delete(id)) this.emit('changed', []);
   }
 
   private setProblem(watch: Watch, message: string): void {

@@ -16,7 +16,7 @@ import {
 } from '@codemirror/view';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import { CURSORS_FIELD, cursorJson, resolveCursors } from '@enclave/shared';
+import { CURSORS_FIELD, cursorJson, readStampedUser, resolveCursors } from '@enclave/shared';
 
 interface RemoteCursor {
   readonly from: number;
@@ -64,7 +64,7 @@ export function remoteCursorsIn(awareness: Awareness, ytext: Y.Text): RemoteCurs
   const result: RemoteCursor[] = [];
   for (const [clientId, state] of awareness.getStates()) {
     if (clientId === awareness.clientID) continue;
-    const user = (state['user'] ?? {}) as { name?: unknown; display_name?: unknown; color?: unknown };
+    const user = readStampedUser(state);
     for (const cursor of resolveCursors(state, doc)) {
       if ((cursor.type as unknown) !== ytext) continue;
       const anchor = Math.min(cursor.anchor, ytext.length);
@@ -73,8 +73,8 @@ export function remoteCursorsIn(awareness: Awareness, ytext: Y.Text): RemoteCurs
         from: Math.min(anchor, head),
         to: Math.max(anchor, head),
         head,
-        color: typeof user.color === 'string' ? user.color : '#888888',
-        name: String(user.display_name ?? user.name ?? 'someone'),
+        color: user?.color ?? '#888888',
+        name: user?.name ?? 'someone',
       });
     }
   }

@@ -21,7 +21,7 @@ import {
 import { ObservableV2 } from 'lib0/observable';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import { AgreementDeclinedError } from '../governance/agreement-gate.js';
+import { AgreementDeclinedError } from '@enclave/shared';
 
 /** The part of `@jupyter/ydoc`'s shared documents that the link uses. */
 export interface BindableModel {

@@ -5,7 +5,7 @@
 import { Clipboard, Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 import type { AgreementInfo } from '@enclave/shared';
-import type { AgreementContext } from '../governance/agreement-gate.js';
+import type { AgreementContext } from '@enclave/shared';
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { auditJsonLines, EnclaveConnection, generateIdentity, type Identity, type SpaceEvent } from '@enclave/shared';
 import { YFile } from '@jupyter/ydoc';
 import { AccessRequest } from '../../src/governance/access-request.js';
-import { AgreementDeclinedError, passAgreement } from '../../src/governance/agreement-gate.js';
+import { AgreementDeclinedError, passAgreement } from '@enclave/shared';
 import { auditRows, fetchAudit } from '../../src/governance/audit.js';
 import {
   joinLinkFromUrl,

@@ -5,30 +5,11 @@
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import type { Participant } from '@enclave/shared';
-import { initialsOf, ProtocolViolation } from '@enclave/shared';
+import type { StampedUser } from '@enclave/shared';
+import { ProtocolViolation } from '@enclave/shared';
 
-export interface StampedUser {
-  readonly name: string;
-  readonly display_name: string;
-  readonly username: string;
-  readonly initials: string;
-  readonly color: string;
-  readonly publicKey: string;
-  readonly fingerprint: string;
-}
-
-export function stampedUser(participant: Participant): StampedUser {
-  return {
-    name: participant.name,
-    display_name: participant.name,
-    username: participant.fingerprint,
-    initials: initialsOf(participant.name),
-    color: participant.color,
-    publicKey: participant.publicKey,
-    fingerprint: participant.fingerprint,
-  };
-}
+// The stamp's shape is defined once in shared (the editors read it back); re-exported for the connection code.
+export { type StampedUser, stampedUser } from '@enclave/shared';
 
 /**
  * @param mayUse decides whether this connection may set the state of an awareness client id

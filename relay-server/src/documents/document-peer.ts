@@ -1,7 +1,7 @@
 /**
  * What a live document needs from a connection that joined it.
  */
-import type { StampedUser } from './awareness-stamp.js';
+import type { StampedUser } from '@enclave/shared';
 
 export interface DocumentPeer {
   /** Whether document updates from this peer are accepted (editors and leads). */
