@@ -21,6 +21,16 @@ export function stampAwarenessUpdate(
   user: StampedUser,
   mayUse: (clientId: number) => boolean,
 ): Uint8Array | undefined {
+  try {
+    return stamp(update, user, mayUse);
+  } catch (error) {
+    // Whatever the decoders throw (truncation, bad UTF-8, bad JSON) is the sender's malformed frame.
+    if (error instanceof ProtocolViolation) throw error;
+    throw new ProtocolViolation('malformed awareness update');
+  }
+}
+
+function stamp(update: Uint8Array, user: StampedUser, mayUse: (clientId: number) => boolean): Uint8Array | undefined {
   const decoder = decoding.createDecoder(update);
   const encoder = encoding.createEncoder();
   const count = decoding.readVarUint(decoder);

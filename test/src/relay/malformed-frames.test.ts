@@ -100,6 +100,24 @@ describe('malformed frames', function () {
       CloseCode.ProtocolError,
     ],
     [
+      'awareness whose state is not UTF-8',
+      () =>
+        frame(
+          (e) => encoding.writeVarUint(e, MessageTag.Awareness),
+          (e) =>
+            encoding.writeVarUint8Array(
+              e,
+              frame(
+                (x) => encoding.writeVarUint(x, 1),
+                (x) => encoding.writeVarUint(x, 7),
+                (x) => encoding.writeVarUint(x, 1),
+                (x) => encoding.writeVarUint8Array(x, new Uint8Array([0xff, 0xfe, 0x7b])),
+              ),
+            ),
+        ),
+      CloseCode.ProtocolError,
+    ],
+    [
       'awareness that is not JSON',
       () =>
         frame(
