@@ -3,6 +3,7 @@
  * under test (server-process.ts) and the load generator children (loadgen-process.ts). Sent over Node's
  * IPC channel with `serialization: 'advanced'`, so typed arrays cross as they are.
  */
+import type { ChildProcess } from 'node:child_process';
 import type { Identity } from '@enclave/shared';
 
 /** `enclave-memory` is the same relay on its in-memory storage: what durability costs, measured. */
@@ -132,3 +133,30 @@ export type FromLoadgen =
   | JoinResult
   | { type: 'closed' }
   | { type: 'error'; message: string };
+
+/** Sends `message` to a child and waits for its reply of type `want` (or an error, an exit, a timeout). */
+export function ask<R extends { type: string }>(
+  child: ChildProcess,
+  message: ToServer | ToLoadgen | undefined,
+  want: string,
+  timeoutMs: number,
+): Promise<R> {
+  return new Promise<R>((resolvePromise, reject) => {
+    const timer = setTimeout(() => finish(new Error(`no '${want}' within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (reply: { type: string; message?: string }): void => {
+      if (reply.type === want) finish(undefined, reply as R);
+      else if (reply.type === 'error') finish(new Error(reply.message));
+    };
+    const onExit = (code: number | null): void => finish(new Error(`child exited (${code}) before '${want}'`));
+    function finish(error: Error | undefined, value?: R): void {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolvePromise(value!);
+    }
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+    if (message) child.send(message);
+  });
+}

@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { EnclaveConnection, generateIdentity, type Identity, type WebSocketConstructor } from '@enclave/shared';
 import {
+  ask,
   BENCH_SPACE,
   isEnclave,
   type JoinResult,
@@ -26,8 +27,6 @@ import {
   SERVER_LABELS,
   type ServerKind,
   type ServerStats,
-  type ToLoadgen,
-  type ToServer,
 } from './ipc.js';
 import { type ProcSample, ProcSampler } from './proc-sampler.js';
 import {
@@ -109,33 +108,6 @@ function spawn(script: string, args: string[], execArgv: string[] = []): ChildPr
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
-}
-
-/** Sends a message and waits for the first reply of the wanted type (or an error, exit, timeout). */
-function ask<R extends { type: string }>(
-  child: ChildProcess,
-  message: ToServer | ToLoadgen | undefined,
-  want: string,
-  timeoutMs: number,
-): Promise<R> {
-  return new Promise<R>((resolvePromise, reject) => {
-    const timer = setTimeout(() => finish(new Error(`no '${want}' within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (reply: { type: string; message?: string }): void => {
-      if (reply.type === want) finish(undefined, reply as R);
-      else if (reply.type === 'error') finish(new Error(reply.message));
-    };
-    const onExit = (code: number | null): void => finish(new Error(`child exited (${code}) before '${want}'`));
-    function finish(error: Error | undefined, value?: R): void {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (error) reject(error);
-      else resolvePromise(value!);
-    }
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-    if (message) child.send(message);
-  });
 }
 
 async function serverStats(server: ChildProcess): Promise<ServerStats> {

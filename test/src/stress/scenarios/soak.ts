@@ -13,7 +13,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FromLoadgen, FromServer, PhaseResult, ToLoadgen, ToServer } from '@enclave/bench/relay/ipc';
+import { ask, type PhaseResult } from '@enclave/bench/relay/ipc';
 import { generateIdentity } from '@enclave/shared';
 import { REPO_ROOT } from '../../support/paths.js';
 import { Lead } from '../lead.js';
@@ -50,28 +50,6 @@ export function slope(points: readonly [number, number][]): number {
   return sxx === 0 ? NaN : sxy / sxx;
 }
 
-/** Sends `message` and waits for a reply of type `want` (or an error, an exit, a timeout). */
-function ask<R>(child: ChildProcess, message: ToServer | ToLoadgen | undefined, want: string, ms: number): Promise<R> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`no '${want}' within ${ms} ms`)), ms);
-    const onMessage = (reply: FromServer | FromLoadgen): void => {
-      if (reply.type === want) finish(undefined, reply as R);
-      else if (reply.type === 'error') finish(new Error(reply.message));
-    };
-    const onExit = (code: number | null): void => finish(new Error(`child exited (${code}) before '${want}'`));
-    function finish(error: Error | undefined, value?: R): void {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (error) reject(error);
-      else resolve(value!);
-    }
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-    if (message) child.send(message);
-  });
-}
-
 const start = (script: string, args: string[]): ChildProcess =>
   fork(join(BENCH, script), args, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 
@@ -89,7 +67,7 @@ export async function soak(report: Report, options: SoakOptions): Promise<void> 
   const samples: [number, number][] = [];
   let sampler: ReturnType<typeof setInterval> | undefined;
   try {
-    const { url } = await ask<{ url: string }>(server, undefined, 'ready', 30_000);
+    const { url } = await ask<{ type: string; url: string }>(server, undefined, 'ready', 30_000);
     const lead = await Lead.open(url, admin, BENCH_SPACE, true);
     for (const member of members) await lead.grant(member, 'editor');
     lead.close();
