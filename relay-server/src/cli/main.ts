@@ -214,7 +214,8 @@ Usage:
 ${lines.join('\n')}
 
 Client commands take --relay URL and --identity FILE (or ENCLAVE_RELAY, ENCLAVE_IDENTITY), and
---timeout SECONDS (default 120). Run "enclave COMMAND --help" for a command's full usage.
+--timeout SECONDS (default 120). A relay served from several addresses is given as --relay URL,URL...:
+they are tried in turn. Run "enclave COMMAND --help" for a command's full usage.
 Exit codes: 0 done, 1 failed, 2 usage, 3 access denied, 4 not found.
 `;
 }

@@ -11,6 +11,7 @@ import {
   EnclaveConnection,
   type Identity,
   parseIdentity,
+  parseRelayAddresses,
   type RoomAddress,
   type WebSocketConstructor,
   type WelcomeMessage,
@@ -19,6 +20,8 @@ import { CliError, toCliError, usageError } from './cli-error.js';
 
 export interface ClientSettings {
   readonly relayUrl: string;
+  /** More addresses of the same relay service (`--relay a,b`), tried in turn when `relayUrl` fails. */
+  readonly alternateUrls?: readonly string[];
   readonly identity: Identity;
   readonly timeoutMs: number;
 }
@@ -43,10 +46,16 @@ export async function clientSettings(values: {
   identity?: string;
   timeout?: string;
 }): Promise<ClientSettings> {
-  const relayUrl = values.relay ?? process.env['ENCLAVE_RELAY'];
+  const relayText = values.relay ?? process.env['ENCLAVE_RELAY'];
   const identityFile = values.identity ?? process.env['ENCLAVE_IDENTITY'];
-  if (!relayUrl) throw usageError('no relay: pass --relay URL or set ENCLAVE_RELAY');
-  if (!/^wss?:\/\//.test(relayUrl)) throw usageError(`--relay must be a ws:// or wss:// URL, not "${relayUrl}"`);
+  if (!relayText) throw usageError('no relay: pass --relay URL or set ENCLAVE_RELAY');
+  let relayUrl: string;
+  let alternateUrls: string[];
+  try {
+    ({ url: relayUrl, alternates: alternateUrls } = parseRelayAddresses(relayText));
+  } catch {
+    throw usageError(`--relay must be ws:// or wss:// URLs (several separated by commas), not "${relayText}"`);
+  }
   if (!identityFile) throw usageError('no identity: pass --identity FILE or set ENCLAVE_IDENTITY');
   const timeoutSeconds = values.timeout === undefined ? 120 : Number(values.timeout);
   if (!(timeoutSeconds > 0)) throw usageError('--timeout takes a number of seconds');
@@ -56,7 +65,7 @@ export async function clientSettings(values: {
   } catch (error) {
     throw new CliError(`${identityFile}: ${(error as Error).message}`);
   }
-  return { relayUrl, identity, timeoutMs: timeoutSeconds * 1000 };
+  return { relayUrl, alternateUrls, identity, timeoutMs: timeoutSeconds * 1000 };
 }
 
 /** How this connection introduces itself beyond its key: an invite token or an access request. */
@@ -69,6 +78,7 @@ export function openConnection(
 ): EnclaveConnection {
   return new EnclaveConnection({
     relayUrl: settings.relayUrl,
+    alternateUrls: settings.alternateUrls ?? [],
     room,
     identity: settings.identity,
     WebSocket: WebSocket as unknown as WebSocketConstructor,

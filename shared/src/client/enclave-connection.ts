@@ -3,6 +3,9 @@
  * y-websocket frames and Enclave requests. Reconnects with backoff after a non-fatal close; stops for good
  * after a fatal one (denied, revoked, unsupported version). A relay that cannot be reached, or stays silent
  * (no challenge, no welcome, no pong: see RelayWatch), ends the attempt with a close that names its URL.
+ * A relay served from several addresses (a cluster) is given as `alternateUrls`: an attempt that fails, or a
+ * connection that drops, moves on to the next address at once; the backoff applies only after every address
+ * failed in turn, and a first attempt gives up only when none of them answered.
  */
 import * as decoding from 'lib0/decoding';
 import { ObservableV2 } from 'lib0/observable';
@@ -44,6 +47,8 @@ export type ConnectionStatus =
 
 export interface ConnectionOptions {
   readonly relayUrl: string;
+  /** More addresses of the same relay service, tried in turn after `relayUrl` when it fails. */
+  readonly alternateUrls?: readonly string[];
   readonly room: RoomAddress;
   readonly identity: Identity;
   readonly WebSocket: WebSocketConstructor;
@@ -107,11 +112,20 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
   /** Reconnect attempts since the last welcome. */
   private attempts = 0;
   private nextAttemptAt: number | undefined;
+  /** The relay's addresses, and the index of the one the current (or last) attempt used. */
+  private readonly addresses: readonly string[];
+  private addressIndex = 0;
 
   constructor(readonly options: ConnectionOptions) {
     super();
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.keepAlive = { ...DEFAULT_KEEP_ALIVE, ...options.keepAlive };
+    this.addresses = [options.relayUrl, ...(options.alternateUrls ?? []).filter((url) => url !== options.relayUrl)];
+  }
+
+  /** The address the current (or last) attempt used. */
+  get relayUrl(): string {
+    return this.addresses[this.addressIndex]!;
   }
 
   get status(): ConnectionStatus {
@@ -146,7 +160,7 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
     this.setStatus('connecting');
     let socket: WebSocketLike;
     try {
-      socket = new this.options.WebSocket(roomUrl(this.options.relayUrl, this.options.room));
+      socket = new this.options.WebSocket(roomUrl(this.relayUrl, this.options.room));
     } catch (error) {
       // A malformed URL throws at once (browsers: SyntaxError): the same clear failure as an unreachable relay.
       this.failBeforeSocket((error as Error).message);
@@ -275,7 +289,11 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
    */
   hasFailed(): boolean {
     const status = this.currentStatus;
-    return status === 'denied' || status === 'closed' || (status === 'disconnected' && !this.welcomedOnce);
+    return (
+      status === 'denied' ||
+      status === 'closed' ||
+      (status === 'disconnected' && !this.welcomedOnce && this.attempts >= this.addresses.length)
+    );
   }
 
   /** Closes for good. */
@@ -400,10 +418,16 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
   }
 
   private closed(code: number, reason: string): void {
-    const willReconnect = !this.userClosed && this.options.reconnect !== false && !isFatalCloseCode(code);
-    const relayUrl = this.options.relayUrl;
-    const delayMs = willReconnect ? this.backoff.next() : 0;
+    const fatal = isFatalCloseCode(code);
+    // With several addresses a first attempt goes on to the next one even when reconnecting is off.
+    const untried = !this.welcomedOnce && this.attempts + 1 < this.addresses.length;
+    const willReconnect = !this.userClosed && !fatal && (this.options.reconnect !== false || untried);
+    const relayUrl = this.relayUrl;
     if (willReconnect) this.attempts++;
+    // Move on to the next address at once; back off only once every address has failed in turn.
+    const cycleDone = this.attempts % this.addresses.length === 0;
+    const delayMs = willReconnect ? (cycleDone ? this.backoff.next() : 0) : 0;
+    if (willReconnect && this.addresses.length > 1) this.addressIndex = (this.addressIndex + 1) % this.addresses.length;
     this.lastCloseInfo = {
       code,
       reason,
@@ -429,7 +453,7 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
 
   private closedError(): ConnectionClosedError {
     const info = this.lastCloseInfo;
-    return new ConnectionClosedError(info?.code ?? 1000, info?.reason ?? 'closed', this.options.relayUrl);
+    return new ConnectionClosedError(info?.code ?? 1000, info?.reason ?? 'closed', info?.relayUrl ?? this.relayUrl);
   }
 
   private setStatus(status: ConnectionStatus): void {

@@ -11,6 +11,8 @@ export interface RelayEntry {
   readonly name: string;
   /** `ws://` or `wss://` URL of the relay, without a trailing slash. */
   readonly url: string;
+  /** More addresses of the same relay service (a cluster), tried in turn when `url` fails. */
+  readonly alternates?: readonly string[];
 }
 
 /** JSON schema of the relay list setting, as both editors declare it. */
@@ -23,6 +25,7 @@ export const RELAY_LIST_SCHEMA = {
         properties: {
           name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' },
           url: { type: 'string', pattern: '^wss?://' },
+          alternates: { type: 'array', items: { type: 'string', pattern: '^wss?://' } },
         },
         required: ['name', 'url'],
         additionalProperties: false,
@@ -46,6 +49,19 @@ export function checkRelayUrl(url: string): string {
   }
   if (parsed.username || parsed.password) throw new Error('a relay URL must not contain credentials');
   return url.replace(/\/+$/, '');
+}
+
+/**
+ * One relay given as several addresses, as a person types them (`--relay`, ENCLAVE_RELAY): separated by
+ * commas or spaces. The first is tried first; each is checked like any relay URL.
+ */
+export function parseRelayAddresses(text: string): { url: string; alternates: string[] } {
+  const [url, ...alternates] = text
+    .split(/[\s,]+/)
+    .filter((part) => part !== '')
+    .map(checkRelayUrl);
+  if (url === undefined) throw new Error('no relay URL given');
+  return { url, alternates };
 }
 
 /** A relay name for a URL without one: its host (and port), made unique among `taken`. */
@@ -79,11 +95,14 @@ export function readRelayList(value: unknown): { relays: RelayEntry[]; problems:
         relays.push({ name: suggestRelayName(url, taken()), url });
         continue;
       }
-      const { name, url } = (entry ?? {}) as Record<string, unknown>;
+      const { name, url, alternates } = (entry ?? {}) as Record<string, unknown>;
       if (typeof name !== 'string' || typeof url !== 'string') throw new Error('a relay needs "name" and "url"');
       if (!isValidName(name)) throw new Error(`relay name "${name}" must be letters, digits, ".", "_" or "-"`);
       if (taken().includes(name)) throw new Error(`relay name "${name}" is used twice`);
-      relays.push({ name, url: checkRelayUrl(url) });
+      if (alternates !== undefined && !(Array.isArray(alternates) && alternates.every((a) => typeof a === 'string')))
+        throw new Error(`relay "${name}": "alternates" must be a list of ws:// or wss:// URLs`);
+      const others = (alternates ?? []).map(checkRelayUrl);
+      relays.push({ name, url: checkRelayUrl(url), ...(others.length > 0 ? { alternates: others } : {}) });
     } catch (error) {
       problems.push((error as Error).message);
     }

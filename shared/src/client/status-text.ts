@@ -10,7 +10,7 @@ export function reconnectText(connection: EnclaveConnection, now: number = Date.
   const next = connection.nextAttempt;
   if (!next) return undefined;
   const inSeconds = Math.max(0, Math.ceil((next.at - now) / 1000));
-  return `reconnecting to ${connection.options.relayUrl} in ${inSeconds} s (attempt ${next.attempt})`;
+  return `reconnecting to ${connection.relayUrl} in ${inSeconds} s (attempt ${next.attempt})`;
 }
 
 /** Why the last attempt ended, in a sentence that names the relay when it was not reached. */
