@@ -33,6 +33,7 @@ import type { RelayMetrics } from '../observability/metrics.js';
 import type { NewAuditEntry, Storage } from '../storage/storage.js';
 import type { AccessService } from '../access/access-service.js';
 import type { GovernanceService } from '../access/governance-service.js';
+import type { DirectoryService } from '../directory/directory-service.js';
 import { AccessRequestWait } from './access-request-wait.js';
 import type { AdmissionLease } from './admission-limits.js';
 import { FrameChannel, type FrameHandler } from './frame-channel.js';
@@ -51,6 +52,7 @@ export interface ConnectionContext {
   readonly logger: Logger;
   readonly limits: RelayLimits;
   readonly governance: GovernanceService;
+  readonly directory: DirectoryService;
   /** Admitted connections, so that revocations and role changes reach them. */
   readonly admitted: Set<ClientConnection>;
   /** Connections of non-members waiting for their access request to be resolved. */
@@ -248,7 +250,10 @@ export class ClientConnection implements FrameHandler {
     return this.admit(outcome);
   }
 
-  private async awaitApproval(publicKey: PublicKeyText, ask: { name: string; message: string }): Promise<void> {
+  private async awaitApproval(
+    publicKey: PublicKeyText,
+    ask: { name: string; message: string; via?: 'directory' },
+  ): Promise<void> {
     let wait: AccessRequestWait;
     try {
       wait = await AccessRequestWait.begin(this.context.governance, this.room.space, publicKey, ask);
@@ -295,6 +300,7 @@ export class ClientConnection implements FrameHandler {
         user: stampedUser(participant),
         admin,
         spaceExists,
+        address: this.admission.address,
       },
       { send: (frame) => this.channel.send(frame), close: (code, reason) => this.close(code, reason) },
       agreement,
