@@ -5,6 +5,8 @@
  */
 import {
   type CheckedEntry,
+  CloseCode,
+  ConnectionClosedError,
   DIRECTORY_ROOM,
   listingTrustText,
   personText,
@@ -69,7 +71,15 @@ export function hintChoice(hidden: boolean): (args: CommandArgs) => Promise<void
 
 async function checkedDirectory(args: CommandArgs): Promise<CheckedEntry[]> {
   const settings = await clientSettings(args.values as Record<string, string>);
-  return withConnection(settings, DIRECTORY_ROOM, (connection) => readDirectory(connection));
+  try {
+    return await withConnection(settings, DIRECTORY_ROOM, (connection) => readDirectory(connection));
+  } catch (error) {
+    // The one refusal the directory's channel has: its admin switched it off (the reason says so).
+    if (error instanceof ConnectionClosedError && error.code === CloseCode.Forbidden) {
+      throw new CliError(error.reason || 'the relay refused to show its directory', ExitCode.AccessDenied);
+    }
+    throw error;
+  }
 }
 
 export async function directory(args: CommandArgs): Promise<void> {
