@@ -454,6 +454,12 @@ describe(`Enclave governance in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
     );
     assert.match(await entry.innerText(), /Induction heads in small transformers/);
     assert.doesNotMatch(await entry.innerText(), /reading\.md|week 1/, 'nothing from inside the space');
+    if (process.env['ENCLAVE_README_SCREENSHOTS'] === '1') {
+      // Only under `ENCLAVE_README_SCREENSHOTS=1`: a test run writes nothing tracked.
+      await page
+        .locator('#enclave-directory')
+        .screenshot({ path: join(PLUGIN_DIR, '..', 'docs', 'directory-jupyterlab.png') });
+    }
 
     await entry.locator('.enclave-directory-ask').click();
     const asking = dialog('Request access');
