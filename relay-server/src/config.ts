@@ -42,6 +42,11 @@ export interface RelayLimits {
   /** Directory reads one key, and one address, may make at once, and per minute sustained. */
   readonly directoryReadBurst: number;
   readonly directoryReadsPerMinute: number;
+  /**
+   * How long a directory connection stays open. Any key is admitted there, so a visit is short: reading is
+   * one request, and holding many connections open costs a visitor a new handshake (admission limits) each.
+   */
+  readonly directoryVisitMs: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -68,6 +73,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   // Someone browsing reads the directory a few times a minute at most; a scraper reads it in a loop.
   directoryReadBurst: 10,
   directoryReadsPerMinute: 6,
+  directoryVisitMs: 30_000,
 };
 
 export interface KeepAliveOptions {

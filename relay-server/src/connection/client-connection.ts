@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import {
   CloseCode,
   decodeClientMessage,
+  isDirectoryRoom,
   encodeServerMessage,
   type FromServerMessage,
   MessageTag,
@@ -72,6 +73,8 @@ export class ClientConnection implements FrameHandler {
   private phase: Phase = 'challenged';
   private readonly nonce = newNonce();
   private readonly handshakeTimer: ReturnType<typeof setTimeout>;
+  /** Ends a directory visit (RelayLimits.directoryVisitMs). */
+  private visitTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly channel: FrameChannel;
   private claimedKey: PublicKeyText | undefined;
   private wait: AccessRequestWait | undefined;
@@ -124,6 +127,7 @@ export class ClientConnection implements FrameHandler {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.visitTimer);
     this.wait?.stop();
     this.channel.close(code, reason);
   }
@@ -233,6 +237,7 @@ export class ClientConnection implements FrameHandler {
     this.context.waiting.delete(this);
     this.phase = 'closed';
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.visitTimer);
     this.wait?.stop();
     this.context.metrics.closes.inc({ code: String(code) });
     this.context.metrics.connections.dec({ state: wasAdmitted ? 'admitted' : 'handshake' });
@@ -312,6 +317,12 @@ export class ClientConnection implements FrameHandler {
     this.context.metrics.connections.dec({ state: 'handshake' });
     this.context.metrics.connections.inc({ state: 'admitted' });
     this.context.metrics.handshakes.inc({ outcome: 'admitted' });
+    if (isDirectoryRoom(this.room)) {
+      this.visitTimer = setTimeout(
+        () => this.close(1000, 'directory visit over: connect again to read it again'),
+        this.context.limits.directoryVisitMs,
+      );
+    }
     if (spaceExists && document !== undefined) {
       const write = (entry: NewAuditEntry): Promise<void> => access.audit(space, entry);
       this.presenceAudit = new PresenceAudit(

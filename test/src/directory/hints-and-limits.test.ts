@@ -128,5 +128,17 @@ describe('the directory: hints and read limits', function () {
       moved.close();
       fresh.close();
     });
+
+    it('ends a directory visit after directoryVisitMs, so strangers cannot hold connections open', async () => {
+      const short = await startRelay({ limits: { directoryVisitMs: 300 } });
+      try {
+        const visitor = await openDirectory(short.url, await generateIdentity('Lingerer'));
+        const closed = await visitor.closed();
+        assert.equal(closed.code, 1000);
+        assert.match(closed.reason, /directory visit over/);
+      } finally {
+        await short.close();
+      }
+    });
   });
 });
