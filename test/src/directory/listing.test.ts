@@ -265,6 +265,19 @@ describe('the directory: listing', function () {
     assert.deepEqual((await readRaw(fixture.url, stranger)).listings, []);
   });
 
+  it("lists a sealed space like any other: the listing is public by the lead's choice, sealing is not said", async () => {
+    const lead = connect(fixture.url, fixture.admin, { space: 'vault' });
+    await lead.request({ op: 'space.create', sealed: true });
+    assert.equal((await lead.whenWelcomed()).protocol, 2);
+    await lead.request(await signListing(fixture.admin, lead.relayId!, 'vault', LISTING));
+    lead.destroy();
+    const { recorder, listings } = await readRaw(fixture.url, stranger);
+    const entry = listings.find((l) => l['space'] === 'vault')!;
+    assert.equal(entry['title'], LISTING.title);
+    assert.equal(entry['memberCount'], 1);
+    assert.equal(recorder.received('sealed'), false);
+  });
+
   it('refuses the directory, and listing, when the relay admin switched it off', async () => {
     const off = await startRelay({ directory: false });
     try {
