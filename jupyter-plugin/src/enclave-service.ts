@@ -3,6 +3,9 @@
  * and the space-level requests (members, grants) made on the person's behalf.
  */
 import {
+  type CheckedEntry,
+  DIRECTORY_ROOM,
+  readDirectory,
   type AgreementInfo,
   type AgreementSignatureInfo,
   type AuditEntry,
@@ -195,8 +198,27 @@ export class EnclaveService {
     });
   }
 
-  /** Asks a space's leads to let this identity in; the request stays open until they answer. */
-  async requestAccess(relay: string, space: string, message: string): Promise<AccessRequest> {
+  /** The relay's directory, each listing checked against its lead's signature. */
+  async directory(relay: string): Promise<CheckedEntry[]> {
+    const connection = new EnclaveConnection({
+      relayUrl: this.relayUrl(relay),
+      room: DIRECTORY_ROOM,
+      identity: await this.identity(),
+      WebSocket: this.options.WebSocket,
+      reconnect: false,
+    }).connect();
+    try {
+      return await readDirectory(connection);
+    } finally {
+      connection.destroy();
+    }
+  }
+
+  /**
+   * Asks a space's leads to let this identity in; the request stays open until they answer. `via` says it
+   * was asked from the space's listing in the directory.
+   */
+  async requestAccess(relay: string, space: string, message: string, via?: 'directory'): Promise<AccessRequest> {
     const identity = await this.identity();
     const request = new AccessRequest({
       relayUrl: this.relayUrl(relay),
@@ -205,6 +227,7 @@ export class EnclaveService {
       identity,
       name: identity.name,
       message,
+      ...(via ? { via } : {}),
       WebSocket: this.options.WebSocket,
       agreement: this.options.agreement,
     });

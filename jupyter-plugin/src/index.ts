@@ -5,7 +5,7 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
-import { usersIcon } from '@jupyterlab/ui-components';
+import { searchIcon, usersIcon } from '@jupyterlab/ui-components';
 import { EditorExtensionRegistry, IEditorExtensionRegistry } from '@jupyterlab/codemirror';
 import type { Awareness } from 'y-protocols/awareness';
 import type { Text as YText } from 'yjs';
@@ -23,6 +23,7 @@ import { askRetry, askText, reportError } from './ui/dialogs.js';
 import { offerHelp } from './ui/error-help.js';
 import { registerGovernanceCommands } from './ui/governance-commands.js';
 import { askToSignAgreement } from './ui/governance-dialogs.js';
+import { DirectoryPanel } from './ui/directory-panel.js';
 import { RequestsPanel } from './ui/requests-panel.js';
 import { EnclaveDocumentExtension } from './ui/document-extension.js';
 import { ViewerCommandGate } from './ui/viewer-commands.js';
@@ -95,11 +96,27 @@ const ui: JupyterFrontEndPlugin<void> = {
     requests.title.icon = usersIcon;
     app.shell.add(requests, 'right', { rank: 900 });
     registerGovernanceCommands(app, service, requests);
+    const directory = new DirectoryPanel(service, app.commands, (title, error) => void reportError(title, error));
+    directory.title.icon = searchIcon;
+    app.shell.add(directory, 'left', { rank: 900 });
+    app.commands.addCommand(CommandIds.directory, {
+      label: 'Browse Directory…',
+      caption: "The spaces listed on a relay's directory: who leads them, verified, and Ask to Join",
+      execute: async (args) => {
+        app.shell.activateById(directory.id);
+        await directory.browse(typeof args['relay'] === 'string' ? args['relay'] : undefined);
+        return { listings: directory.entries.length };
+      },
+    });
     service.requests.on('arrived', ({ space, request }) => {
-      Notification.info(`${request.name} (${request.fingerprint}) asks to join ${space}: "${request.message}"`, {
-        autoClose: false,
-        actions: [{ label: 'Review', callback: () => app.shell.activateById(requests.id) }],
-      });
+      const origin = request.via === 'directory' ? ' from the directory' : '';
+      Notification.info(
+        `${request.name} (${request.fingerprint}) asks to join ${space}${origin}: "${request.message}"`,
+        {
+          autoClose: false,
+          actions: [{ label: 'Review', callback: () => app.shell.activateById(requests.id) }],
+        },
+      );
     });
     const joinLink = joinLinkFromUrl(window.location.href);
     if (joinLink) {

@@ -28,4 +28,5 @@ export const CommandIds = {
   setAgreement: 'enclave:agreement-set',
   signatures: 'enclave:agreement-signatures',
   audit: 'enclave:audit',
+  directory: 'enclave:directory',
 } as const;

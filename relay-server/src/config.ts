@@ -39,6 +39,14 @@ export interface RelayLimits {
    * one 'joined' entry saying how long it stayed (access/presence-audit.ts).
    */
   readonly presenceAuditAfterMs: number;
+  /** Directory reads one key, and one address, may make at once, and per minute sustained. */
+  readonly directoryReadBurst: number;
+  readonly directoryReadsPerMinute: number;
+  /**
+   * How long a directory connection stays open. Any key is admitted there, so a visit is short: reading is
+   * one request, and holding many connections open costs a visitor a new handshake (admission limits) each.
+   */
+  readonly directoryVisitMs: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -62,6 +70,10 @@ export const DEFAULT_LIMITS: RelayLimits = {
   refusalAuditEntriesPerWindow: 50,
   refusalLogLinesPerMinute: 20,
   presenceAuditAfterMs: 30_000,
+  // Someone browsing reads the directory a few times a minute at most; a scraper reads it in a loop.
+  directoryReadBurst: 10,
+  directoryReadsPerMinute: 6,
+  directoryVisitMs: 30_000,
 };
 
 export interface KeepAliveOptions {
@@ -82,6 +94,8 @@ export interface RelayOptions {
   readonly relayIdentity?: Identity;
   /** Public keys that may create spaces. */
   readonly admins: readonly string[];
+  /** The directory of listed spaces (default on); false switches it off: nothing is listed or shown. */
+  readonly directory?: boolean;
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;

@@ -18,6 +18,8 @@ import {
   parseRoomPath,
 } from '@enclave/shared';
 import { AccessService } from './access/access-service.js';
+import { DirectoryService } from './directory/directory-service.js';
+import { DirectoryReadLimits } from './directory/read-limits.js';
 import { GovernanceService } from './access/governance-service.js';
 import {
   DEFAULT_COMPACT_AFTER_MS,
@@ -154,6 +156,16 @@ export function createRelay(options: RelayOptions): Relay {
         options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       );
       const governance = new GovernanceService(storage, access);
+      const directory = new DirectoryService({
+        storage,
+        access,
+        relayId: opened.identity.publicKey,
+        enabled: options.directory ?? true,
+        readLimits: new DirectoryReadLimits({
+          burst: limits.directoryReadBurst,
+          perMinute: limits.directoryReadsPerMinute,
+        }),
+      });
       keepAlive = new KeepAlive({ ...DEFAULT_KEEP_ALIVE, ...options.keepAlive });
       const admitted = new Set<ClientConnection>();
       const waiting = new Set<ClientConnection>();
@@ -161,6 +173,7 @@ export function createRelay(options: RelayOptions): Relay {
         relayId: opened.identity.publicKey,
         access,
         governance,
+        directory,
         storage,
         documents,
         metrics,

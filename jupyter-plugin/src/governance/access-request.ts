@@ -34,6 +34,8 @@ export interface AccessRequestOptions {
   /** The name shown to leads (a claim: leads also see the key's fingerprint). */
   readonly name: string;
   readonly message: string;
+  /** Set when asked from the space's listing in the relay's directory (leads see it). */
+  readonly via?: 'directory';
   readonly WebSocket: WebSocketConstructor;
   readonly agreement: AgreementPrompt;
 }
@@ -55,7 +57,11 @@ export class AccessRequest extends ObservableV2<AccessRequestEvents> {
       identity: options.identity,
       WebSocket: options.WebSocket,
       reconnect: false,
-      accessRequest: { name: options.name, message: options.message },
+      accessRequest: {
+        name: options.name,
+        message: options.message,
+        ...(options.via ? { via: options.via } : {}),
+      },
     });
     this.connection.on('access-pending', this.onPending);
     this.settled = this.run();

@@ -143,7 +143,8 @@ export function registerGovernanceCommands(app: JupyterFrontEnd, service: Enclav
           ? args['message']
           : await askText('Request access', `A message for the leads of ${target.space} (optional)`);
       if (message === undefined) return undefined;
-      const request = await service.requestAccess(target.relay, target.space, message);
+      const via = args['via'] === 'directory' ? 'directory' : undefined;
+      const request = await service.requestAccess(target.relay, target.space, message, via);
       const view = new AccessRequestView(request, (document) => {
         void openDocument(target.relay, target.space, document);
       });

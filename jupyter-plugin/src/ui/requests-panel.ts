@@ -2,7 +2,7 @@
  * A sidebar panel for leads: the pending access requests of the spaces they watch, live, each with the
  * requester's claimed name, key fingerprint and message, a role, Approve and Deny.
  */
-import { ROLES, type Role } from '@enclave/shared';
+import { requestHeadline, ROLES, type Role } from '@enclave/shared';
 import { Widget } from '@lumino/widgets';
 import type { PendingRequest, RequestWatcher } from '../governance/request-watcher.js';
 
@@ -67,7 +67,8 @@ export class RequestsPanel extends Widget {
     row.dataset['publicKey'] = request.publicKey;
     const who = document.createElement('div');
     who.className = 'enclave-request-who';
-    who.textContent = `${request.name} · ${request.fingerprint} → ${item.space}`;
+    who.textContent = requestHeadline(request, item.space);
+    if (request.via) row.dataset['via'] = request.via;
     who.title = `${request.publicKey}\nThe name is what the requester typed; the fingerprint is their key's.`;
     const message = document.createElement('div');
     message.className = 'enclave-request-message';

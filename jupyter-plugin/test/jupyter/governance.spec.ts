@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   EnclaveConnection,
+  fingerprint,
+  type ListingText,
+  signListing,
   formatLink,
   generateIdentity,
   parseLink,
@@ -18,6 +21,7 @@ import {
   type Role,
   serializeIdentity,
 } from '@enclave/shared';
+import { MemoryStorage } from '@enclave/relay';
 import type { Browser, Page } from 'playwright-core';
 import { publish } from '../../src/session/publish.js';
 import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
@@ -42,6 +46,8 @@ describe(`Enclave governance in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
   let browser: Browser;
   let page: Page;
   let me: Identity;
+  /** The relay's storage: the directory test alters a listing in it, as a dishonest relay would. */
+  const storage = new MemoryStorage();
   const closeLater: { destroy(): void }[] = [];
 
   const onSpace = async <T>(space: string, run: (c: EnclaveConnection) => Promise<T>, who?: Identity): Promise<T> => {
@@ -112,13 +118,22 @@ describe(`Enclave governance in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
     (await onSpace(space, (c) => c.request({ op: 'members.list' }))).members.map((m) => m.publicKey);
   const cellSources = (path: string) =>
     onWidget<string[]>(page, path, 'return widget.content.model.sharedModel.cells.map(c => c.getSource())');
+  const listSpace = (space: string, lead: Identity, text: ListingText) =>
+    onSpace(
+      space,
+      async (c) => {
+        await c.whenWelcomed();
+        await c.request(await signListing(lead, c.relayId!, space, text));
+      },
+      lead,
+    );
   const dialog = (text: string | RegExp) => page.locator('.jp-Dialog').filter({ hasText: text });
   const pathOf = (doc: string) => `Enclave:${RELAY}/${doc}`;
 
   before(async function () {
     this.timeout(900_000);
     prepareEnvironment((line) => console.log(`      [setup] ${line}`));
-    relay = await startRelay('lab');
+    relay = await startRelay('lab', storage);
     me = await generateIdentity('Browser Member');
     lab = await startJupyterLab({
       '@enclave/jupyter-plugin:plugin': { relays: [{ name: RELAY, url: relay.url }] },
@@ -416,5 +431,104 @@ describe(`Enclave governance in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
         `${event} in ${events.map((e) => e.event).join(',')}`,
       );
     }
+  });
+
+  it('browses the directory: a verified listing, Ask to Join reaches the leads as from the directory, an altered listing is marked', async () => {
+    await createSpace('listed');
+    await seedDraft('listed', 'reading.md', 'week 1: induction heads');
+    await listSpace('listed', relay.lead, {
+      title: 'Interpretability reading group',
+      description: 'Induction heads in small transformers',
+      expectations: 'Cite drafts',
+      showAgreement: false,
+    });
+    const { listings } = await execute<{ listings: number }>(page, 'enclave:directory', { relay: RELAY });
+    assert.ok(listings >= 1);
+    const entry = page.locator('.enclave-directory-entry[data-space="listed"]');
+    await entry.waitFor({ timeout: 20_000 });
+    assert.equal(await entry.getAttribute('data-verified'), 'true');
+    const leadFingerprint = await fingerprint(relay.lead.publicKey);
+    assert.equal(
+      await entry.locator('.enclave-directory-badge').innerText(),
+      `✓ Verified: signed by Ada Lead (${leadFingerprint})`,
+    );
+    assert.match(await entry.innerText(), /Induction heads in small transformers/);
+    assert.doesNotMatch(await entry.innerText(), /reading\.md|week 1/, 'nothing from inside the space');
+    if (process.env['ENCLAVE_README_SCREENSHOTS'] === '1') {
+      // Only under `ENCLAVE_README_SCREENSHOTS=1`: a test run writes nothing tracked.
+      await page
+        .locator('#enclave-directory')
+        .screenshot({ path: join(PLUGIN_DIR, '..', 'docs', 'directory-jupyterlab.png') });
+    }
+
+    await entry.locator('.enclave-directory-ask').click();
+    const asking = dialog('Request access');
+    await asking.waitFor({ timeout: 20_000 });
+    await asking.locator('input').fill('found you in the directory');
+    await asking.locator('.jp-mod-accept').click();
+    const view = page.locator(`#enclave-access-request-${RELAY}-listed`);
+    await page.locator(`#enclave-access-request-${RELAY}-listed[data-state="waiting"]`).waitFor({ timeout: 20_000 });
+    const { requests } = await onSpace('listed', (c) => c.request({ op: 'requests.list', status: 'pending' }));
+    const mine = requests.find((r) => r.publicKey === me.publicKey)!;
+    assert.equal(mine.via, 'directory');
+    assert.equal(mine.message, 'found you in the directory');
+    await onSpace('listed', (c) => c.request({ op: 'requests.approve', id: mine.id, role: 'viewer' }));
+    await page.locator(`#enclave-access-request-${RELAY}-listed[data-state="approved"]`).waitFor({ timeout: 20_000 });
+    await view.locator('.enclave-open-document[data-document="reading.md"]').click();
+    await eventually(
+      async () => assert.equal(await draftText(pathOf('listed/reading.md')), 'week 1: induction heads'),
+      20_000,
+    );
+
+    // The relay now serves a title its lead never signed: the panel says so and will not ask from it.
+    const stored = (await storage.getListing('listed'))!;
+    await storage.putListing({ ...stored, title: 'Free GPU hours' });
+    await page.evaluate(() =>
+      (
+        window as unknown as { jupyterapp: { shell: { activateById(id: string): void } } }
+      ).jupyterapp.shell.activateById('enclave-directory'),
+    );
+    await page.locator('.enclave-directory-refresh').click();
+    const altered = page.locator('.enclave-directory-entry[data-space="listed"][data-verified="false"]');
+    await altered.waitFor({ timeout: 20_000 });
+    assert.match(
+      await altered.locator('.enclave-directory-badge').innerText(),
+      /NOT VERIFIED: the listing of listed cannot be trusted: it does not match its signature/,
+    );
+    assert.equal(await altered.locator('.enclave-directory-ask').isDisabled(), true);
+  });
+
+  it('shows a lead in JupyterLab that a request came from the directory', async () => {
+    await createSpace('ours', [[me, 'lead']]);
+    await seedDraft('ours', 'plan.md', 'plan');
+    await listSpace('ours', me, {
+      title: 'Ours',
+      description: 'A listed space',
+      expectations: '',
+      showAgreement: false,
+    });
+    await execute(page, 'enclave:open', { path: 'ours/plan.md' });
+    await eventually(async () => assert.equal(await draftText(pathOf('ours/plan.md')), 'plan'), 20_000);
+    await page.locator('.enclave-requests-watching').filter({ hasText: 'ours' }).waitFor({ state: 'attached' });
+    const asker = await generateIdentity('Browsing Peer');
+    const waiting = new EnclaveConnection({
+      relayUrl: relay.url,
+      room: { space: 'ours' },
+      identity: asker,
+      WebSocket: NodeWebSocket,
+      reconnect: false,
+      accessRequest: { name: 'Dr. Browser', message: 'saw the listing', via: 'directory' },
+    }).connect();
+    closeLater.push(waiting);
+    const row = page.locator(`.enclave-request[data-public-key="${asker.publicKey}"][data-via="directory"]`);
+    await row.waitFor({ state: 'attached', timeout: 20_000 });
+    assert.match(
+      (await row.locator('.enclave-request-who').textContent()) ?? '',
+      /Dr\. Browser · .* → ours · from the directory/,
+    );
+    await page
+      .getByText(/Dr\. Browser .* asks to join ours from the directory/)
+      .first()
+      .waitFor({ timeout: 10_000 });
   });
 });

@@ -2,7 +2,7 @@
  * A real relay (in-memory storage, port 0) with one space and members in each role, for the unit tests
  * of the plugin's classes. Nothing here stands in for a component: it is the relay and the client library.
  */
-import { createRelay, type Relay, silentLogger } from '@enclave/relay';
+import { createRelay, type Relay, silentLogger, type Storage } from '@enclave/relay';
 import {
   EnclaveConnection,
   generateIdentity,
@@ -25,11 +25,18 @@ export interface RelayFixture {
   close(): Promise<void>;
 }
 
-export async function startRelay(space = 'lab'): Promise<RelayFixture> {
+/** `storage`: the relay's own (in memory when omitted), for tests that change what it serves. */
+export async function startRelay(space = 'lab', storage?: Storage): Promise<RelayFixture> {
   const [lead, editor, viewer, stranger] = (await Promise.all(
     ['Ada Lead', 'Eve Editor', 'Vic Viewer', 'Sam Stranger'].map((name) => generateIdentity(name)),
   )) as [Identity, Identity, Identity, Identity];
-  const relay = createRelay({ admins: [lead.publicKey], host: '127.0.0.1', port: 0, logger: silentLogger });
+  const relay = createRelay({
+    admins: [lead.publicKey],
+    host: '127.0.0.1',
+    port: 0,
+    logger: silentLogger,
+    ...(storage ? { storage } : {}),
+  });
   const { url } = await relay.listen();
   const control = new EnclaveConnection({
     relayUrl: url,

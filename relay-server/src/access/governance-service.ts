@@ -170,6 +170,7 @@ export class GovernanceService {
     publicKey: PublicKeyText,
     name: string,
     message: string,
+    via?: 'directory',
   ): Promise<AccessRequestRecord | undefined> {
     this.countRequest(publicKey);
     if (!(await this.storage.getSpace(space))) return undefined;
@@ -188,13 +189,14 @@ export class GovernanceService {
       status: 'pending',
       resolvedBy: null,
       resolvedAt: null,
+      ...(via ? { via } : {}),
     };
     await this.storage.createAccessRequest(space, record);
     await this.access.audit(space, {
       event: 'access-requested',
       actor: publicKey,
       actorName: record.name,
-      reason: `request ${record.id}`,
+      reason: `request ${record.id}${via ? ' from the directory' : ''}`,
     });
     this.emit(space, { kind: 'access-request', request: await this.requestInfo(record) });
     return record;
@@ -355,6 +357,7 @@ export class GovernanceService {
       message: record.message,
       created: record.created,
       status: record.status,
+      ...(record.via ? { via: record.via } : {}),
     };
     return record.resolvedBy ? { ...info, resolvedBy: record.resolvedBy, resolvedAt: record.resolvedAt! } : info;
   }

@@ -8,6 +8,7 @@ import type { CommandArgs } from './command.js';
 import { identityNew, identityShow } from './commands/identity.js';
 import { pull, push } from './commands/documents.js';
 import { doctor } from './commands/doctor.js';
+import { directory, directoryAsk, hintChoice, spaceList, spaceUnlist } from './commands/directory.js';
 import { keysShare } from './commands/sealed.js';
 import { ADMISSION_FLAG_NAMES, relayCommand } from './commands/relay.js';
 import { audit, docs, grant, members, revoke, spaceCreate } from './commands/space.js';
@@ -56,13 +57,14 @@ const COMMANDS: Record<string, Command> = {
   },
   relay: {
     usage:
-      'relay --data DIR [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL] [--commit-window-ms MS] [--handshakes-per-address N] [--refusals-per-address N] [--unadmitted-per-address N] [--unadmitted-total N]',
+      'relay --data DIR [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--no-directory] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL] [--commit-window-ms MS] [--handshakes-per-address N] [--refusals-per-address N] [--unadmitted-per-address N] [--unadmitted-total N]',
     summary: 'run the relay in the foreground (default 127.0.0.1:8787); admins may create spaces',
     options: {
       data: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
       admin: { type: 'string', multiple: true },
+      'no-directory': { type: 'boolean' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'log-level': { type: 'string' },
@@ -88,6 +90,54 @@ const COMMANDS: Record<string, Command> = {
     summary: 'create a space (relay admins); you become its lead; --sealed: the relay cannot read it',
     options: { ...CLIENT, sealed: { type: 'boolean' } },
     run: spaceCreate,
+  },
+  'space list': {
+    usage: 'space list SPACE --title TEXT --description TEXT [--expectations TEXT] [--show-agreement]',
+    summary: "list the space in the relay's directory, signed with your key (leads); unlisted by default",
+    options: {
+      ...CLIENT,
+      title: { type: 'string' },
+      description: { type: 'string' },
+      expectations: { type: 'string' },
+      'show-agreement': { type: 'boolean' },
+    },
+    run: spaceList,
+  },
+  'space unlist': {
+    usage: 'space unlist SPACE',
+    summary: "take the space out of the relay's directory at once (leads, relay admins)",
+    options: CLIENT,
+    run: spaceUnlist,
+  },
+  'space hide-me': {
+    usage: 'space hide-me SPACE',
+    summary: "don't show visitors of the space's listing that you are a member (shared-membership hints)",
+    options: CLIENT,
+    run: hintChoice(true),
+  },
+  'space show-me': {
+    usage: 'space show-me SPACE',
+    summary: 'undo hide-me: visitors who share another space with you may see you are a member',
+    options: CLIENT,
+    run: hintChoice(false),
+  },
+  directory: {
+    usage: 'directory [--json]',
+    summary: "the spaces listed on the relay, each listing's signature checked; any identity may read it",
+    options: { ...CLIENT, json: { type: 'boolean' } },
+    run: directory,
+  },
+  'directory ask': {
+    usage: 'directory ask SPACE [--message TEXT] [--name NAME] [--wait SECONDS] [--lead-fingerprint FP]',
+    summary: "ask to join a listed space (its listing must verify; --lead-fingerprint: and be that lead's)",
+    options: {
+      ...CLIENT,
+      message: { type: 'string' },
+      name: { type: 'string' },
+      wait: { type: 'string' },
+      'lead-fingerprint': { type: 'string' },
+    },
+    run: directoryAsk,
   },
   grant: {
     usage: 'grant SPACE PUBKEY --role editor|viewer|lead [--name NAME]',

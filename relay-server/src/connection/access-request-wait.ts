@@ -16,9 +16,9 @@ export class AccessRequestWait {
     governance: GovernanceService,
     space: string,
     publicKey: PublicKeyText,
-    ask: { readonly name: string; readonly message: string },
+    ask: { readonly name: string; readonly message: string; readonly via?: 'directory' },
   ): Promise<AccessRequestWait> {
-    const request = await governance.requestAccess(space, publicKey, ask.name, ask.message);
+    const request = await governance.requestAccess(space, publicKey, ask.name, ask.message, ask.via);
     // For a space that does not exist nothing is stored, but the client sees an id all the same.
     const id =
       request?.id ??

@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import {
   CloseCode,
   decodeClientMessage,
+  isDirectoryRoom,
   encodeServerMessage,
   type FromServerMessage,
   MessageTag,
@@ -33,6 +34,7 @@ import type { RelayMetrics } from '../observability/metrics.js';
 import type { NewAuditEntry, Storage } from '../storage/storage.js';
 import type { AccessService } from '../access/access-service.js';
 import type { GovernanceService } from '../access/governance-service.js';
+import type { DirectoryService } from '../directory/directory-service.js';
 import { AccessRequestWait } from './access-request-wait.js';
 import type { AdmissionLease } from './admission-limits.js';
 import { FrameChannel, type FrameHandler } from './frame-channel.js';
@@ -51,6 +53,7 @@ export interface ConnectionContext {
   readonly logger: Logger;
   readonly limits: RelayLimits;
   readonly governance: GovernanceService;
+  readonly directory: DirectoryService;
   /** Admitted connections, so that revocations and role changes reach them. */
   readonly admitted: Set<ClientConnection>;
   /** Connections of non-members waiting for their access request to be resolved. */
@@ -70,6 +73,8 @@ export class ClientConnection implements FrameHandler {
   private phase: Phase = 'challenged';
   private readonly nonce = newNonce();
   private readonly handshakeTimer: ReturnType<typeof setTimeout>;
+  /** Ends a directory visit (RelayLimits.directoryVisitMs). */
+  private visitTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly channel: FrameChannel;
   private claimedKey: PublicKeyText | undefined;
   private wait: AccessRequestWait | undefined;
@@ -122,6 +127,7 @@ export class ClientConnection implements FrameHandler {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.visitTimer);
     this.wait?.stop();
     this.channel.close(code, reason);
   }
@@ -231,6 +237,7 @@ export class ClientConnection implements FrameHandler {
     this.context.waiting.delete(this);
     this.phase = 'closed';
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.visitTimer);
     this.wait?.stop();
     this.context.metrics.closes.inc({ code: String(code) });
     this.context.metrics.connections.dec({ state: wasAdmitted ? 'admitted' : 'handshake' });
@@ -248,7 +255,10 @@ export class ClientConnection implements FrameHandler {
     return this.admit(outcome);
   }
 
-  private async awaitApproval(publicKey: PublicKeyText, ask: { name: string; message: string }): Promise<void> {
+  private async awaitApproval(
+    publicKey: PublicKeyText,
+    ask: { name: string; message: string; via?: 'directory' },
+  ): Promise<void> {
     let wait: AccessRequestWait;
     try {
       wait = await AccessRequestWait.begin(this.context.governance, this.room.space, publicKey, ask);
@@ -295,6 +305,7 @@ export class ClientConnection implements FrameHandler {
         user: stampedUser(participant),
         admin,
         spaceExists,
+        address: this.admission.address,
       },
       { send: (frame) => this.channel.send(frame), close: (code, reason) => this.close(code, reason) },
       agreement,
@@ -306,6 +317,12 @@ export class ClientConnection implements FrameHandler {
     this.context.metrics.connections.dec({ state: 'handshake' });
     this.context.metrics.connections.inc({ state: 'admitted' });
     this.context.metrics.handshakes.inc({ outcome: 'admitted' });
+    if (isDirectoryRoom(this.room)) {
+      this.visitTimer = setTimeout(
+        () => this.close(1000, 'directory visit over: connect again to read it again'),
+        this.context.limits.directoryVisitMs,
+      );
+    }
     if (spaceExists && document !== undefined) {
       const write = (entry: NewAuditEntry): Promise<void> => access.audit(space, entry);
       this.presenceAudit = new PresenceAudit(

@@ -7,6 +7,7 @@
 import {
   type AuthenticateMessage,
   CloseCode,
+  isDirectoryRoom,
   type PublicKeyText,
   type RoomAddress,
   roomName,
@@ -15,6 +16,7 @@ import {
 } from '@enclave/shared';
 import type { AccessService } from '../access/access-service.js';
 import type { GovernanceService } from '../access/governance-service.js';
+import { DIRECTORY_OFF, type DirectoryService } from '../directory/directory-service.js';
 import type { MemberRecord } from '../storage/storage.js';
 
 export interface Refusal {
@@ -35,7 +37,7 @@ export type HandshakeOutcome =
       readonly kind: 'ask';
       readonly publicKey: PublicKeyText;
       readonly protocol: number;
-      readonly ask: { readonly name: string; readonly message: string };
+      readonly ask: { readonly name: string; readonly message: string; readonly via?: 'directory' };
     }
   | {
       readonly kind: 'admit';
@@ -54,6 +56,7 @@ export interface HandshakeContext {
   readonly relayId: PublicKeyText;
   readonly access: AccessService;
   readonly governance: GovernanceService;
+  readonly directory: DirectoryService;
 }
 
 export function refusal(
@@ -78,6 +81,14 @@ export async function decideHandshake(
   const valid = await verifyAnswer(message, { nonce, relayId: context.relayId, room: roomName(room) });
   if (!valid) return refusal(CloseCode.Unauthenticated, 'invalid signature', message.publicKey);
   const { publicKey, protocol } = message;
+  // The directory admits any key that proved itself: it shows only what leads chose to list.
+  if (isDirectoryRoom(room)) {
+    if (!context.directory.enabled) {
+      return refusal(CloseCode.Forbidden, 'directory off', publicKey, { publicReason: DIRECTORY_OFF });
+    }
+    const admin = access.isAdmin(publicKey);
+    return { kind: 'admit', publicKey, protocol, member: undefined, admin, spaceExists: false, sealed: false };
+  }
   const found = await access.lookup(room.space, publicKey);
   const spaceExists = Boolean(found.space);
   if (found.space?.sealed && protocol < 2 && found.member) {
@@ -98,13 +109,11 @@ export async function decideHandshake(
     member = redeemed;
   }
   if (!member && message.accessRequest && room.document === undefined) {
-    const { name, message: text } = message.accessRequest;
-    return {
-      kind: 'ask',
-      publicKey,
-      protocol,
-      ask: { name: name.trim() ? name : (message.name ?? ''), message: text },
-    };
+    const { name, message: text, via } = message.accessRequest;
+    // "From the directory" is kept only while the space is listed: a lead is never told a listing they lack.
+    const fromListing = via === 'directory' && (await context.directory.isListed(room.space));
+    const ask = { name: name.trim() ? name : (message.name ?? ''), message: text };
+    return { kind: 'ask', publicKey, protocol, ask: fromListing ? { ...ask, via } : ask };
   }
   // A member a lead added without a name takes the one they chose (a lead's name always wins).
   if (member) member = await access.adoptChosenName(room.space, member, message.name);

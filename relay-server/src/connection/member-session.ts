@@ -47,6 +47,8 @@ export interface Admitted {
   readonly user: StampedUser;
   readonly admin: boolean;
   readonly spaceExists: boolean;
+  /** The client's address as the admission limits count it (directory reads are limited per address). */
+  readonly address: string;
 }
 
 /** What the session needs from its connection. */
@@ -224,6 +226,7 @@ export class MemberSession implements DocumentPeer {
           ...(this.who.chosenName === undefined ? {} : { chosenName: this.who.chosenName }),
           role: this.role,
           protocol: this.who.protocol,
+          address: this.who.address,
           attached: this.document !== undefined,
           attach: (record) => this.attach(record),
           drain: () => this.document?.drain() ?? Promise.resolve(),

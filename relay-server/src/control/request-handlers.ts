@@ -11,10 +11,12 @@ import {
   type Role,
   canWrite,
   fromBase64Url,
+  isDirectoryRoom,
   toBase64Url,
 } from '@enclave/shared';
 import type { AccessService } from '../access/access-service.js';
 import type { GovernanceService } from '../access/governance-service.js';
+import type { DirectoryService } from '../directory/directory-service.js';
 import { type DocumentRecord, type Storage, StorageConflict } from '../storage/storage.js';
 import type { KeyService } from '../sealed/key-service.js';
 import { RequestFailure } from './request-failure.js';
@@ -30,6 +32,8 @@ export interface Requester {
   readonly role: Role | null;
   /** The protocol version the connection speaks (2 for sealed spaces). */
   readonly protocol: number;
+  /** The client's address as the admission limits count it. */
+  readonly address: string;
   /** Whether this connection is attached to a live document. */
   readonly attached: boolean;
   /** Attaches the connection to its (now existing) document and starts sync. */
@@ -45,6 +49,7 @@ export interface RequestServices {
   readonly governance: GovernanceService;
   readonly storage: Storage;
   readonly keys: KeyService;
+  readonly directory: DirectoryService;
 }
 
 export function documentInfo(record: DocumentRecord, size?: number): DocumentInfo {
@@ -69,6 +74,19 @@ export async function handleRequest(
     if (who.document !== undefined)
       throw new RequestFailure('bad-request', `${request.op} is sent on the space channel`);
   };
+  // The directory's channel answers one request, and that request is answered nowhere else.
+  const onDirectory = isDirectoryRoom({
+    space: who.space,
+    ...(who.document === undefined ? {} : { document: who.document }),
+  });
+  if (onDirectory !== (request.op === 'directory.list')) {
+    throw new RequestFailure(
+      'bad-request',
+      onDirectory
+        ? 'the directory channel answers directory.list only'
+        : `${request.op} is sent on the directory channel`,
+    );
+  }
   const onDocumentChannel = (): string => {
     if (who.document === undefined)
       throw new RequestFailure('bad-request', `${request.op} is sent on a document channel`);
@@ -212,6 +230,21 @@ export async function handleRequest(
       return services.keys.wrap(who.space, who.publicKey, request.keys);
     case 'keys.rotate':
       return services.keys.rotate(who.space, who.publicKey, request);
+
+    case 'listing.set':
+      onSpaceChannel();
+      return { listing: await services.directory.list(who.space, who.publicKey, request) };
+    case 'listing.get':
+      onSpaceChannel();
+      return { listing: await services.directory.listing(who.space, who.publicKey) };
+    case 'listing.remove':
+      onSpaceChannel();
+      return { removed: await services.directory.unlist(who.space, who.publicKey) };
+    case 'hints.set':
+      onSpaceChannel();
+      return { hidden: await services.directory.hideFromHints(who.space, who.publicKey, request.hidden) };
+    case 'directory.list':
+      return { listings: await services.directory.read(who.publicKey, who.address) };
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type AgreementSignatureRecord,
   type EpochRotation,
   type InviteRecord,
+  type ListingRecord,
   type DocumentRecord,
   type MemberRecord,
   type NewAuditEntry,
@@ -47,6 +48,9 @@ interface MemorySpace {
   readonly epochs: { readonly by: PublicKeyText; readonly created: string }[];
   /** Wrapped keys by keyOf(epoch, public key). */
   readonly wrappedKeys: Map<string, WrappedKeyRecord>;
+  listing: ListingRecord | undefined;
+  /** Members who chose not to be shown in directory hints. */
+  readonly hiddenFromHints: Set<PublicKeyText>;
 }
 
 export class MemoryStorage implements Storage {
@@ -69,6 +73,8 @@ export class MemoryStorage implements Storage {
       signatures: [],
       epochs: [],
       wrappedKeys: new Map(),
+      listing: undefined,
+      hiddenFromHints: new Set(),
     });
   }
 
@@ -328,6 +334,39 @@ export class MemoryStorage implements Storage {
     };
     audit.push(stored);
     return stored;
+  }
+
+  async putListing(listing: ListingRecord): Promise<void> {
+    this.space(listing.space).listing = { ...listing };
+  }
+
+  async getListing(space: string): Promise<ListingRecord | undefined> {
+    return this.spaces.get(space)?.listing;
+  }
+
+  async removeListing(space: string): Promise<boolean> {
+    const target = this.spaces.get(space);
+    if (!target?.listing) return false;
+    target.listing = undefined;
+    return true;
+  }
+
+  async listListings(): Promise<ListingRecord[]> {
+    return (await this.listSpaces()).flatMap((s) => this.spaces.get(s.name)?.listing ?? []);
+  }
+
+  async setHiddenFromHints(space: string, publicKey: PublicKeyText, hidden: boolean): Promise<void> {
+    const target = this.space(space);
+    if (hidden) target.hiddenFromHints.add(publicKey);
+    else target.hiddenFromHints.delete(publicKey);
+  }
+
+  async listHiddenFromHints(space: string): Promise<PublicKeyText[]> {
+    return [...(this.spaces.get(space)?.hiddenFromHints ?? [])].sort();
+  }
+
+  async listMemberships(publicKey: string): Promise<string[]> {
+    return (await this.listSpaces()).map((s) => s.name).filter((name) => this.spaces.get(name)!.members.has(publicKey));
   }
 
   async listAudit(space: string, after: number, limit: number): Promise<AuditEntry[]> {

@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS invites (
 CREATE TABLE IF NOT EXISTS access_requests (
   space TEXT NOT NULL REFERENCES spaces(name), id TEXT NOT NULL, public_key TEXT NOT NULL, name TEXT NOT NULL,
   message TEXT NOT NULL, created TEXT NOT NULL, status TEXT NOT NULL, resolved_by TEXT, resolved_at TEXT,
-  PRIMARY KEY (space, id));
+  via TEXT, PRIMARY KEY (space, id));
 CREATE TABLE IF NOT EXISTS agreements (
   space TEXT NOT NULL REFERENCES spaces(name), version INTEGER NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL,
   set_by TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (space, version));
@@ -63,6 +63,24 @@ CREATE TABLE IF NOT EXISTS wrapped_keys (
   space TEXT NOT NULL, epoch INTEGER NOT NULL, public_key TEXT NOT NULL, wrapped BLOB NOT NULL,
   wrapped_by TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (space, epoch, public_key),
   FOREIGN KEY (space, epoch) REFERENCES epochs (space, epoch));
+`;
+/**
+ * The relay's directory (schema 6): a space's listing as its lead signed it, members hidden from visitors'
+ * hints, and an index to find the spaces one key belongs to (for those hints).
+ */
+const DIRECTORY_TABLES = `
+CREATE TABLE IF NOT EXISTS listings (
+  space TEXT PRIMARY KEY REFERENCES spaces(name), title TEXT NOT NULL, description TEXT NOT NULL,
+  expectations TEXT NOT NULL, show_agreement INTEGER NOT NULL, listed_by TEXT NOT NULL, listed_at TEXT NOT NULL,
+  signature TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hidden_from_hints (
+  space TEXT NOT NULL REFERENCES spaces(name), public_key TEXT NOT NULL, PRIMARY KEY (space, public_key))
+  WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_by_key ON members (public_key);
+`;
+/** Schema 5 and earlier did not say where an access request came from. */
+const ACCESS_REQUESTS_VIA_COLUMN = `
+ALTER TABLE access_requests ADD COLUMN via TEXT;
 `;
 /** Version 4 databases written before sealed spaces (and every older one) lack this column. */
 const SPACES_SEALED_COLUMN = `
@@ -131,6 +149,8 @@ export function prepareSchema(db: Database.Database, file: string): void {
     if (!columnNames(db, 'spaces').includes('sealed')) db.exec(SPACES_SEALED_COLUMN);
     if (!columnNames(db, 'documents').includes('sealed_name')) db.exec(DOCUMENTS_SEALED_NAME_COLUMN);
     db.exec(SEALED_TABLES);
+    if (!columnNames(db, 'access_requests').includes('via')) db.exec(ACCESS_REQUESTS_VIA_COLUMN);
+    db.exec(DIRECTORY_TABLES);
     db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ).run('schema_version', String(SCHEMA_VERSION));

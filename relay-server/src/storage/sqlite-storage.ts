@@ -8,6 +8,7 @@
 import Database from 'better-sqlite3';
 import type { AuditEntry, DocumentKind, PublicKeyText, Role } from '@enclave/shared';
 import { prepareSchema } from './sqlite-schema.js';
+import { SqliteDirectory } from './sqlite-directory.js';
 import { SqliteSealedKeys } from './sqlite-sealed-keys.js';
 import { UpdateJournal } from './sqlite-update-journal.js';
 import {
@@ -16,6 +17,7 @@ import {
   type AgreementSignatureRecord,
   type EpochRotation,
   type InviteRecord,
+  type ListingRecord,
   type DocumentRecord,
   type MemberRecord,
   type NewAuditEntry,
@@ -78,6 +80,7 @@ export class SqliteStorage implements Storage {
   private readonly statements;
   private readonly journal: UpdateJournal;
   private readonly sealedKeys: SqliteSealedKeys;
+  private readonly directory: SqliteDirectory;
   /** Document ids by space and name; documents are never renamed or deleted, so entries never go stale. */
   private readonly documentIds = new Map<string, number>();
 
@@ -159,8 +162,9 @@ export class SqliteStorage implements Storage {
         'UPDATE invites SET revoked_at = ? WHERE space = ? AND id = ? AND used_by IS NULL AND revoked_at IS NULL',
       ),
       insertRequest: db.prepare(
-        `INSERT INTO access_requests (space, id, public_key, name, message, created, status, resolved_by, resolved_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO access_requests
+         (space, id, public_key, name, message, created, status, resolved_by, resolved_at, via)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       getRequest: db.prepare('SELECT * FROM access_requests WHERE space = ? AND id = ?'),
       listRequests: db.prepare('SELECT * FROM access_requests WHERE space = ? ORDER BY created, id'),
@@ -181,6 +185,7 @@ export class SqliteStorage implements Storage {
     };
     this.journal = new UpdateJournal(db, options.commitWindowMs ?? 0);
     this.sealedKeys = new SqliteSealedKeys(db);
+    this.directory = new SqliteDirectory(db);
   }
 
   async createSpace(space: SpaceRecord, lead: MemberRecord): Promise<void> {
@@ -388,6 +393,7 @@ export class SqliteStorage implements Storage {
       r.status,
       r.resolvedBy,
       r.resolvedAt,
+      r.via ?? null,
     );
   }
 
@@ -534,6 +540,34 @@ export class SqliteStorage implements Storage {
     return (this.statements.listAudit.all(space, after, limit) as AuditRow[]).map(toAudit);
   }
 
+  async putListing(listing: ListingRecord): Promise<void> {
+    this.directory.putListing(listing);
+  }
+
+  async getListing(space: string): Promise<ListingRecord | undefined> {
+    return this.directory.getListing(space);
+  }
+
+  async removeListing(space: string): Promise<boolean> {
+    return this.directory.removeListing(space);
+  }
+
+  async listListings(): Promise<ListingRecord[]> {
+    return this.directory.listListings();
+  }
+
+  async setHiddenFromHints(space: string, publicKey: PublicKeyText, hidden: boolean): Promise<void> {
+    this.directory.setHidden(space, publicKey, hidden);
+  }
+
+  async listHiddenFromHints(space: string): Promise<PublicKeyText[]> {
+    return this.directory.listHidden(space);
+  }
+
+  async listMemberships(publicKey: string): Promise<string[]> {
+    return this.directory.memberships(publicKey);
+  }
+
   async close(): Promise<void> {
     if (!this.db.open) return;
     this.journal.flush();
@@ -602,6 +636,7 @@ interface RequestRow {
   status: string;
   resolved_by: string | null;
   resolved_at: string | null;
+  via: string | null;
 }
 interface AgreementRow {
   version: number;
@@ -642,6 +677,7 @@ function toRequest(row: RequestRow): AccessRequestRecord {
     status: row.status as AccessRequestRecord['status'],
     resolvedBy: row.resolved_by as PublicKeyText | null,
     resolvedAt: row.resolved_at,
+    ...(row.via === 'directory' ? { via: row.via } : {}),
   };
 }
 

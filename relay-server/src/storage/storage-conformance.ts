@@ -16,6 +16,7 @@ import {
   StorageNotFound,
   type WrappedKeyRecord,
 } from './storage.js';
+import { describeDirectoryConformance } from './storage-conformance-directory.js';
 
 export interface ConformanceTarget {
   /** A fresh, empty storage. */
@@ -539,6 +540,17 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       assert.deepEqual(await storage.listMissingKeys('vault'), [{ publicKey: OTHER, epoch: 1 }]);
       assert.deepEqual(await storage.listWrappedKeys('vault', LEAD), [wrappedKey(1, LEAD)], "others' keys stay");
     });
+
+    const reopenTarget = target.reopen;
+    describeDirectoryConformance(
+      () => storage,
+      reopenTarget &&
+        (async () => {
+          await storage.close();
+          storage = await reopenTarget();
+          return storage;
+        }),
+    );
 
     if (target.reopen) {
       const reopen = target.reopen;

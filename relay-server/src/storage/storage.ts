@@ -4,7 +4,16 @@
  * (storage-conformance.ts). Methods are async so that networked engines fit; callers never assume
  * synchronous completion.
  */
-import type { AccessRequestStatus, AuditEntry, AuditEvent, DocumentKind, PublicKeyText, Role } from '@enclave/shared';
+import type {
+  AccessRequestOrigin,
+  AccessRequestStatus,
+  AuditEntry,
+  AuditEvent,
+  DocumentKind,
+  PublicKeyText,
+  Role,
+  SignedListing,
+} from '@enclave/shared';
 
 export interface SpaceRecord {
   readonly name: string;
@@ -152,7 +161,12 @@ export interface AccessRequestRecord {
   readonly status: AccessRequestStatus;
   readonly resolvedBy: PublicKeyText | null;
   readonly resolvedAt: string | null;
+  /** Present when asked from the space's listing in the directory. */
+  readonly via?: AccessRequestOrigin;
 }
+
+/** A space's listing in the relay's directory, exactly as its lead signed it. */
+export type ListingRecord = SignedListing;
 
 export interface AgreementRecord {
   readonly version: number;
@@ -261,6 +275,22 @@ export interface Storage {
     publicKey: string,
   ): Promise<AgreementSignatureRecord | undefined>;
   listAgreementSignatures(space: string): Promise<AgreementSignatureRecord[]>;
+
+  // ---- the directory
+
+  /** Lists a space or replaces its listing; rejects with StorageNotFound if the space does not exist. */
+  putListing(listing: ListingRecord): Promise<void>;
+  getListing(space: string): Promise<ListingRecord | undefined>;
+  /** True when a listing was removed. */
+  removeListing(space: string): Promise<boolean>;
+  /** Every listing, by space name. */
+  listListings(): Promise<ListingRecord[]>;
+  /** Whether visitors of the space's listing may be told this member belongs to it (default: they may). */
+  setHiddenFromHints(space: string, publicKey: PublicKeyText, hidden: boolean): Promise<void>;
+  /** Members of the space who chose to be hidden from directory hints. */
+  listHiddenFromHints(space: string): Promise<PublicKeyText[]>;
+  /** The spaces this key is a member of, by name. */
+  listMemberships(publicKey: string): Promise<string[]>;
 
   appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry>;
   /**

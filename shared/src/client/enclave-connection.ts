@@ -60,8 +60,11 @@ export interface ConnectionOptions {
   readonly expectedRelayId?: string;
   /** A one-time invite token: joins the space with the invite's role (space channel). */
   readonly invite?: string;
-  /** Ask the space's leads to let this identity in; the connection waits for their answer. */
-  readonly accessRequest?: { readonly name: string; readonly message: string };
+  /**
+   * Ask the space's leads to let this identity in; the connection waits for their answer. `via: 'directory'`
+   * when asked from the space's listing.
+   */
+  readonly accessRequest?: { readonly name: string; readonly message: string; readonly via?: 'directory' };
   /** Connect timeout and heartbeat (defaults: DEFAULT_KEEP_ALIVE). */
   readonly keepAlive?: Partial<KeepAliveOptions>;
 }
@@ -115,6 +118,7 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
   /** The relay's addresses, and the index of the one the current (or last) attempt used. */
   private readonly addresses: readonly string[];
   private addressIndex = 0;
+  private challengedBy: string | undefined;
 
   constructor(readonly options: ConnectionOptions) {
     super();
@@ -135,6 +139,11 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
   /** The latest welcome, while connected. */
   get welcome(): WelcomeMessage | undefined {
     return this.currentStatus === 'connected' ? this.welcomeMessage : undefined;
+  }
+
+  /** The relay's own public key, as its latest challenge gave it (what directory listings are signed for). */
+  get relayId(): string | undefined {
+    return this.challengedBy;
   }
 
   get lastClose(): CloseInfo | undefined {
@@ -330,6 +339,7 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
       case 'challenge':
         if (this.currentStatus === 'connected') throw new ProtocolViolation('second challenge');
         this.watch?.challenged(message.heartbeatMs);
+        this.challengedBy = message.relayId;
         void this.authenticate(socket, message);
         return;
       case 'welcome':

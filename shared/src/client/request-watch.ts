@@ -118,3 +118,9 @@ export class RequestWatch extends ObservableV2<RequestWatchEvents> {
     this.markLoaded();
   }
 }
+
+/** How a lead sees who asks: "Dr. Asker · ab12-cd34-ef56-7890 → lab", and where they asked from. */
+export function requestHeadline(request: AccessRequestInfo, space: string): string {
+  const origin = request.via === 'directory' ? ' · from the directory' : '';
+  return `${request.name} · ${request.fingerprint} → ${space}${origin}`;
+}

@@ -45,6 +45,8 @@ export const AUDIT_EVENTS = [
   'agreement-signed',
   'keys-wrapped',
   'epoch-started',
+  'listed',
+  'unlisted',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

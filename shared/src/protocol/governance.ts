@@ -22,6 +22,9 @@ export interface InviteInfo {
 
 export type AccessRequestStatus = 'pending' | 'approved' | 'denied';
 
+/** Where an access request was sent from, when not by name: `directory` is a listing in the relay's directory. */
+export type AccessRequestOrigin = 'directory';
+
 export interface AccessRequestInfo {
   readonly id: string;
   readonly publicKey: PublicKeyText;
@@ -33,6 +36,8 @@ export interface AccessRequestInfo {
   readonly status: AccessRequestStatus;
   readonly resolvedBy?: PublicKeyText;
   readonly resolvedAt?: string;
+  /** Set when the requester asked from the space's listing in the directory (and the space was listed). */
+  readonly via?: AccessRequestOrigin;
 }
 
 export interface AgreementInfo {

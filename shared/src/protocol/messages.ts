@@ -8,6 +8,7 @@ import { type DocumentKind, isDocumentKind } from '../schema/document-kind.js';
 import type { AuditEntry, Member, Participant, Role } from './access.js';
 import { isRole } from './access.js';
 import { MAX_DISPLAY_NAME } from './display-names.js';
+import { type DirectoryEntry, LISTING_LIMITS, type SignedListing } from './directory.js';
 import type {
   AccessRequestInfo,
   AccessRequestStatus,
@@ -89,6 +90,8 @@ export type ErrorCode =
   | 'read-only'
   | 'last-lead'
   | 'agreement-required'
+  /** Too many requests of this kind (directory reads); the message says when to try again. */
+  | 'rate-limited'
   | 'internal';
 
 export interface EnclaveError {
@@ -146,8 +149,11 @@ export interface AuthenticateMessage {
   readonly name?: string;
   /** A secret invite token: a valid one makes a non-member a member with the invite's role. */
   readonly invite?: string;
-  /** A non-member asks the space's leads to let them in (space channel). */
-  readonly accessRequest?: { readonly name: string; readonly message: string };
+  /**
+   * A non-member asks the space's leads to let them in (space channel). `via: 'directory'` says the request
+   * was sent from the space's listing; the relay keeps it only while the space is listed.
+   */
+  readonly accessRequest?: { readonly name: string; readonly message: string; readonly via?: 'directory' };
 }
 
 /** Requests, by operation. Where each may be sent and by whom is stated per op. */
@@ -205,7 +211,28 @@ export type Request =
       readonly epoch: number;
       readonly keys: readonly WrappedKeyInfo[];
       readonly revoke?: PublicKeyText;
-    };
+    }
+  /**
+   * Space channel, leads: list the space in the relay's directory (or replace its listing). The listing is
+   * signed by the caller over `listingPayload` (directory.ts); `listedAt` within 10 minutes of the relay's clock.
+   */
+  | {
+      readonly op: 'listing.set';
+      readonly title: string;
+      readonly description: string;
+      readonly expectations: string;
+      readonly showAgreement: boolean;
+      readonly listedAt: string;
+      readonly signature: string;
+    }
+  /** Space channel, members: the space's listing, or null when it is not listed. */
+  | { readonly op: 'listing.get' }
+  /** Space channel, leads and relay admins: take the space out of the directory at once. */
+  | { readonly op: 'listing.remove' }
+  /** Space channel, members: whether visitors of this space's listing may be told you are a member. */
+  | { readonly op: 'hints.set'; readonly hidden: boolean }
+  /** Directory channel (`/~directory`), anyone with a key: the listed spaces. Rate-limited per key and address. */
+  | { readonly op: 'directory.list' };
 
 /** A content key of one epoch wrapped to one member (shared/src/sealed/key-wrap.ts), base64url. */
 export interface WrappedKeyInfo {
@@ -245,6 +272,11 @@ export interface ResultOf {
   };
   'keys.wrap': { readonly stored: number };
   'keys.rotate': { readonly epoch: number };
+  'listing.set': { readonly listing: SignedListing };
+  'listing.get': { readonly listing: SignedListing | null };
+  'listing.remove': { readonly removed: boolean };
+  'hints.set': { readonly hidden: boolean };
+  'directory.list': { readonly listings: readonly DirectoryEntry[] };
 }
 
 export interface RequestMessage {
@@ -306,6 +338,11 @@ function role(o: Obj, key: string): Role {
   return v;
 }
 
+function boolean(o: Obj, key: string): boolean {
+  const v = o[key];
+  if (typeof v !== 'boolean') throw new ProtocolViolation(`"${key}" is not a boolean`);
+  return v;
+}
 function optionalBoolean(o: Obj, key: string): boolean | undefined {
   const v = o[key];
   if (v !== undefined && typeof v !== 'boolean') throw new ProtocolViolation(`"${key}" is not a boolean`);
@@ -393,6 +430,22 @@ function parseRequest(value: unknown): Request {
         hash: string(o, 'hash', 64),
         signature: string(o, 'signature', 128),
       };
+    case 'listing.set':
+      return {
+        op,
+        title: string(o, 'title', LISTING_LIMITS.title),
+        description: string(o, 'description', LISTING_LIMITS.description),
+        expectations: string(o, 'expectations', LISTING_LIMITS.expectations),
+        showAgreement: boolean(o, 'showAgreement'),
+        listedAt: string(o, 'listedAt', 64),
+        signature: string(o, 'signature', 128),
+      };
+    case 'listing.get':
+    case 'listing.remove':
+    case 'directory.list':
+      return { op };
+    case 'hints.set':
+      return { op, hidden: boolean(o, 'hidden') };
     default:
       throw new ProtocolViolation(`unknown request op ${JSON.stringify(op)}`);
   }
@@ -415,10 +468,10 @@ export function parseFromClient(value: unknown): FromClientMessage {
       if (invite !== undefined) return { ...named, invite };
       if (o['accessRequest'] !== undefined) {
         const request = object(o['accessRequest'], 'accessRequest');
-        return {
-          ...named,
-          accessRequest: { name: string(request, 'name', 200), message: string(request, 'message', 4000) },
-        };
+        const via = request['via'];
+        if (via !== undefined && via !== 'directory') throw new ProtocolViolation('"via" is not "directory"');
+        const ask = { name: string(request, 'name', 200), message: string(request, 'message', 4000) };
+        return { ...named, accessRequest: via === undefined ? ask : { ...ask, via } };
       }
       return named;
     }

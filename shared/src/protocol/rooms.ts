@@ -3,6 +3,8 @@
  * document (as y-websocket puts the room name in the path). Names are restricted so that they are safe in
  * paths, file names and logs.
  */
+import { DIRECTORY_ROOM, DIRECTORY_SPACE } from './directory.js';
+
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface RoomAddress {
@@ -39,11 +41,16 @@ export function parseRoomName(text: string): RoomAddress {
   return document === undefined ? { space } : { space, document };
 }
 
-/** Parses a request path such as `/team/notes.ipynb?x=1`; undefined when it names no valid room. */
+/**
+ * Parses a request path such as `/team/notes.ipynb?x=1`, or the directory's `/~directory`; undefined when it
+ * names no valid room.
+ */
 export function parseRoomPath(path: string): RoomAddress | undefined {
   const pathname = path.split('?')[0] ?? '';
   try {
-    return parseRoomName(decodeURIComponent(pathname.replace(/^\/+/, '')));
+    const name = decodeURIComponent(pathname.replace(/^\/+/, ''));
+    if (name === DIRECTORY_SPACE) return DIRECTORY_ROOM;
+    return parseRoomName(name);
   } catch {
     return undefined;
   }

@@ -38,10 +38,27 @@ export interface RelayProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-export async function startRelayProcess(dataDir: string, admin: string, port = 0): Promise<RelayProcess> {
+export async function startRelayProcess(
+  dataDir: string,
+  admin: string,
+  port = 0,
+  extraArgs: readonly string[] = [],
+): Promise<RelayProcess> {
   const child = spawn(
     process.execPath,
-    [ENCLAVE_BIN, 'relay', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--admin', admin],
+    [
+      ENCLAVE_BIN,
+      'relay',
+      '--data',
+      dataDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--admin',
+      admin,
+      ...extraArgs,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';

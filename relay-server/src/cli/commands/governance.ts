@@ -15,7 +15,7 @@ import {
 import { CliError, ExitCode, usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
 import { table } from '../output.js';
-import { clientSettings, namingTheRelay, openConnection, withConnection } from '../remote.js';
+import { type ClientSettings, clientSettings, namingTheRelay, openConnection, withConnection } from '../remote.js';
 import { shareKeys } from './sealed.js';
 import { onSpace, spaceArgument } from './space.js';
 
@@ -86,12 +86,26 @@ export async function join(args: CommandArgs): Promise<void> {
 
 export async function requestAccess(args: CommandArgs): Promise<void> {
   const space = spaceArgument(args, 'request');
+  const settings = await clientSettings(args.values as Record<string, string>);
+  await sendAccessRequest(args, settings, space);
+}
+
+/**
+ * Sends an access request for `space` (--name, --message) and waits --wait seconds for a lead's answer;
+ * `via` says it was sent from the space's listing.
+ */
+export async function sendAccessRequest(
+  args: CommandArgs,
+  settings: ClientSettings,
+  space: string,
+  via?: 'directory',
+): Promise<void> {
   const waitSeconds = args.values['wait'] === undefined ? 0 : Number(args.values['wait']);
   if (!(waitSeconds >= 0)) throw usageError('--wait takes a number of seconds');
-  const settings = await clientSettings(args.values as Record<string, string>);
   const accessRequest = {
     name: String(args.values['name'] ?? settings.identity.name),
     message: String(args.values['message'] ?? ''),
+    ...(via ? { via } : {}),
   };
   const connection = openConnection(settings, { space }, { accessRequest });
   try {
@@ -129,8 +143,15 @@ export async function requestsList(args: CommandArgs): Promise<void> {
     return;
   }
   const rows = [
-    ['ID', 'STATUS', 'NAME (claimed)', 'FINGERPRINT', 'MESSAGE'],
-    ...requests.map((r) => [r.id, r.status, r.name, r.fingerprint, r.message.replace(/\s+/g, ' ').slice(0, 60)]),
+    ['ID', 'STATUS', 'NAME (claimed)', 'FINGERPRINT', 'VIA', 'MESSAGE'],
+    ...requests.map((r) => [
+      r.id,
+      r.status,
+      r.name,
+      r.fingerprint,
+      r.via ?? '-',
+      r.message.replace(/\s+/g, ' ').slice(0, 60),
+    ]),
   ];
   process.stdout.write(`${table(rows)}\n`);
 }

@@ -48,6 +48,7 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
     host,
     port,
     admins,
+    directory: values['no-directory'] !== true,
     logger: jsonLogger(undefined, level),
     ...(typeof cert === 'string' && typeof key === 'string'
       ? { tls: { cert: readFileSync(cert), key: readFileSync(key) } }
