@@ -1,8 +1,8 @@
 /**
  * A sealed space's epochs and wrapped content keys in SQLite (tables `epochs` and `wrapped_keys`,
- * sqlite-schema.ts). Each write is one transaction that checks its rules (sealed-key-checks.ts) against what
- * is stored at that moment, so a refused write leaves nothing behind. Removing a member lives here too,
- * because their wrapped keys must go with them.
+ * sqlite-schema.ts), and the access-list writes under the last-lead rule. Each write is one transaction that
+ * checks its rules (sealed-key-checks.ts) against what is stored at that moment, so a refused write leaves
+ * nothing behind. Removing a member lives here because their wrapped keys must go with them.
  */
 import type Database from 'better-sqlite3';
 import type { PublicKeyText, Role } from '@enclave/shared';
@@ -42,6 +42,11 @@ export class SqliteSealedKeys {
       ),
       member: db.prepare('SELECT public_key, role FROM members WHERE space = ? AND public_key = ?'),
       leads: db.prepare("SELECT COUNT(*) FROM members WHERE space = ? AND role = 'lead'").pluck(),
+      putMember: db.prepare(
+        `INSERT INTO members (space, public_key, name, role, since, granted_by) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (space, public_key) DO UPDATE SET name = excluded.name, role = excluded.role,
+         since = excluded.since, granted_by = excluded.granted_by`,
+      ),
       deleteMember: db.prepare('DELETE FROM members WHERE space = ? AND public_key = ?'),
       deleteMemberKeys: db.prepare('DELETE FROM wrapped_keys WHERE space = ? AND public_key = ?'),
     };
@@ -86,9 +91,21 @@ export class SqliteSealedKeys {
     return this.statements.listMissing.all(space) as { publicKey: PublicKeyText; epoch: number }[];
   }
 
-  /** Removes a member and every key wrapped to them; true when they were a member. */
+  /** Removes a member and every key wrapped to them; true when they were a member. Not the last lead. */
   removeMember(space: string, publicKey: string): boolean {
-    return this.db.transaction(() => this.removeMemberInTransaction(space, publicKey))();
+    return this.db.transaction(() => {
+      checkNotLastLead(this.member(space, publicKey), this.statements.leads.get(space) as number);
+      return this.removeMemberInTransaction(space, publicKey);
+    })();
+  }
+
+  /** Inserts or replaces a member unless that takes the lead role from the only lead; call in a transaction. */
+  putMember(space: string, m: MemberRecord): void {
+    this.requireSpace(space);
+    if (m.role !== 'lead') {
+      checkNotLastLead(this.member(space, m.publicKey), this.statements.leads.get(space) as number);
+    }
+    this.statements.putMember.run(space, m.publicKey, m.name, m.role, m.since, m.grantedBy);
   }
 
   private removeMemberInTransaction(space: string, publicKey: string): boolean {

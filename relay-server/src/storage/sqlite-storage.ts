@@ -7,6 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import type { AuditEntry, DocumentKind, PublicKeyText, Role } from '@enclave/shared';
+import { checkRequester } from './sealed-key-checks.js';
 import { prepareSchema } from './sqlite-schema.js';
 import { SqliteSealedKeys } from './sqlite-sealed-keys.js';
 import { UpdateJournal } from './sqlite-update-journal.js';
@@ -113,6 +114,7 @@ export class SqliteStorage implements Storage {
          since = excluded.since, granted_by = excluded.granted_by`,
       ),
       getMember: db.prepare('SELECT * FROM members WHERE space = ? AND public_key = ?'),
+      renameMember: db.prepare('UPDATE members SET name = ? WHERE space = ? AND public_key = ?'),
       listMembers: db.prepare('SELECT * FROM members WHERE space = ? ORDER BY since, public_key'),
       insertDocument: db.prepare(
         'INSERT INTO documents (space, name, kind, schema_version, created, sealed_name) VALUES (?, ?, ?, ?, ?, ?)',
@@ -216,7 +218,11 @@ export class SqliteStorage implements Storage {
   }
 
   async putMember(space: string, member: MemberRecord): Promise<void> {
-    this.insertMember(space, member);
+    this.db.transaction(() => this.sealedKeys.putMember(space, member))();
+  }
+
+  async renameMember(space: string, publicKey: string, name: string): Promise<boolean> {
+    return this.statements.renameMember.run(name, space, publicKey).changes > 0;
   }
 
   async removeMember(space: string, publicKey: string): Promise<boolean> {
@@ -368,7 +374,7 @@ export class SqliteStorage implements Storage {
   async redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean> {
     return this.db.transaction(() => {
       if (this.statements.useInvite.run(member.publicKey, now, space, id, now).changes === 0) return false;
-      this.insertMember(space, member);
+      this.sealedKeys.putMember(space, member); // may throw LastLeadError: the transaction then rolls back
       return true;
     })();
   }
@@ -400,14 +406,25 @@ export class SqliteStorage implements Storage {
     return (this.statements.listRequests.all(space) as RequestRow[]).map(toRequest);
   }
 
-  async resolveAccessRequest(
+  async approveAccessRequest(
     space: string,
     id: string,
-    status: 'approved' | 'denied',
+    member: MemberRecord,
     by: PublicKeyText,
     at: string,
   ): Promise<boolean> {
-    return this.statements.resolveRequest.run(status, by, at, space, id).changes > 0;
+    return this.db.transaction(() => {
+      const row = this.statements.getRequest.get(space, id) as RequestRow | undefined;
+      if (row?.status !== 'pending') return false;
+      checkRequester({ id, publicKey: row.public_key }, member);
+      this.sealedKeys.putMember(space, member);
+      this.statements.resolveRequest.run('approved', by, at, space, id);
+      return true;
+    })();
+  }
+
+  async denyAccessRequest(space: string, id: string, by: PublicKeyText, at: string): Promise<boolean> {
+    return this.statements.resolveRequest.run('denied', by, at, space, id).changes > 0;
   }
 
   async addAgreement(space: string, a: AgreementRecord): Promise<void> {
@@ -453,6 +470,7 @@ export class SqliteStorage implements Storage {
 
   async appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry> {
     return this.db.transaction(() => {
+      if (!this.statements.getSpace.get(space)) throw new StorageNotFound(`space ${space} does not exist`);
       const seq = (this.statements.lastAuditSeq.get(space) as { seq: number }).seq + 1;
       const stored: AuditEntry = { ...entry, seq, time: entry.time ?? new Date().toISOString() };
       this.statements.insertAudit.run(
@@ -532,6 +550,10 @@ export class SqliteStorage implements Storage {
 
   async listAudit(space: string, after: number, limit: number): Promise<AuditEntry[]> {
     return (this.statements.listAudit.all(space, after, limit) as AuditRow[]).map(toAudit);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
   }
 
   async close(): Promise<void> {
