@@ -7,15 +7,8 @@
 import type Database from 'better-sqlite3';
 import type { PublicKeyText, Role } from '@enclave/shared';
 import { checkNotLastLead, checkRotation, checkWrappedKeys } from './sealed-key-checks.js';
+import { toWrappedKey, type WrappedKeyRow } from './storage-rows.js';
 import { type EpochRotation, type MemberRecord, StorageNotFound, type WrappedKeyRecord } from './storage.js';
-
-interface WrappedKeyRow {
-  epoch: number;
-  public_key: string;
-  wrapped: Buffer;
-  wrapped_by: string;
-  created: string;
-}
 
 export class SqliteSealedKeys {
   private readonly statements;
@@ -78,13 +71,7 @@ export class SqliteSealedKeys {
   }
 
   listKeys(space: string, publicKey: string): WrappedKeyRecord[] {
-    return (this.statements.listKeys.all(space, publicKey) as WrappedKeyRow[]).map((row) => ({
-      epoch: row.epoch,
-      publicKey: row.public_key as PublicKeyText,
-      wrapped: new Uint8Array(row.wrapped),
-      wrappedBy: row.wrapped_by as PublicKeyText,
-      created: row.created,
-    }));
+    return (this.statements.listKeys.all(space, publicKey) as WrappedKeyRow[]).map(toWrappedKey);
   }
 
   listMissing(space: string): { publicKey: PublicKeyText; epoch: number }[] {
