@@ -50,6 +50,7 @@ interface MemorySpace {
 }
 
 export class MemoryStorage implements Storage {
+  readonly engine = 'memory';
   private readonly spaces = new Map<string, MemorySpace>();
   private readonly setAside: SetAsideEntry[] = [];
   private seq = 0;

@@ -62,6 +62,7 @@ const AUDIT_COLUMNS =
   'space, seq, time, event, actor, subject, role, room, reason, count, since, actor_name, subject_name';
 
 export class PostgresStorage implements Storage {
+  readonly engine = 'postgres';
   private constructor(private readonly db: PostgresPool) {}
 
   /** Connects, and creates or upgrades the schema; rejects when PostgreSQL cannot be reached. */

@@ -66,6 +66,7 @@ export interface SqliteStorageOptions {
 }
 
 export class SqliteStorage implements Storage {
+  readonly engine = 'sqlite';
   private readonly db: Database.Database;
   private readonly statements;
   private readonly journal: UpdateJournal;

@@ -171,6 +171,9 @@ export interface AgreementSignatureRecord {
 }
 
 export interface Storage {
+  /** Which engine this is, for /healthz and /metrics. */
+  readonly engine: 'memory' | 'sqlite' | 'postgres';
+
   /** Creates a space and its first lead together; rejects with StorageConflict if the name is taken. */
   createSpace(space: SpaceRecord, lead: MemberRecord): Promise<void>;
   getSpace(name: string): Promise<SpaceRecord | undefined>;
