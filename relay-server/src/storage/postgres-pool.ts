@@ -110,7 +110,9 @@ export class PostgresPool {
     }
   }
 
+  /** Closes every connection; a second call does nothing. */
   async end(): Promise<void> {
+    if (this.pool.ended) return;
     await this.pool.end();
   }
 }

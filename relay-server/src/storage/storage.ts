@@ -1,8 +1,10 @@
 /**
- * Everything the relay keeps, behind one interface, so that SQLite (the embedded default), memory and later
- * PostgreSQL are interchangeable. Every implementation runs the same conformance suite
- * (storage-conformance.ts). Methods are async so that networked engines fit; callers never assume
- * synchronous completion.
+ * Everything the relay keeps, behind one interface, so that SQLite (the embedded default), memory and
+ * PostgreSQL (several relays on one store) are interchangeable. Every implementation runs the same
+ * conformance suite (storage-conformance.ts). Methods are async so that networked engines fit; callers never
+ * assume synchronous completion. Rules that depend on what is stored (the last lead, approving with the
+ * grant, invite redemption, sequence numbers, epochs) are kept by the engine in one atomic step, never by a
+ * caller reading, checking and then writing: with several relays on one database that would be a race.
  */
 import type { AccessRequestStatus, AuditEntry, AuditEvent, DocumentKind, PublicKeyText, Role } from '@enclave/shared';
 
