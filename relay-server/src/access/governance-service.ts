@@ -235,7 +235,7 @@ export class GovernanceService {
     const at = new Date().toISOString();
     // Storage approves and grants together, only while pending: of two leads approving at once, one wins.
     if (!(await lastLeadAsFailure(this.storage.approveAccessRequest(space, id, member, actor, at)))) {
-      await this.pendingRequest(space, id); // throws the conflict as it stands now
+      await this.resolvedMeanwhile(space, id);
     }
     const request: AccessRequestRecord = { ...pending, status: 'approved', resolvedBy: actor, resolvedAt: at };
     await this.auditResolution(space, actor, request);
@@ -249,7 +249,7 @@ export class GovernanceService {
     await this.access.requireLead(space, actor);
     const pending = await this.pendingRequest(space, id);
     const at = new Date().toISOString();
-    if (!(await this.storage.denyAccessRequest(space, id, actor, at))) await this.pendingRequest(space, id);
+    if (!(await this.storage.denyAccessRequest(space, id, actor, at))) await this.resolvedMeanwhile(space, id);
     const request: AccessRequestRecord = { ...pending, status: 'denied', resolvedBy: actor, resolvedAt: at };
     await this.auditResolution(space, actor, request);
     const info = await this.requestInfo(request);
@@ -346,6 +346,12 @@ export class GovernanceService {
     if (request.status !== 'pending')
       throw new RequestFailure('conflict', `request ${id} was already ${request.status}`);
     return request;
+  }
+
+  /** Another lead (on any relay) resolved the request between our read and our write: say how. */
+  private async resolvedMeanwhile(space: string, id: string): Promise<never> {
+    await this.pendingRequest(space, id);
+    throw new RequestFailure('conflict', `request ${id} changed meanwhile; look again`);
   }
 
   private async auditResolution(space: string, actor: PublicKeyText, request: AccessRequestRecord): Promise<void> {
