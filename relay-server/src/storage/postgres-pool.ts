@@ -12,6 +12,11 @@ export interface PostgresPoolOptions {
   readonly maxConnections?: number;
   /** How long to wait for a connection before failing the call (default 5000 ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long a statement may go unanswered before the call fails as unavailable and its connection is
+   * dropped (default 30000 ms): a database cut off by the network must not hold an edit for ever.
+   */
+  readonly queryTimeoutMs?: number;
 }
 
 /** A client inside a transaction. */
@@ -38,6 +43,7 @@ export class PostgresPool {
       connectionString,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      query_timeout: options.queryTimeoutMs ?? 30_000,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
       application_name: 'enclave-relay',
@@ -128,7 +134,7 @@ function isUnavailable(error: unknown): boolean {
   // The driver's own words for a connection lost or never made.
   return (
     error instanceof Error &&
-    /connection terminated|connection error|timeout exceeded when trying to connect|connection ended/i.test(
+    /connection terminated|connection error|timeout exceeded when trying to connect|connection ended|query read timeout/i.test(
       error.message,
     )
   );
