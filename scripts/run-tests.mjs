@@ -12,6 +12,8 @@ const SUITES = [
     kind: 'check',
   },
   { name: 'lint', command: 'npx eslint . && npx prettier --check . --log-level warn', kind: 'check' },
+  // Includes the PostgreSQL storage and restart tests: each starts a private PostgreSQL (scripts/setup.sh
+  // installs Debian's postgresql; relay-server/src/testing/private-postgres.ts).
   { name: 'core', command: 'npx mocha', kind: 'mocha' },
   { name: 'vscode-unit', command: 'npm run test:unit --silent -w extension', kind: 'mocha' },
   { name: 'vscode', command: 'npm run test:vscode --silent -w extension', kind: 'mocha' },

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Enclave needs on a fresh Debian machine (idempotent; skips what is there):
-# Debian packages for the browser-driven suites, npm dependencies, then builds every package.
+# Debian packages for the browser-driven suites and for the PostgreSQL and Redis the storage and cluster
+# tests start privately (never the system services), npm dependencies, then builds every package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,9 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+# Debian keeps PostgreSQL's programs off PATH, in /usr/lib/postgresql/<version>/bin.
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || command -v pg_ctl >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -88,8 +88,13 @@ export const DEFAULT_KEEP_ALIVE: KeepAliveOptions = { intervalMs: 15_000, timeou
 export interface RelayOptions {
   /** Folder for the SQLite database and the relay's own key; in-memory storage when omitted. */
   readonly dataDir?: string;
-  /** A storage to use instead of the one in dataDir (PostgreSQL later, tests). */
+  /** A storage to use instead of the one in dataDir (tests). */
   readonly storage?: Storage;
+  /**
+   * A PostgreSQL URL (postgres://user@host:port/database): store everything there instead of SQLite in
+   * dataDir, so several relays can share it. dataDir then holds only the relay's own key.
+   */
+  readonly storageUrl?: string;
   /** The relay's own key pair; loaded from or created in dataDir, or ephemeral. */
   readonly relayIdentity?: Identity;
   /** Public keys that may create spaces. */

@@ -2,7 +2,14 @@
 export { createRelay, DATABASE_FILE, type Relay } from './relay.js';
 export { DEFAULT_LIMITS, type RelayLimits, type RelayOptions } from './config.js';
 export type { Storage, SpaceRecord, MemberRecord, DocumentRecord, StoredDocumentState } from './storage/storage.js';
-export { REFUSAL_OVERFLOW_REASON, StorageConflict, StorageNotFound } from './storage/storage.js';
+export {
+  LastLeadError,
+  REFUSAL_OVERFLOW_REASON,
+  StorageConflict,
+  StorageNotFound,
+  StorageUnavailable,
+} from './storage/storage.js';
 export { SqliteStorage } from './storage/sqlite-storage.js';
 export { MemoryStorage } from './storage/memory-storage.js';
+export { PostgresStorage, type PostgresStorageOptions } from './storage/postgres-storage.js';
 export { jsonLogger, silentLogger, type Logger, type LogLevel } from './observability/logger.js';

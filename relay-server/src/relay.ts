@@ -45,7 +45,9 @@ import { jsonLogger } from './observability/logger.js';
 import { RelayMetrics } from './observability/metrics.js';
 import { SampledLog } from './observability/sampled-log.js';
 import { loadOrCreateRelayIdentity } from './relay-identity.js';
+import { meterStorage } from './observability/metered-storage.js';
 import { MemoryStorage } from './storage/memory-storage.js';
+import { PostgresStorage } from './storage/postgres-storage.js';
 import { SqliteStorage } from './storage/sqlite-storage.js';
 import type { Storage } from './storage/storage.js';
 
@@ -82,9 +84,11 @@ export function createRelay(options: RelayOptions): Relay {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     const store =
       options.storage ??
-      (options.dataDir
-        ? new SqliteStorage(join(options.dataDir, DATABASE_FILE), { commitWindowMs: options.commitWindowMs ?? 0 })
-        : new MemoryStorage());
+      (options.storageUrl !== undefined
+        ? await PostgresStorage.open(options.storageUrl)
+        : options.dataDir
+          ? new SqliteStorage(join(options.dataDir, DATABASE_FILE), { commitWindowMs: options.commitWindowMs ?? 0 })
+          : new MemoryStorage());
     const identity =
       options.relayIdentity ??
       (options.dataDir ? await loadOrCreateRelayIdentity(options.dataDir) : await generateIdentity('relay'));
@@ -132,7 +136,8 @@ export function createRelay(options: RelayOptions): Relay {
     async listen() {
       if (server) throw new Error('the relay is already listening');
       const opened = await open();
-      storage = opened.storage;
+      const metered = meterStorage(opened.storage, metrics);
+      storage = metered.storage;
       const access = new AccessService(storage, new Set(options.admins), logger);
       const yjsContext: YjsDocumentContext = {
         storage,
@@ -224,11 +229,12 @@ export function createRelay(options: RelayOptions): Relay {
       wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
       const registry = documents;
       const handler = (req: IncomingMessage, res: ServerResponse): void =>
-        handleHttp(req, res, metrics, () => ({
+        handleHttp(req, res, metrics, async () => ({
           relayId: opened.identity.publicKey,
           connections: wss?.clients.size ?? 0,
           loadedDocuments: registry.loadedCount,
           shuttingDown,
+          storage: { engine: opened.storage.engine, state: await metered.check() },
         }));
       server = options.tls
         ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
@@ -249,6 +255,7 @@ export function createRelay(options: RelayOptions): Relay {
         url,
         relayId: opened.identity.publicKey,
         dataDir: options.dataDir ?? null,
+        storage: opened.storage.engine,
       });
       return { url, relayId: opened.identity.publicKey };
     },

@@ -19,6 +19,7 @@ import {
   type MemberRecord,
   type NewAuditEntry,
   type SpaceRecord,
+  LastLeadError,
   type Storage,
   StorageConflict,
 } from '../storage/storage.js';
@@ -83,7 +84,7 @@ export class AccessService {
     await this.audit(space, { event: 'space-created', actor: creator, subject: creator, role: 'lead' });
   }
 
-  /** Adds a member or changes a role. Only leads; the last lead cannot step down. */
+  /** Adds a member or changes a role. Only leads; the last lead cannot step down (storage enforces it). */
   async grant(
     space: string,
     actor: PublicKeyText,
@@ -93,18 +94,39 @@ export class AccessService {
   ): Promise<MemberRecord> {
     await this.requireLead(space, actor);
     const existing = await this.storage.getMember(space, target);
-    if (existing?.role === 'lead' && role !== 'lead') await this.requireAnotherLead(space, target);
-    const member: MemberRecord = {
+    const member = await this.memberRecord(actor, target, role, name, existing);
+    await lastLeadAsFailure(this.storage.putMember(space, member));
+    await this.granted(space, actor, member, existing);
+    return member;
+  }
+
+  /** The access-list record of a grant: the name given, else the one on the list; `since` moves with the role. */
+  async memberRecord(
+    actor: PublicKeyText,
+    target: PublicKeyText,
+    role: Role,
+    name: string | undefined,
+    existing: MemberRecord | undefined,
+  ): Promise<MemberRecord> {
+    return {
       publicKey: target,
       name: cleanDisplayName(name) ?? existing?.name ?? unnamedMember(await this.fingerprintOf(target)),
       role,
       since: existing && existing.role === role ? existing.since : new Date().toISOString(),
       grantedBy: actor,
     };
-    await this.storage.putMember(space, member);
-    await this.audit(space, { event: existing ? 'role-changed' : 'granted', actor, subject: target, role });
-    this.announce(space, target, member);
-    return member;
+  }
+
+  /** A grant was stored (here or with an approval in storage): audit it and re-role live connections. */
+  async granted(
+    space: string,
+    actor: PublicKeyText,
+    member: MemberRecord,
+    existing: MemberRecord | undefined,
+  ): Promise<void> {
+    const { publicKey: subject, role } = member;
+    await this.audit(space, { event: existing ? 'role-changed' : 'granted', actor, subject, role });
+    this.announce(space, subject, member);
   }
 
   async revoke(space: string, actor: PublicKeyText, target: PublicKeyText): Promise<boolean> {
@@ -116,9 +138,9 @@ export class AccessService {
     }
     const existing = await this.storage.getMember(space, target);
     if (!existing) return false;
-    if (existing.role === 'lead') await this.requireAnotherLead(space, target);
-    const removed = await this.storage.removeMember(space, target);
-    await this.revoked(space, actor, target, existing.role, existing.name);
+    // Storage checks the last-lead rule and removes in one step: two leads revoking each other cannot both win.
+    const removed = await lastLeadAsFailure(this.storage.removeMember(space, target));
+    if (removed) await this.revoked(space, actor, target, existing.role, existing.name);
     return removed;
   }
 
@@ -147,9 +169,9 @@ export class AccessService {
   async adoptChosenName(space: string, member: MemberRecord, chosen: string | undefined): Promise<MemberRecord> {
     const name = cleanDisplayName(chosen);
     if (!name || !isUnnamed(member.name, await this.fingerprintOf(member.publicKey))) return member;
-    const named = { ...member, name };
-    await this.storage.putMember(space, named);
-    return named;
+    // Only the name: a put of the whole record could undo a revocation or role change made meanwhile.
+    await this.storage.renameMember(space, member.publicKey, name);
+    return { ...member, name };
   }
 
   /**
@@ -210,13 +232,6 @@ export class AccessService {
     return member && !isUnnamed(member.name, await this.fingerprintOf(key)) ? member.name : undefined;
   }
 
-  private async requireAnotherLead(space: string, leaving: string): Promise<void> {
-    const leads = (await this.storage.listMembers(space)).filter((m) => m.role === 'lead');
-    if (!leads.some((m) => m.publicKey !== leaving)) {
-      throw new RequestFailure('last-lead', 'a space needs a lead: grant the lead role to someone else first');
-    }
-  }
-
   private fingerprintOf(publicKey: string): Promise<string> {
     let found = this.fingerprints.get(publicKey);
     if (!found) {
@@ -229,5 +244,17 @@ export class AccessService {
 
   private announce(space: string, publicKey: PublicKeyText, member: MemberRecord | undefined): void {
     for (const listener of this.listeners) listener(space, publicKey, member);
+  }
+}
+
+/** The last-lead rule, enforced by storage, told to the requester as the 'last-lead' failure. */
+export async function lastLeadAsFailure<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof LastLeadError) {
+      throw new RequestFailure('last-lead', 'a space needs a lead: grant the lead role to someone else first');
+    }
+    throw error;
   }
 }

@@ -23,8 +23,8 @@ import {
 } from '@enclave/shared';
 import { RequestFailure } from '../control/request-failure.js';
 import type { AccessRequestRecord, AgreementRecord, InviteRecord, MemberRecord, Storage } from '../storage/storage.js';
-import { StorageConflict } from '../storage/storage.js';
-import type { AccessService } from './access-service.js';
+import { LastLeadError, StorageConflict } from '../storage/storage.js';
+import { type AccessService, lastLeadAsFailure } from './access-service.js';
 
 export interface GovernanceLimits {
   /** Access requests one key may make per hour, across spaces. */
@@ -41,7 +41,12 @@ export type GovernanceListener = (
 ) => void;
 
 /** Why an invite admitted nobody; said to the invitee as the close reason. */
-export type InviteRefusal = 'invite not valid' | 'invite already used' | 'invite expired' | 'invite revoked';
+export type InviteRefusal =
+  | 'invite not valid'
+  | 'invite already used'
+  | 'invite expired'
+  | 'invite revoked'
+  | 'invite would leave the space without a lead';
 
 export class TooManyRequests extends Error {
   override readonly name = 'TooManyRequests';
@@ -146,7 +151,13 @@ export class GovernanceService {
       since: now,
       grantedBy: invite.createdBy,
     };
-    if (!(await this.storage.redeemInvite(space, invite.id, member, now))) return 'invite already used';
+    try {
+      if (!(await this.storage.redeemInvite(space, invite.id, member, now))) return 'invite already used';
+    } catch (error) {
+      // The only lead redeeming an invite for a lesser role: storage keeps them lead and the invite open.
+      if (error instanceof LastLeadError) return 'invite would leave the space without a lead';
+      throw error;
+    }
     await this.access.audit(space, {
       event: 'invite-used',
       actor: publicKey,
@@ -212,21 +223,38 @@ export class GovernanceService {
     return Promise.all(records.map((r) => this.requestInfo(r)));
   }
 
+  /** Approves a pending request and grants its requester `role`, in one storage step. */
   async approve(
     space: string,
     actor: PublicKeyText,
     id: string,
     role: Role,
   ): Promise<{ request: AccessRequestInfo; member: MemberRecord }> {
-    const request = await this.resolve(space, actor, id, 'approved');
-    const member = await this.access.grant(space, actor, request.publicKey, role, request.name);
+    await this.access.requireLead(space, actor);
+    const pending = await this.pendingRequest(space, id);
+    const existing = await this.storage.getMember(space, pending.publicKey);
+    const member = await this.access.memberRecord(actor, pending.publicKey, role, pending.name, existing);
+    const at = new Date().toISOString();
+    // Storage approves and grants together, only while pending: of two leads approving at once, one wins.
+    if (!(await lastLeadAsFailure(this.storage.approveAccessRequest(space, id, member, actor, at)))) {
+      await this.resolvedMeanwhile(space, id);
+    }
+    const request: AccessRequestRecord = { ...pending, status: 'approved', resolvedBy: actor, resolvedAt: at };
+    await this.auditResolution(space, actor, request);
+    await this.access.granted(space, actor, member, existing);
     const info = await this.requestInfo(request);
     this.emit(space, { kind: 'access-request-resolved', request: info });
     return { request: info, member };
   }
 
   async deny(space: string, actor: PublicKeyText, id: string): Promise<AccessRequestInfo> {
-    const info = await this.requestInfo(await this.resolve(space, actor, id, 'denied'));
+    await this.access.requireLead(space, actor);
+    const pending = await this.pendingRequest(space, id);
+    const at = new Date().toISOString();
+    if (!(await this.storage.denyAccessRequest(space, id, actor, at))) await this.resolvedMeanwhile(space, id);
+    const request: AccessRequestRecord = { ...pending, status: 'denied', resolvedBy: actor, resolvedAt: at };
+    await this.auditResolution(space, actor, request);
+    const info = await this.requestInfo(request);
     this.emit(space, { kind: 'access-request-resolved', request: info });
     return info;
   }
@@ -313,28 +341,29 @@ export class GovernanceService {
 
   // ---------------------------------------------------------------- internals
 
-  private async resolve(
-    space: string,
-    actor: PublicKeyText,
-    id: string,
-    status: 'approved' | 'denied',
-  ): Promise<AccessRequestRecord> {
-    await this.access.requireLead(space, actor);
-    const at = new Date().toISOString();
-    if (!(await this.storage.resolveAccessRequest(space, id, status, actor, at))) {
-      const existing = await this.storage.getAccessRequest(space, id);
-      if (!existing) throw new RequestFailure('not-found', `no access request ${id}`);
-      throw new RequestFailure('conflict', `request ${id} was already ${existing.status}`);
-    }
-    const request = (await this.storage.getAccessRequest(space, id))!;
+  /** The request while it is pending; otherwise the failure to answer with (not found, already resolved). */
+  private async pendingRequest(space: string, id: string): Promise<AccessRequestRecord> {
+    const request = await this.storage.getAccessRequest(space, id);
+    if (!request) throw new RequestFailure('not-found', `no access request ${id}`);
+    if (request.status !== 'pending')
+      throw new RequestFailure('conflict', `request ${id} was already ${request.status}`);
+    return request;
+  }
+
+  /** Another lead (on any relay) resolved the request between our read and our write: say how. */
+  private async resolvedMeanwhile(space: string, id: string): Promise<never> {
+    await this.pendingRequest(space, id);
+    throw new RequestFailure('conflict', `request ${id} changed meanwhile; look again`);
+  }
+
+  private async auditResolution(space: string, actor: PublicKeyText, request: AccessRequestRecord): Promise<void> {
     await this.access.audit(space, {
-      event: status === 'approved' ? 'request-approved' : 'request-denied',
+      event: request.status === 'approved' ? 'request-approved' : 'request-denied',
       actor,
       subject: request.publicKey,
       subjectName: request.name,
-      reason: `request ${id}`,
+      reason: `request ${request.id}`,
     });
-    return request;
   }
 
   private countRequest(publicKey: string): void {

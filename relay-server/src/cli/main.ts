@@ -57,10 +57,11 @@ const COMMANDS: Record<string, Command> = {
   },
   relay: {
     usage:
-      'relay --data DIR [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--no-directory] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL] [--commit-window-ms MS] [--handshakes-per-address N] [--refusals-per-address N] [--unadmitted-per-address N] [--unadmitted-total N]',
+      'relay --data DIR [--storage sqlite|postgres://...] [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--no-directory] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL] [--commit-window-ms MS] [--handshakes-per-address N] [--refusals-per-address N] [--unadmitted-per-address N] [--unadmitted-total N]',
     summary: 'run the relay in the foreground (default 127.0.0.1:8787); admins may create spaces',
     options: {
       data: { type: 'string' },
+      storage: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
       admin: { type: 'string', multiple: true },

@@ -31,7 +31,7 @@ import { stampedUser } from '../documents/awareness-stamp.js';
 import type { DocumentRegistry } from '../documents/document-registry.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
-import type { NewAuditEntry, Storage } from '../storage/storage.js';
+import { type NewAuditEntry, type Storage, StorageUnavailable } from '../storage/storage.js';
 import type { AccessService } from '../access/access-service.js';
 import type { GovernanceService } from '../access/governance-service.js';
 import type { DirectoryService } from '../directory/directory-service.js';
@@ -220,7 +220,11 @@ export class ClientConnection implements FrameHandler {
       );
     }
     this.context.logger.log('error', 'connection failed', { room: roomName(this.room), error: String(error) });
-    this.close(CloseCode.InternalError, 'relay error');
+    // The client reconnects either way; this tells its person the relay is not at fault for long.
+    this.close(
+      CloseCode.InternalError,
+      error instanceof StorageUnavailable ? 'storage unavailable; retrying' : 'relay error',
+    );
   }
 
   private readonly failedLater = (error: unknown): void => this.failed(error);

@@ -14,7 +14,7 @@ import * as Y from 'yjs';
 import { CloseCode, MessageTag, ProtocolViolation } from '@enclave/shared';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
-import type { DocumentRecord, Storage } from '../storage/storage.js';
+import { type DocumentRecord, type Storage, StorageUnavailable } from '../storage/storage.js';
 import { stampAwarenessUpdate } from './awareness-stamp.js';
 import type { DocumentPeer } from './document-peer.js';
 import type { RelayDocument } from './relay-document.js';
@@ -440,7 +440,8 @@ export class YjsDocument implements RelayDocument {
       document: this.name,
       error: this.failed.message,
     });
-    for (const peer of [...this.peers]) peer.close(CloseCode.InternalError, 'storage failed; reconnect');
+    const reason = this.failed instanceof StorageUnavailable ? 'storage unavailable' : 'storage failed';
+    for (const peer of [...this.peers]) peer.close(CloseCode.InternalError, `${reason}; reconnect`);
   }
 
   private readonly onAwarenessChange = (

@@ -2,6 +2,7 @@
  * The relay's plain HTTP routes: health and metrics. Neither reveals a space, document or member.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { StorageState } from '../observability/metered-storage.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 
 export interface HealthSource {
@@ -9,13 +10,15 @@ export interface HealthSource {
   readonly connections: number;
   readonly loadedDocuments: number;
   readonly shuttingDown: boolean;
+  /** The storage engine and whether it answers now. */
+  readonly storage: { readonly engine: string; readonly state: StorageState };
 }
 
 export function handleHttp(
   request: IncomingMessage,
   response: ServerResponse,
   metrics: RelayMetrics,
-  health: () => HealthSource,
+  health: () => Promise<HealthSource>,
 ): void {
   const path = (request.url ?? '/').split('?')[0];
   if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -23,10 +26,16 @@ export function handleHttp(
     return;
   }
   if (path === '/healthz') {
-    const state = health();
-    response
-      .writeHead(state.shuttingDown ? 503 : 200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ status: state.shuttingDown ? 'shutting-down' : 'ok', ...state }));
+    // A relay that cannot store is not healthy: it refuses edits until its storage answers again.
+    health().then(
+      (state) => {
+        const status = state.shuttingDown ? 'shutting-down' : state.storage.state === 'down' ? 'storage-down' : 'ok';
+        response
+          .writeHead(status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status, ...state }));
+      },
+      () => response.writeHead(500).end(),
+    );
     return;
   }
   if (path === '/metrics') {

@@ -2,7 +2,7 @@
  * Prometheus metrics for one relay instance. Each relay has its own registry (no module-level state), so
  * many relays can run in one process, as the tests do.
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Counts taken on every frame. They are plain numbers handed to prom-client only when /metrics is read:
@@ -95,6 +95,26 @@ export class RelayMetrics {
     name: 'enclave_connection_closes_total',
     help: 'Connections closed, by close code',
     labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly storageSeconds = new Histogram({
+    name: 'enclave_storage_operation_seconds',
+    help: 'Time successful storage calls take, by operation (appendUpdate is one per stored edit)',
+    labelNames: ['operation'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly storageErrors = new Counter({
+    name: 'enclave_storage_errors_total',
+    help: 'Storage calls that failed, by operation and kind (unavailable: the engine could not be reached)',
+    labelNames: ['operation', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly storageUp = new Gauge({
+    name: 'enclave_storage_up',
+    help: 'Whether the storage engine answered its last health check (/healthz): 1 or 0, by engine',
+    labelNames: ['engine'] as const,
     registers: [this.registry],
   });
 

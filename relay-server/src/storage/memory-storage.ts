@@ -3,7 +3,7 @@
  * Passes the same conformance suite as SQLite; nothing survives the process.
  */
 import type { AuditEntry, PublicKeyText } from '@enclave/shared';
-import { checkNotLastLead, checkRotation, checkWrappedKeys } from './sealed-key-checks.js';
+import { checkNotLastLead, checkRequester, checkRotation, checkWrappedKeys } from './sealed-key-checks.js';
 import {
   type AccessRequestRecord,
   type AgreementRecord,
@@ -54,6 +54,7 @@ interface MemorySpace {
 }
 
 export class MemoryStorage implements Storage {
+  readonly engine = 'memory';
   private readonly spaces = new Map<string, MemorySpace>();
   private readonly setAside: SetAsideEntry[] = [];
   private seq = 0;
@@ -97,12 +98,22 @@ export class MemoryStorage implements Storage {
   }
 
   async putMember(space: string, member: MemberRecord): Promise<void> {
-    this.space(space).members.set(member.publicKey, { ...member });
+    putUnderLastLeadRule(this.space(space), member);
+  }
+
+  async renameMember(space: string, publicKey: string, name: string): Promise<boolean> {
+    const members = this.spaces.get(space)?.members;
+    const member = members?.get(publicKey);
+    if (!members || !member) return false;
+    members.set(publicKey, { ...member, name });
+    return true;
   }
 
   async removeMember(space: string, publicKey: string): Promise<boolean> {
     const target = this.spaces.get(space);
-    return target ? removeMemberAndKeys(target, publicKey) : false;
+    if (!target) return false;
+    checkNotLastLead(target.members.get(publicKey), leadCount(target));
+    return removeMemberAndKeys(target, publicKey);
   }
 
   async createDocument(space: string, document: DocumentRecord): Promise<void> {
@@ -170,8 +181,7 @@ export class MemoryStorage implements Storage {
     const target = this.space(space);
     checkRotation(rotation, target.epochs.length, (key) => target.members.has(key));
     if (rotation.revoke !== undefined) {
-      const leads = [...target.members.values()].filter((m) => m.role === 'lead').length;
-      checkNotLastLead(target.members.get(rotation.revoke), leads);
+      checkNotLastLead(target.members.get(rotation.revoke), leadCount(target));
       removeMemberAndKeys(target, rotation.revoke);
     }
     target.epochs.push({ by: rotation.by, created: rotation.created });
@@ -223,8 +233,8 @@ export class MemoryStorage implements Storage {
     const index = target?.invites.findIndex((i) => i.id === id) ?? -1;
     const invite = target?.invites[index];
     if (!target || !invite || invite.usedBy || invite.revokedAt || invite.expires <= now) return false;
+    putUnderLastLeadRule(target, member);
     target.invites[index] = { ...invite, usedBy: member.publicKey, usedAt: now };
-    target.members.set(member.publicKey, { ...member });
     return true;
   }
 
@@ -249,17 +259,28 @@ export class MemoryStorage implements Storage {
     return [...(this.spaces.get(space)?.requests ?? [])];
   }
 
-  async resolveAccessRequest(
+  async approveAccessRequest(
     space: string,
     id: string,
-    status: 'approved' | 'denied',
+    member: MemberRecord,
     by: PublicKeyText,
     at: string,
   ): Promise<boolean> {
+    const target = this.spaces.get(space);
+    const index = target?.requests.findIndex((r) => r.id === id) ?? -1;
+    const request = target?.requests[index];
+    if (!target || request?.status !== 'pending') return false;
+    checkRequester(request, member);
+    putUnderLastLeadRule(target, member);
+    target.requests[index] = { ...request, status: 'approved', resolvedBy: by, resolvedAt: at };
+    return true;
+  }
+
+  async denyAccessRequest(space: string, id: string, by: PublicKeyText, at: string): Promise<boolean> {
     const requests = this.spaces.get(space)?.requests ?? [];
     const index = requests.findIndex((r) => r.id === id);
     if (requests[index]?.status !== 'pending') return false;
-    requests[index] = { ...requests[index]!, status, resolvedBy: by, resolvedAt: at };
+    requests[index] = { ...requests[index]!, status: 'denied', resolvedBy: by, resolvedAt: at };
     return true;
   }
 
@@ -373,6 +394,8 @@ export class MemoryStorage implements Storage {
     return (this.spaces.get(space)?.audit ?? []).filter((e) => e.seq > after).slice(0, limit);
   }
 
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {}
 
   private space(name: string): MemorySpace {
@@ -394,6 +417,16 @@ function keyOf(epoch: number, publicKey: string): string {
 
 function putKeys(space: MemorySpace, keys: readonly WrappedKeyRecord[]): void {
   for (const k of keys) space.wrappedKeys.set(keyOf(k.epoch, k.publicKey), { ...k, wrapped: k.wrapped.slice() });
+}
+
+function leadCount(space: MemorySpace): number {
+  return [...space.members.values()].filter((m) => m.role === 'lead').length;
+}
+
+/** Puts a member unless that takes the lead role from the only lead (LastLeadError, nothing changed). */
+function putUnderLastLeadRule(space: MemorySpace, member: MemberRecord): void {
+  if (member.role !== 'lead') checkNotLastLead(space.members.get(member.publicKey), leadCount(space));
+  space.members.set(member.publicKey, { ...member });
 }
 
 /** Removes a member and every key wrapped to them; true when they were a member. */

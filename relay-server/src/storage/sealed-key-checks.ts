@@ -1,7 +1,8 @@
 /**
- * The rules every engine applies, inside its own transaction, before it stores a sealed space's epoch or
- * wrapped keys (Storage.rotateEpoch, Storage.putWrappedKeys). Defined once so that SQLite, memory and later
- * engines refuse exactly the same things. Each throws before anything is written.
+ * The rules every engine applies, inside its own transaction, before it changes the access list or stores a
+ * sealed space's epoch or wrapped keys (the last-lead rule, Storage.approveAccessRequest,
+ * Storage.rotateEpoch, Storage.putWrappedKeys). Defined once so that SQLite, memory and PostgreSQL refuse
+ * exactly the same things. Each throws before anything is written.
  */
 import {
   type EpochRotation,
@@ -34,6 +35,16 @@ export function checkRotation(rotation: EpochRotation, current: number, isMember
 export function checkNotLastLead(target: Pick<MemberRecord, 'publicKey' | 'role'> | undefined, leads: number): void {
   if (target?.role === 'lead' && leads <= 1) {
     throw new LastLeadError(`${target.publicKey} is the last lead of the space`);
+  }
+}
+
+/** Refuses approving a request with a grant to anyone but its requester. */
+export function checkRequester(
+  request: { readonly id: string; readonly publicKey: string },
+  member: MemberRecord,
+): void {
+  if (member.publicKey !== request.publicKey) {
+    throw new StorageConflict(`request ${request.id} was made by ${request.publicKey}, not ${member.publicKey}`);
   }
 }
 

@@ -1,21 +1,14 @@
 /**
  * A sealed space's epochs and wrapped content keys in SQLite (tables `epochs` and `wrapped_keys`,
- * sqlite-schema.ts). Each write is one transaction that checks its rules (sealed-key-checks.ts) against what
- * is stored at that moment, so a refused write leaves nothing behind. Removing a member lives here too,
- * because their wrapped keys must go with them.
+ * sqlite-schema.ts), and the access-list writes under the last-lead rule. Each write is one transaction that
+ * checks its rules (sealed-key-checks.ts) against what is stored at that moment, so a refused write leaves
+ * nothing behind. Removing a member lives here because their wrapped keys must go with them.
  */
 import type Database from 'better-sqlite3';
 import type { PublicKeyText, Role } from '@enclave/shared';
 import { checkNotLastLead, checkRotation, checkWrappedKeys } from './sealed-key-checks.js';
+import { toWrappedKey, type WrappedKeyRow } from './storage-rows.js';
 import { type EpochRotation, type MemberRecord, StorageNotFound, type WrappedKeyRecord } from './storage.js';
-
-interface WrappedKeyRow {
-  epoch: number;
-  public_key: string;
-  wrapped: Buffer;
-  wrapped_by: string;
-  created: string;
-}
 
 export class SqliteSealedKeys {
   private readonly statements;
@@ -42,6 +35,11 @@ export class SqliteSealedKeys {
       ),
       member: db.prepare('SELECT public_key, role FROM members WHERE space = ? AND public_key = ?'),
       leads: db.prepare("SELECT COUNT(*) FROM members WHERE space = ? AND role = 'lead'").pluck(),
+      putMember: db.prepare(
+        `INSERT INTO members (space, public_key, name, role, since, granted_by) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (space, public_key) DO UPDATE SET name = excluded.name, role = excluded.role,
+         since = excluded.since, granted_by = excluded.granted_by`,
+      ),
       deleteMember: db.prepare('DELETE FROM members WHERE space = ? AND public_key = ?'),
       deleteMemberKeys: db.prepare('DELETE FROM wrapped_keys WHERE space = ? AND public_key = ?'),
     };
@@ -73,22 +71,28 @@ export class SqliteSealedKeys {
   }
 
   listKeys(space: string, publicKey: string): WrappedKeyRecord[] {
-    return (this.statements.listKeys.all(space, publicKey) as WrappedKeyRow[]).map((row) => ({
-      epoch: row.epoch,
-      publicKey: row.public_key as PublicKeyText,
-      wrapped: new Uint8Array(row.wrapped),
-      wrappedBy: row.wrapped_by as PublicKeyText,
-      created: row.created,
-    }));
+    return (this.statements.listKeys.all(space, publicKey) as WrappedKeyRow[]).map(toWrappedKey);
   }
 
   listMissing(space: string): { publicKey: PublicKeyText; epoch: number }[] {
     return this.statements.listMissing.all(space) as { publicKey: PublicKeyText; epoch: number }[];
   }
 
-  /** Removes a member and every key wrapped to them; true when they were a member. */
+  /** Removes a member and every key wrapped to them; true when they were a member. Not the last lead. */
   removeMember(space: string, publicKey: string): boolean {
-    return this.db.transaction(() => this.removeMemberInTransaction(space, publicKey))();
+    return this.db.transaction(() => {
+      checkNotLastLead(this.member(space, publicKey), this.statements.leads.get(space) as number);
+      return this.removeMemberInTransaction(space, publicKey);
+    })();
+  }
+
+  /** Inserts or replaces a member unless that takes the lead role from the only lead; call in a transaction. */
+  putMember(space: string, m: MemberRecord): void {
+    this.requireSpace(space);
+    if (m.role !== 'lead') {
+      checkNotLastLead(this.member(space, m.publicKey), this.statements.leads.get(space) as number);
+    }
+    this.statements.putMember.run(space, m.publicKey, m.name, m.role, m.since, m.grantedBy);
   }
 
   private removeMemberInTransaction(space: string, publicKey: string): boolean {

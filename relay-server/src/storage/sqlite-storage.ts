@@ -6,11 +6,32 @@
  * (sqlite-update-journal.ts); the file is locked for this process alone while the relay runs.
  */
 import Database from 'better-sqlite3';
-import type { AuditEntry, DocumentKind, PublicKeyText, Role } from '@enclave/shared';
+import type { AuditEntry, PublicKeyText } from '@enclave/shared';
+import { checkRequester } from './sealed-key-checks.js';
 import { prepareSchema } from './sqlite-schema.js';
 import { SqliteDirectory } from './sqlite-directory.js';
 import { SqliteSealedKeys } from './sqlite-sealed-keys.js';
 import { UpdateJournal } from './sqlite-update-journal.js';
+import {
+  type AgreementRow,
+  type AuditRow,
+  type DocumentRow,
+  type InviteRow,
+  type MemberRow,
+  type RequestRow,
+  type SetAsideRow,
+  type SignatureRow,
+  type SpaceRow,
+  toAgreement,
+  toAudit,
+  toDocument,
+  toInvite,
+  toMember,
+  toRequest,
+  toSetAside,
+  toSignature,
+  toSpace,
+} from './storage-rows.js';
 import {
   type AccessRequestRecord,
   type AgreementRecord,
@@ -35,35 +56,6 @@ import {
   type WrappedKeyRecord,
 } from './storage.js';
 
-interface MemberRow {
-  public_key: string;
-  name: string;
-  role: string;
-  since: string;
-  granted_by: string | null;
-}
-interface DocumentRow {
-  name: string;
-  kind: string;
-  schema_version: number;
-  sealed_name: Buffer | null;
-  created: string;
-}
-interface AuditRow {
-  seq: number;
-  time: string;
-  event: string;
-  actor: string | null;
-  subject: string | null;
-  role: string | null;
-  room: string | null;
-  reason: string | null;
-  count: number | null;
-  since: string | null;
-  actor_name: string | null;
-  subject_name: string | null;
-}
-
 export interface SqliteStorageOptions {
   /** `FULL` survives power loss, `NORMAL` (default) survives process crashes. */
   readonly synchronous?: 'NORMAL' | 'FULL';
@@ -76,6 +68,7 @@ export interface SqliteStorageOptions {
 }
 
 export class SqliteStorage implements Storage {
+  readonly engine = 'sqlite';
   private readonly db: Database.Database;
   private readonly statements;
   private readonly journal: UpdateJournal;
@@ -116,6 +109,7 @@ export class SqliteStorage implements Storage {
          since = excluded.since, granted_by = excluded.granted_by`,
       ),
       getMember: db.prepare('SELECT * FROM members WHERE space = ? AND public_key = ?'),
+      renameMember: db.prepare('UPDATE members SET name = ? WHERE space = ? AND public_key = ?'),
       listMembers: db.prepare('SELECT * FROM members WHERE space = ? ORDER BY since, public_key'),
       insertDocument: db.prepare(
         'INSERT INTO documents (space, name, kind, schema_version, created, sealed_name) VALUES (?, ?, ?, ?, ?, ?)',
@@ -221,7 +215,11 @@ export class SqliteStorage implements Storage {
   }
 
   async putMember(space: string, member: MemberRecord): Promise<void> {
-    this.insertMember(space, member);
+    this.db.transaction(() => this.sealedKeys.putMember(space, member))();
+  }
+
+  async renameMember(space: string, publicKey: string, name: string): Promise<boolean> {
+    return this.statements.renameMember.run(name, space, publicKey).changes > 0;
   }
 
   async removeMember(space: string, publicKey: string): Promise<boolean> {
@@ -307,15 +305,7 @@ export class SqliteStorage implements Storage {
   }
 
   async listSetAside(): Promise<SetAsideEntry[]> {
-    return (this.statements.listSetAside.all() as SetAsideRow[]).map((row) => ({
-      space: row.space,
-      document: row.document,
-      kind: row.kind,
-      seq: row.seq,
-      data: new Uint8Array(row.data),
-      reason: row.reason,
-      time: row.time,
-    }));
+    return (this.statements.listSetAside.all() as SetAsideRow[]).map(toSetAside);
   }
 
   async currentEpoch(space: string): Promise<number> {
@@ -373,7 +363,7 @@ export class SqliteStorage implements Storage {
   async redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean> {
     return this.db.transaction(() => {
       if (this.statements.useInvite.run(member.publicKey, now, space, id, now).changes === 0) return false;
-      this.insertMember(space, member);
+      this.sealedKeys.putMember(space, member); // may throw LastLeadError: the transaction then rolls back
       return true;
     })();
   }
@@ -406,14 +396,25 @@ export class SqliteStorage implements Storage {
     return (this.statements.listRequests.all(space) as RequestRow[]).map(toRequest);
   }
 
-  async resolveAccessRequest(
+  async approveAccessRequest(
     space: string,
     id: string,
-    status: 'approved' | 'denied',
+    member: MemberRecord,
     by: PublicKeyText,
     at: string,
   ): Promise<boolean> {
-    return this.statements.resolveRequest.run(status, by, at, space, id).changes > 0;
+    return this.db.transaction(() => {
+      const row = this.statements.getRequest.get(space, id) as RequestRow | undefined;
+      if (row?.status !== 'pending') return false;
+      checkRequester({ id, publicKey: row.public_key }, member);
+      this.sealedKeys.putMember(space, member);
+      this.statements.resolveRequest.run('approved', by, at, space, id);
+      return true;
+    })();
+  }
+
+  async denyAccessRequest(space: string, id: string, by: PublicKeyText, at: string): Promise<boolean> {
+    return this.statements.resolveRequest.run('denied', by, at, space, id).changes > 0;
   }
 
   async addAgreement(space: string, a: AgreementRecord): Promise<void> {
@@ -429,15 +430,7 @@ export class SqliteStorage implements Storage {
 
   async getAgreement(space: string): Promise<AgreementRecord | undefined> {
     const row = this.statements.latestAgreement.get(space) as AgreementRow | undefined;
-    return (
-      row && {
-        version: row.version,
-        hash: row.hash,
-        text: row.text,
-        setBy: row.set_by as PublicKeyText,
-        set: row.created,
-      }
-    );
+    return row && toAgreement(row);
   }
 
   async addAgreementSignature(space: string, s: AgreementSignatureRecord): Promise<void> {
@@ -459,6 +452,7 @@ export class SqliteStorage implements Storage {
 
   async appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry> {
     return this.db.transaction(() => {
+      if (!this.statements.getSpace.get(space)) throw new StorageNotFound(`space ${space} does not exist`);
       const seq = (this.statements.lastAuditSeq.get(space) as { seq: number }).seq + 1;
       const stored: AuditEntry = { ...entry, seq, time: entry.time ?? new Date().toISOString() };
       this.statements.insertAudit.run(
@@ -568,6 +562,10 @@ export class SqliteStorage implements Storage {
     return this.directory.memberships(publicKey);
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
   async close(): Promise<void> {
     if (!this.db.open) return;
     this.journal.flush();
@@ -589,137 +587,6 @@ export class SqliteStorage implements Storage {
   }
 }
 
-interface SpaceRow {
-  name: string;
-  created: string;
-  created_by: string;
-  sealed: number;
-}
-
-function toSpace(row: SpaceRow): SpaceRecord {
-  const space = { name: row.name, created: row.created, createdBy: row.created_by as PublicKeyText };
-  // Plain spaces leave `sealed` out, as they were recorded before sealed spaces existed.
-  return row.sealed ? { ...space, sealed: true } : space;
-}
-
-interface SetAsideRow {
-  space: string;
-  document: string;
-  kind: SetAsideRecord['kind'];
-  seq: number;
-  data: Buffer;
-  reason: string;
-  time: string;
-}
-
 function documentKey(space: string, document: string): string {
   return `${space}\u0000${document}`;
-}
-
-interface InviteRow {
-  id: string;
-  token_hash: string;
-  role: string;
-  created: string;
-  expires: string;
-  created_by: string;
-  used_by: string | null;
-  used_at: string | null;
-  revoked_at: string | null;
-}
-interface RequestRow {
-  id: string;
-  public_key: string;
-  name: string;
-  message: string;
-  created: string;
-  status: string;
-  resolved_by: string | null;
-  resolved_at: string | null;
-  via: string | null;
-}
-interface AgreementRow {
-  version: number;
-  hash: string;
-  text: string;
-  set_by: string;
-  created: string;
-}
-interface SignatureRow {
-  version: number;
-  hash: string;
-  public_key: string;
-  signature: string;
-  signed: string;
-}
-
-function toInvite(row: InviteRow): InviteRecord {
-  return {
-    id: row.id,
-    tokenHash: row.token_hash,
-    role: row.role as Role,
-    created: row.created,
-    expires: row.expires,
-    createdBy: row.created_by as PublicKeyText,
-    usedBy: row.used_by as PublicKeyText | null,
-    usedAt: row.used_at,
-    revokedAt: row.revoked_at,
-  };
-}
-
-function toRequest(row: RequestRow): AccessRequestRecord {
-  return {
-    id: row.id,
-    publicKey: row.public_key as PublicKeyText,
-    name: row.name,
-    message: row.message,
-    created: row.created,
-    status: row.status as AccessRequestRecord['status'],
-    resolvedBy: row.resolved_by as PublicKeyText | null,
-    resolvedAt: row.resolved_at,
-    ...(row.via === 'directory' ? { via: row.via } : {}),
-  };
-}
-
-function toSignature(row: SignatureRow): AgreementSignatureRecord {
-  return {
-    version: row.version,
-    hash: row.hash,
-    publicKey: row.public_key as PublicKeyText,
-    signature: row.signature,
-    signed: row.signed,
-  };
-}
-
-function toMember(row: MemberRow): MemberRecord {
-  return {
-    publicKey: row.public_key as PublicKeyText,
-    name: row.name,
-    role: row.role as Role,
-    since: row.since,
-    grantedBy: row.granted_by as PublicKeyText | null,
-  };
-}
-
-function toDocument(row: DocumentRow): DocumentRecord {
-  return {
-    name: row.name,
-    kind: row.kind as DocumentKind,
-    schemaVersion: row.schema_version,
-    created: row.created,
-    ...(row.sealed_name ? { sealedName: new Uint8Array(row.sealed_name) } : {}),
-  };
-}
-
-function toAudit(row: AuditRow): AuditEntry {
-  const entry: Record<string, unknown> = { seq: row.seq, time: row.time, event: row.event, actor: row.actor };
-  if (row.actor_name !== null) entry['actorName'] = row.actor_name;
-  if (row.subject !== null) entry['subject'] = row.subject;
-  if (row.subject_name !== null) entry['subjectName'] = row.subject_name;
-  if (row.role !== null) entry['role'] = row.role;
-  if (row.room !== null) entry['room'] = row.room;
-  if (row.reason !== null) entry['reason'] = row.reason;
-  if (row.count !== null) entry['count'] = row.count;
-  if (row.since !== null) entry['since'] = row.since;
-  return entry as unknown as AuditEntry;
 }

@@ -21,6 +21,12 @@ import { describeDirectoryConformance } from './storage-conformance-directory.js
 export interface ConformanceTarget {
   /** A fresh, empty storage. */
   create(): Promise<Storage>;
+  /**
+   * Another storage object on the data `create` made last (PostgreSQL: a second pool on the same database),
+   * as a second relay would have, for the concurrent cases. Omitted where one process holds the data alone
+   * (memory; SQLite locks its file): the concurrent cases then race calls on the one object.
+   */
+  second?: () => Promise<Storage>;
   /** Reopens what `create` made last after `close()`; omitted for non-durable engines. */
   reopen?: () => Promise<Storage>;
 }
@@ -33,6 +39,29 @@ const editor: MemberRecord = { publicKey: OTHER, name: 'Ed', role: 'editor', sin
 const STRANGER = 'ed25519:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI' as PublicKeyText;
 
 const HOUR = { windowMs: 3_600_000, entriesPerWindow: 3 };
+/** Rounds of each race: one round can miss the interleaving that breaks a read-check-write engine. */
+const ROUNDS = 8;
+const pendingRequest = {
+  id: 'req1',
+  publicKey: OTHER,
+  name: 'Asker',
+  message: 'may I?',
+  created: now,
+  status: 'pending' as const,
+  resolvedBy: null,
+  resolvedAt: null,
+};
+const openInvite = {
+  id: 'inv1',
+  tokenHash: 'a'.repeat(64),
+  role: 'editor' as const,
+  created: now,
+  expires: '2026-01-02T00:00:00.000Z',
+  createdBy: LEAD,
+  usedBy: null,
+  usedAt: null,
+  revokedAt: null,
+};
 
 /** A refusal `seconds` after `now`. */
 function refusal(actor: PublicKeyText | null, reason: string, seconds: number, room = 'team/doc'): Refusal {
@@ -339,9 +368,201 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       };
       await storage.createAccessRequest('team', request);
       assert.deepEqual(await storage.getAccessRequest('team', 'req1'), request);
-      assert.equal(await storage.resolveAccessRequest('team', 'req1', 'denied', LEAD, now), true);
-      assert.equal(await storage.resolveAccessRequest('team', 'req1', 'approved', LEAD, now), false);
-      assert.equal((await storage.listAccessRequests('team'))[0]?.status, 'denied');
+      assert.equal(await storage.denyAccessRequest('team', 'req1', LEAD, now), true);
+      assert.equal(await storage.denyAccessRequest('team', 'req1', LEAD, now), false);
+      assert.equal(await storage.approveAccessRequest('team', 'req1', editor, LEAD, now), false);
+      assert.deepEqual(await storage.getAccessRequest('team', 'req1'), {
+        ...request,
+        status: 'denied',
+        resolvedBy: LEAD,
+        resolvedAt: now,
+      });
+      assert.equal(await storage.getMember('team', OTHER), undefined, 'a denied request grants nothing');
+      assert.equal(await storage.denyAccessRequest('team', 'nope', LEAD, now), false);
+    });
+
+    it('approves a request together with its grant, once, and only for its requester', async () => {
+      await storage.createAccessRequest('team', pendingRequest);
+      const later = '2026-01-01T01:00:00.000Z';
+      await assert.rejects(
+        storage.approveAccessRequest('team', 'req1', { ...editor, publicKey: STRANGER }, LEAD, later),
+        StorageConflict,
+      );
+      assert.equal(await storage.getMember('team', STRANGER), undefined, 'the refused approval granted nobody');
+      assert.equal((await storage.getAccessRequest('team', 'req1'))?.status, 'pending');
+      assert.equal(await storage.approveAccessRequest('team', 'req1', editor, LEAD, later), true);
+      assert.deepEqual(await storage.getMember('team', OTHER), editor);
+      assert.deepEqual(await storage.getAccessRequest('team', 'req1'), {
+        ...pendingRequest,
+        status: 'approved',
+        resolvedBy: LEAD,
+        resolvedAt: later,
+      });
+      const viewer = { ...editor, role: 'viewer' as const };
+      assert.equal(await storage.approveAccessRequest('team', 'req1', viewer, LEAD, later), false);
+      assert.equal(await storage.denyAccessRequest('team', 'req1', LEAD, later), false);
+      assert.deepEqual(await storage.getMember('team', OTHER), editor, 'a second approval changed nothing');
+      assert.equal(await storage.approveAccessRequest('nope', 'req1', editor, LEAD, later), false);
+    });
+
+    it('refuses an approval that would take the lead role from the only lead, changing nothing', async () => {
+      await storage.createAccessRequest('team', { ...pendingRequest, publicKey: LEAD });
+      await assert.rejects(
+        storage.approveAccessRequest('team', 'req1', { ...lead, role: 'viewer' }, LEAD, now),
+        LastLeadError,
+      );
+      assert.deepEqual(await storage.getMember('team', LEAD), lead);
+      assert.equal((await storage.getAccessRequest('team', 'req1'))?.status, 'pending');
+    });
+
+    it('refuses to demote or remove the only lead, changing nothing; with a second lead it may', async () => {
+      await assert.rejects(storage.putMember('team', { ...lead, role: 'editor', name: 'Renamed' }), LastLeadError);
+      await assert.rejects(storage.removeMember('team', LEAD), LastLeadError);
+      assert.deepEqual(await storage.getMember('team', LEAD), lead);
+      await storage.putMember('team', { ...lead, name: 'Still lead' });
+      assert.equal((await storage.getMember('team', LEAD))?.name, 'Still lead', 'a lead may be put as lead');
+      await storage.putMember('team', { ...editor, role: 'lead' });
+      await storage.putMember('team', { ...lead, role: 'viewer' });
+      assert.equal((await storage.getMember('team', LEAD))?.role, 'viewer');
+      await assert.rejects(storage.removeMember('team', OTHER), LastLeadError);
+      assert.equal(await storage.removeMember('team', LEAD), true);
+      await assert.rejects(storage.putMember('nope', editor), StorageNotFound);
+    });
+
+    it('refuses an invite that would take the lead role from the only lead, leaving the invite open', async () => {
+      await storage.createInvite('team', { ...openInvite, role: 'viewer' });
+      await assert.rejects(storage.redeemInvite('team', 'inv1', { ...lead, role: 'viewer' }, now), LastLeadError);
+      assert.deepEqual(await storage.getMember('team', LEAD), lead);
+      assert.equal((await storage.listInvites('team'))[0]?.usedBy, null);
+    });
+
+    it('renames a member without touching the rest of the record, and never brings a non-member back', async () => {
+      await storage.putMember('team', editor);
+      assert.equal(await storage.renameMember('team', OTHER, 'Edith'), true);
+      assert.deepEqual(await storage.getMember('team', OTHER), { ...editor, name: 'Edith' });
+      await storage.removeMember('team', OTHER);
+      assert.equal(await storage.renameMember('team', OTHER, 'Back?'), false);
+      assert.equal(await storage.getMember('team', OTHER), undefined);
+      assert.equal(await storage.renameMember('nope', LEAD, 'x'), false);
+    });
+
+    it('refuses an audit entry for a space that does not exist', async () => {
+      await assert.rejects(storage.appendAudit('nope', { event: 'joined', actor: LEAD }), StorageNotFound);
+    });
+
+    describe('under concurrency (two relays on the same data)', () => {
+      let other: Storage;
+      const opened: Storage[] = [];
+      beforeEach(async () => {
+        other = target.second ? await target.second() : storage;
+        if (other !== storage) opened.push(other);
+      });
+      afterEach(async () => {
+        await Promise.all(opened.splice(0).map((s) => s.close()));
+      });
+
+      /** Runs `a` on this relay's storage and `b` on the other's at the same moment. */
+      const race = <A, B>(
+        a: (s: Storage) => Promise<A>,
+        b: (s: Storage) => Promise<B>,
+      ): Promise<[PromiseSettledResult<A>, PromiseSettledResult<B>]> => Promise.allSettled([a(storage), b(other)]);
+
+      it('of two leads demoted at once, exactly one steps down (rounds of role changes and of removals)', async () => {
+        for (let round = 0; round < ROUNDS; round++) {
+          await storage.putMember('team', lead);
+          await storage.putMember('team', { ...editor, role: 'lead' });
+          const removing = round % 2 === 1;
+          const results = await race(
+            async (s) => {
+              if (removing) await s.removeMember('team', LEAD);
+              else await s.putMember('team', { ...lead, role: 'editor' });
+            },
+            async (s) => {
+              if (removing) await s.removeMember('team', OTHER);
+              else await s.putMember('team', { ...editor, role: 'viewer' });
+            },
+          );
+          const refused = results.filter((r) => r.status === 'rejected');
+          assert.equal(refused.length, 1, `round ${round}: exactly one of the two refused`);
+          assert.ok((refused[0] as PromiseRejectedResult).reason instanceof LastLeadError);
+          const leads = (await storage.listMembers('team')).filter((m) => m.role === 'lead');
+          assert.equal(leads.length, 1, `round ${round}: the space kept one lead`);
+          if (removing) await storage.putMember('team', { ...editor, role: 'lead' });
+        }
+      });
+
+      it('approves one request once when two leads approve it at once', async () => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const id = `req${round}`;
+          const asker = `ed25519:asker-${round}` as PublicKeyText;
+          await storage.createAccessRequest('team', { ...pendingRequest, id, publicKey: asker });
+          const asEditor = { ...editor, publicKey: asker };
+          const asViewer = { ...asEditor, role: 'viewer' as const };
+          const results = await race(
+            (s) => s.approveAccessRequest('team', id, asEditor, LEAD, now),
+            (s) => s.approveAccessRequest('team', id, asViewer, OTHER, now),
+          );
+          const won = results.map((r) => r.status === 'fulfilled' && r.value === true);
+          assert.deepEqual(won.filter(Boolean).length, 1, `round ${round}: exactly one approval`);
+          const winner = won[0] ? asEditor : asViewer;
+          assert.deepEqual(await storage.getMember('team', asker), winner, "the winner's grant, not the loser's");
+          assert.equal((await storage.getAccessRequest('team', id))?.resolvedBy, won[0] ? LEAD : OTHER);
+        }
+      });
+
+      it('numbers concurrent audit appends from both relays without a repeated or missing seq', async () => {
+        const appends = Array.from({ length: 40 }, (_, i) =>
+          (i % 2 === 0 ? storage : other).appendAudit('team', { event: 'joined', actor: LEAD, room: `team/${i}` }),
+        );
+        const refusals = Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? other : storage).recordRefusal('team', refusal(STRANGER, 'not a member', i), HOUR),
+        );
+        const entries = await Promise.all(appends);
+        await Promise.all(refusals);
+        const seqs = entries.map((e) => e.seq).sort((a, b) => a - b);
+        assert.equal(new Set(seqs).size, 40, 'no seq given twice');
+        const stored = await storage.listAudit('team', 0, 1000);
+        assert.equal(stored.length, 41, 'every entry kept, the refusals counted in one');
+        assert.equal(stored.find((e) => e.event === 'refused')?.count, 10, 'every refusal counted');
+        const all = stored.map((e) => e.seq);
+        assert.deepEqual(
+          all,
+          [...all].sort((a, b) => a - b),
+          'listed in seq order',
+        );
+        assert.equal(new Set(all).size, all.length, 'no seq repeated in the log');
+        // The refusal entry takes a new seq each time it grows, so the log's seqs are 1..50 less the 9 it left.
+        assert.ok(all.every((seq) => seq >= 1 && seq <= 50));
+        for (const seq of seqs) assert.ok(all.includes(seq), `entry ${seq} is in the log`);
+      });
+
+      it('lets exactly one of two concurrent redemptions of an invite in', async () => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const id = `inv${round}`;
+          await storage.createInvite('team', { ...openInvite, id, tokenHash: String(round).padStart(64, '0') });
+          const first = { ...editor, publicKey: `ed25519:first-${round}` as PublicKeyText };
+          const second = { ...editor, publicKey: `ed25519:second-${round}` as PublicKeyText };
+          const results = await race(
+            (s) => s.redeemInvite('team', id, first, now),
+            (s) => s.redeemInvite('team', id, second, now),
+          );
+          const won = results.map((r) => r.status === 'fulfilled' && r.value === true);
+          assert.equal(won.filter(Boolean).length, 1, `round ${round}: exactly one redemption`);
+          const members = [
+            await storage.getMember('team', first.publicKey),
+            await storage.getMember('team', second.publicKey),
+          ];
+          assert.deepEqual(
+            members.map((m) => m !== undefined),
+            won,
+            'only the winner is a member',
+          );
+          assert.equal(
+            (await storage.listInvites('team')).find((i) => i.id === id)?.usedBy,
+            won[0] ? first.publicKey : second.publicKey,
+          );
+        }
+      });
     });
 
     it('versions agreements and keeps who signed which version', async () => {

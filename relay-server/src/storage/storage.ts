@@ -1,8 +1,10 @@
 /**
- * Everything the relay keeps, behind one interface, so that SQLite (the embedded default), memory and later
- * PostgreSQL are interchangeable. Every implementation runs the same conformance suite
- * (storage-conformance.ts). Methods are async so that networked engines fit; callers never assume
- * synchronous completion.
+ * Everything the relay keeps, behind one interface, so that SQLite (the embedded default), memory and
+ * PostgreSQL (several relays on one store) are interchangeable. Every implementation runs the same
+ * conformance suite (storage-conformance.ts). Methods are async so that networked engines fit; callers never
+ * assume synchronous completion. Rules that depend on what is stored (the last lead, approving with the
+ * grant, invite redemption, sequence numbers, epochs) are kept by the engine in one atomic step, never by a
+ * caller reading, checking and then writing: with several relays on one database that would be a race.
  */
 import type {
   AccessRequestOrigin,
@@ -185,6 +187,9 @@ export interface AgreementSignatureRecord {
 }
 
 export interface Storage {
+  /** Which engine this is, for /healthz and /metrics. */
+  readonly engine: 'memory' | 'sqlite' | 'postgres';
+
   /** Creates a space and its first lead together; rejects with StorageConflict if the name is taken. */
   createSpace(space: SpaceRecord, lead: MemberRecord): Promise<void>;
   getSpace(name: string): Promise<SpaceRecord | undefined>;
@@ -193,9 +198,17 @@ export interface Storage {
 
   getMember(space: string, publicKey: string): Promise<MemberRecord | undefined>;
   listMembers(space: string): Promise<MemberRecord[]>;
-  /** Inserts or replaces a member. */
+  /**
+   * Inserts or replaces a member, atomically under the last-lead rule: taking the lead role from the space's
+   * only lead rejects with LastLeadError and changes nothing. Rejects with StorageNotFound without the space.
+   */
   putMember(space: string, member: MemberRecord): Promise<void>;
-  /** True when a member was removed. */
+  /** Sets the name of someone who is a member at that moment (nothing else changes); false otherwise. */
+  renameMember(space: string, publicKey: string, name: string): Promise<boolean>;
+  /**
+   * True when a member was removed (with every key wrapped to them). Removing the space's only lead rejects
+   * with LastLeadError and changes nothing; the check and the removal are one atomic step.
+   */
   removeMember(space: string, publicKey: string): Promise<boolean>;
 
   createDocument(space: string, document: DocumentRecord): Promise<void>;
@@ -246,7 +259,8 @@ export interface Storage {
   listInvites(space: string): Promise<InviteRecord[]>;
   /**
    * Atomically: if the invite is unused, unrevoked and unexpired at `now`, mark it used by `member` and put
-   * `member` in the access list. False (and no change) otherwise.
+   * `member` in the access list. False (and no change) otherwise. Under the last-lead rule like putMember:
+   * LastLeadError (and no change) when it would take the lead role from the only lead.
    */
   redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean>;
   /** Revokes an unused invite; false if it was used or already revoked, or does not exist. */
@@ -255,14 +269,21 @@ export interface Storage {
   createAccessRequest(space: string, request: AccessRequestRecord): Promise<void>;
   getAccessRequest(space: string, id: string): Promise<AccessRequestRecord | undefined>;
   listAccessRequests(space: string): Promise<AccessRequestRecord[]>;
-  /** Resolves a pending request; false if it is not pending. */
-  resolveAccessRequest(
+  /**
+   * Atomically: if the request is pending, resolves it as approved by `by` at `at` and puts `member` (the
+   * requester: another key rejects with StorageConflict) in the access list under the last-lead rule.
+   * False (and no change) when it is not pending; LastLeadError (and no change) under the rule. A request is
+   * never approved without its grant, nor granted twice.
+   */
+  approveAccessRequest(
     space: string,
     id: string,
-    status: 'approved' | 'denied',
+    member: MemberRecord,
     by: PublicKeyText,
     at: string,
   ): Promise<boolean>;
+  /** Denies a pending request; false (and no change) if it is not pending. */
+  denyAccessRequest(space: string, id: string, by: PublicKeyText, at: string): Promise<boolean>;
 
   /** Adds a new agreement version (versions increase by one; a clash rejects with StorageConflict). */
   addAgreement(space: string, agreement: AgreementRecord): Promise<void>;
@@ -292,6 +313,10 @@ export interface Storage {
   /** The spaces this key is a member of, by name. */
   listMemberships(publicKey: string): Promise<string[]>;
 
+  /**
+   * Appends an entry with the space's next sequence number, atomically: concurrent appends (from other
+   * relays too) never share or skip a number. Rejects with StorageNotFound without the space.
+   */
   appendAudit(space: string, entry: NewAuditEntry): Promise<AuditEntry>;
   /**
    * Counts a refused handshake into the audit log, atomically, so that strangers cannot grow it: within one
@@ -305,6 +330,9 @@ export interface Storage {
   /** Entries with seq > after, oldest first, at most `limit`. */
   listAudit(space: string, after: number, limit: number): Promise<AuditEntry[]>;
 
+  /** Resolves when the engine answers (for /healthz); rejects with StorageUnavailable when it does not. */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }
 
@@ -316,6 +344,14 @@ export class StorageConflict extends Error {
 /** The change would leave a space without a lead; nothing was changed. */
 export class LastLeadError extends Error {
   override readonly name = 'LastLeadError';
+}
+
+/**
+ * The engine could not be reached (a networked database down or restarting): nothing was written. The
+ * same call can succeed once the engine is back; the storage reconnects by itself.
+ */
+export class StorageUnavailable extends Error {
+  override readonly name = 'StorageUnavailable';
 }
 
 /** A referenced space or document does not exist. */

@@ -88,6 +88,11 @@ describe('CLI access management and exit codes (real relay process)', function (
       2,
       /--commit-window-ms/,
     );
+    assertOneLineError(
+      await runCli(['relay', '--data', dir, '--admin', keys['lead']!, '--storage', 'mysql://db/enclave'], as('lead')),
+      2,
+      /--storage .*postgres:\/\//,
+    );
     assertOneLineError(await runCli(['members', 'team'], { ENCLAVE_RELAY: '', ENCLAVE_IDENTITY: '' }), 2, /relay/);
   });
 

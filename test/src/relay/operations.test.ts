@@ -29,7 +29,15 @@ describe('relay operations', function () {
     const body = (await response.json()) as Record<string, unknown>;
     assert.equal(body['status'], 'ok');
     assert.equal(typeof body['connections'], 'number');
-    assert.deepEqual(Object.keys(body).sort(), ['connections', 'loadedDocuments', 'relayId', 'shuttingDown', 'status']);
+    assert.deepEqual(Object.keys(body).sort(), [
+      'connections',
+      'loadedDocuments',
+      'relayId',
+      'shuttingDown',
+      'status',
+      'storage',
+    ]);
+    assert.deepEqual(body['storage'], { engine: 'sqlite', state: 'ok' });
   });
 
   it('exports Prometheus metrics that move with traffic', async () => {
@@ -44,6 +52,8 @@ describe('relay operations', function () {
     assert.match(text, /enclave_connections\{state="admitted"\} 1/);
     assert.match(text, /enclave_handshakes_total\{outcome="admitted"\} [1-9]/);
     assert.match(text, /enclave_process_resident_memory_bytes \d+/);
+    assert.match(text, /enclave_storage_operation_seconds_count\{operation="appendUpdate"\} [1-9]/);
+    assert.match(text, /# TYPE enclave_storage_errors_total counter/);
     peer.close();
   });
 

@@ -43,6 +43,7 @@ export async function startRelayProcess(
   admin: string,
   port = 0,
   extraArgs: readonly string[] = [],
+  env: Record<string, string> = {},
 ): Promise<RelayProcess> {
   const child = spawn(
     process.execPath,
@@ -59,7 +60,7 @@ export async function startRelayProcess(
       admin,
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let stdout = '';
   let stderr = '';

@@ -36,6 +36,7 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
   if (!['debug', 'info', 'warn', 'error'].includes(level))
     throw usageError('--log-level is debug, info, warn or error');
 
+  const storageUrl = storageChoice(values['storage'] as string | undefined);
   const commitWindowMs = Number(values['commit-window-ms'] ?? 0);
   if (!Number.isInteger(commitWindowMs) || commitWindowMs < 0 || commitWindowMs > 1000) {
     throw usageError('--commit-window-ms takes a number of milliseconds from 0 to 1000');
@@ -43,6 +44,7 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
 
   const relay = createRelay({
     dataDir,
+    ...(storageUrl === undefined ? {} : { storageUrl }),
     commitWindowMs,
     limits: admissionLimitFlags(values),
     host,
@@ -55,7 +57,8 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
       : {}),
   });
   const { url, relayId } = await relay.listen();
-  process.stdout.write(`Enclave relay listening on ${url} (relay id ${relayId}, data in ${dataDir})\n`);
+  const where = storageUrl === undefined ? `data in ${dataDir}` : `data in PostgreSQL ${redactPassword(storageUrl)}`;
+  process.stdout.write(`Enclave relay listening on ${url} (relay id ${relayId}, ${where})\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -82,6 +85,22 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/**
+ * Where the relay stores: `--storage`, else ENCLAVE_STORAGE, else SQLite in the data folder. Resolves with a
+ * PostgreSQL URL, or undefined for SQLite.
+ */
+function storageChoice(flag: string | undefined): string | undefined {
+  const choice = (flag ?? process.env['ENCLAVE_STORAGE'] ?? 'sqlite').trim();
+  if (choice === 'sqlite' || choice === '') return undefined;
+  if (/^postgres(ql)?:\/\//.test(choice)) return choice;
+  throw usageError('--storage (or ENCLAVE_STORAGE) is sqlite or a postgres:// URL');
+}
+
+/** A URL fit for the terminal: its password, if any, replaced. */
+function redactPassword(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 /** `--FLAG N` (a whole number >= 1) for each admission limit given on the command line. */
