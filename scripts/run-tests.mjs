@@ -13,6 +13,13 @@ const SUITES = [
   },
   { name: 'lint', command: 'npx eslint . && npx prettier --check . --log-level warn', kind: 'check' },
   { name: 'core', command: 'npx mocha', kind: 'mocha' },
+  // Part of core (it needs Debian's redis-server, which scripts/setup.sh installs); alone for quick runs.
+  {
+    name: 'cluster',
+    command: 'npx mocha --no-config --timeout 60000 --exit "test/dist/cluster/**/*.test.js"',
+    kind: 'mocha',
+    onDemand: true,
+  },
   { name: 'vscode-unit', command: 'npm run test:unit --silent -w extension', kind: 'mocha' },
   { name: 'vscode', command: 'npm run test:vscode --silent -w extension', kind: 'mocha' },
   { name: 'jupyter-unit', command: 'npm run test:unit --silent -w jupyter-plugin', kind: 'mocha' },

@@ -2,6 +2,7 @@
  * The relay's plain HTTP routes: health and metrics. Neither reveals a space, document or member.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FanOutHealth } from '../fanout/fan-out.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 
 export interface HealthSource {
@@ -9,6 +10,8 @@ export interface HealthSource {
   readonly connections: number;
   readonly loadedDocuments: number;
   readonly shuttingDown: boolean;
+  /** The link to the other relays: 'local' when alone; 'down' makes the relay unhealthy (503). */
+  readonly fanOut: FanOutHealth;
 }
 
 export function handleHttp(
@@ -24,9 +27,10 @@ export function handleHttp(
   }
   if (path === '/healthz') {
     const state = health();
+    const status = state.shuttingDown ? 'shutting-down' : state.fanOut.state === 'down' ? 'fan-out-down' : 'ok';
     response
-      .writeHead(state.shuttingDown ? 503 : 200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ status: state.shuttingDown ? 'shutting-down' : 'ok', ...state }));
+      .writeHead(status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status, ...state }));
     return;
   }
   if (path === '/metrics') {

@@ -29,7 +29,15 @@ describe('relay operations', function () {
     const body = (await response.json()) as Record<string, unknown>;
     assert.equal(body['status'], 'ok');
     assert.equal(typeof body['connections'], 'number');
-    assert.deepEqual(Object.keys(body).sort(), ['connections', 'loadedDocuments', 'relayId', 'shuttingDown', 'status']);
+    assert.deepEqual(Object.keys(body).sort(), [
+      'connections',
+      'fanOut',
+      'loadedDocuments',
+      'relayId',
+      'shuttingDown',
+      'status',
+    ]);
+    assert.deepEqual(body['fanOut'], { state: 'local' }, 'a relay alone on its storage says so');
   });
 
   it('exports Prometheus metrics that move with traffic', async () => {
