@@ -22,7 +22,7 @@ import {
   parseRoomPath,
 } from '@enclave/shared';
 import { AccessService } from './access/access-service.js';
-import { GovernanceService } from './access/governance-service.js';
+import { DEFAULT_GOVERNANCE_LIMITS, GovernanceService } from './access/governance-service.js';
 import {
   DEFAULT_COMPACT_AFTER_MS,
   DEFAULT_COMPACT_PAUSE_MS,
@@ -174,7 +174,9 @@ export function createRelay(options: RelayOptions): Relay {
         { metrics, logger },
         options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       );
-      const governance = new GovernanceService(storage, access);
+      const governance = new GovernanceService(storage, access, DEFAULT_GOVERNANCE_LIMITS, (key, windowMs) =>
+        cluster.count(key, windowMs),
+      );
       keepAlive = new KeepAlive({ ...DEFAULT_KEEP_ALIVE, ...options.keepAlive });
       const admitted = new Set<ClientConnection>();
       const waiting = new Set<ClientConnection>();

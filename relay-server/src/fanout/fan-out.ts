@@ -79,6 +79,12 @@ export interface FanOut {
    * keeps it safe regardless; this saves the work).
    */
   exclusive(key: string, task: () => Promise<void>): Promise<boolean>;
+  /**
+   * Counts one more event under `key` in the current window of `windowMs`, across relays; resolves with
+   * the count so far (this one included), or undefined when only this relay counts (LocalFanOut, or the
+   * broker did not answer): the caller's own count then decides.
+   */
+  count(key: string, windowMs: number): Promise<number | undefined>;
   health(): FanOutHealth;
   close(): Promise<void>;
 }

@@ -29,6 +29,10 @@ export class LocalFanOut implements FanOut {
     return true;
   }
 
+  count(): Promise<number | undefined> {
+    return Promise.resolve(undefined);
+  }
+
   health(): FanOutHealth {
     return { state: 'local' };
   }

@@ -185,6 +185,22 @@ export class RedisFanOut implements FanOut {
     return true;
   }
 
+  async count(key: string, windowMs: number): Promise<number | undefined> {
+    // A fixed window per key: INCR, and the key expires with its window.
+    const counter = `${this.prefix}count:${key}:${Math.floor(Date.now() / windowMs)}`;
+    try {
+      const [[incrError, count]] = (await withTimeout(
+        this.publisher.multi().incr(counter).pexpire(counter, windowMs).exec(),
+        1000,
+      )) as [[Error | null, number]];
+      if (incrError) throw incrError;
+      return count;
+    } catch (error) {
+      this.failed('count', error);
+      return undefined;
+    }
+  }
+
   health(): FanOutHealth {
     const up = this.publisher.status === 'ready' && this.subscriber.status === 'ready';
     return this.latencyMs === undefined

@@ -6,7 +6,16 @@
 import assert from 'node:assert/strict';
 import { YNotebook } from '@jupyter/ydoc';
 import * as Y from 'yjs';
-import { CloseCode, generateIdentity, type Identity, insertNotebookCells, readNotebook } from '@enclave/shared';
+import {
+  answerChallenge,
+  CloseCode,
+  encodeClientMessage,
+  generateIdentity,
+  type Identity,
+  importSigningKey,
+  insertNotebookCells,
+  readNotebook,
+} from '@enclave/shared';
 import { type ClusterFixture, metricValue, startCluster } from '../support/cluster-fixture.js';
 import { FreezableProxy } from '../support/freezable-proxy.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -172,6 +181,22 @@ describe('relays on one storage, Redis between them', function () {
     await lead.request({ op: 'members.grant', publicKey: ben.publicKey, role: 'viewer' });
     lead.destroy();
     await waitFor(() => roles.includes('viewer'), 'role-changed reaches the member on B');
+  });
+
+  it('limits access requests per key across relays, not per relay', async () => {
+    const { urls } = await setUp(3);
+    const asker = await generateIdentity('Pest');
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const recorder = await WireRecorder.open(`${urls[i % 3]!}/team`);
+      const answer = await answerChallenge(recorder.challenge, asker, await importSigningKey(asker), 'team', 1);
+      recorder.send(encodeClientMessage({ ...answer, accessRequest: { name: 'P', message: `#${i}` } }));
+      await waitFor(() => recorder.messages().length > 1 || recorder.closeRecord !== undefined, 'an answer');
+      codes.push(recorder.closeRecord?.code ?? 0);
+      recorder.close();
+    }
+    // Two requests per relay: each relay alone would have let all six through.
+    assert.deepEqual(codes, [0, 0, 0, 0, 0, CloseCode.RateLimited]);
   });
 
   it('edits made while Redis is down reach everyone after it restarts; nothing lost or doubled', async () => {
