@@ -259,19 +259,22 @@ export function createRelay(options: RelayOptions): Relay {
           epochFromElsewhere = false;
         }
       });
-      // Signals may have been lost (Redis link lost): storage says who may still be connected, and as what.
+      // Signals may have been lost (Redis link lost): storage says who may still be connected, as what, and
+      // whether an agreement they have not signed came meanwhile.
       cluster.onResync(() => {
         for (const connection of [...admitted]) {
           const publicKey = connection.publicKey;
           if (!publicKey) continue;
-          access.lookup(connection.room.space, publicKey).then(
-            ({ space, member }) => {
-              if (!space) return;
-              if (!member) connection.close(CloseCode.AccessRevoked, 'your access to this space was revoked');
-              else if (member.role !== connection.role) connection.changeRole(member.role);
-            },
-            () => undefined,
-          );
+          const space = connection.room.space;
+          void (async () => {
+            const { space: record, member } = await access.lookup(space, publicKey);
+            if (!record) return;
+            if (!member) return connection.close(CloseCode.AccessRevoked, 'your access to this space was revoked');
+            if (member.role !== connection.role) connection.changeRole(member.role);
+            if (connection.isDocumentChannel && (await governance.pendingAgreement(space, publicKey))) {
+              connection.close(CloseCode.AgreementChanged, "the space's agreement changed: read and sign it");
+            }
+          })().catch(() => undefined);
         }
       });
       wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });

@@ -571,6 +571,7 @@ export class YjsDocument implements RelayDocument, DocumentListener {
   ): void => {
     const changed = changes.added.concat(changes.updated, changes.removed);
     if (changed.length === 0) return;
+    for (const id of changes.removed) if (this.awarenessOwners.get(id) === ELSEWHERE) this.awarenessOwners.delete(id);
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
     const frame = this.awarenessFrame(update);
     for (const peer of this.peers) if (peer !== origin) peer.send(frame);

@@ -183,6 +183,41 @@ describe('relays on one storage, Redis between them', function () {
     await waitFor(() => roles.includes('viewer'), 'role-changed reaches the member on B');
   });
 
+  it('an agreement set on relay A stops content on relay B until it is signed', async () => {
+    const { urls } = await setUp(2);
+    await join(urls[0]!, ann, { create: 'draft' });
+    const member = await WireRecorder.admitted(urls[1]!, ben, 'team/draft.md');
+    const lead = connect(urls[0]!, cluster!.admin, { space: 'team' });
+    try {
+      await lead.request({ op: 'agreement.set', text: 'Keep it in the lab.' });
+      assert.equal((await member.closed(2000)).code, CloseCode.AgreementChanged);
+    } finally {
+      lead.destroy();
+      member.close();
+    }
+  });
+
+  it('a revoke made while Redis is down cuts the member off on relay B once it is back', async () => {
+    const { urls } = await setUp(2);
+    const a = await join(urls[0]!, ann, { create: 'draft' });
+    const member = await WireRecorder.admitted(urls[1]!, ben, 'team/draft.md');
+    const lead = connect(urls[0]!, cluster!.admin, { space: 'team' });
+    try {
+      await lead.whenWelcomed();
+      await redis.stop();
+      await waitFor(async () => (await healthOf(urls[1]!)) === 'down', 'relay B reports Redis down');
+      await lead.request({ op: 'members.revoke', publicKey: ben.publicKey }); // the signal is lost
+      await redis.resume();
+      assert.equal((await member.closed(10_000)).code, CloseCode.AccessRevoked, 'B re-checked access');
+      a.doc.getText('source').insert(0, 'after the revoke');
+      await a.session.flush();
+      assert.equal(member.received('after the revoke'), false);
+    } finally {
+      lead.destroy();
+      member.close();
+    }
+  });
+
   it('limits access requests per key across relays, not per relay', async () => {
     const { urls } = await setUp(3);
     const asker = await generateIdentity('Pest');
