@@ -19,7 +19,8 @@ import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { DocumentChannel, DocumentListener, FanOut, FanOutHealth, GovernanceSignal } from './fan-out.js';
 
-const enum Kind {
+/** What a message on a document's channel carries. */
+export enum FanOutKind {
   Stored = 0,
   Compacted = 1,
   Presence = 2,
@@ -134,14 +135,14 @@ export class RedisFanOut implements FanOut {
     if (this.subscriber.status === 'ready') await this.subscriber.subscribe(channel);
     // Down now: subscribed when the link returns, and the reconnection makes the document catch up.
     else void this.subscriber.subscribe(channel).catch(() => undefined);
-    const publish = (kind: Kind, seq: number, bytes: Uint8Array): void => {
+    const publish = (kind: FanOutKind, seq: number, bytes: Uint8Array): void => {
       if (this.channels.get(channel) !== joined) return;
-      this.publish(channel, encodeMessage(joined.source, ++joined.sent, kind, seq, bytes));
+      this.publish(channel, encodeFanOutMessage(joined.source, ++joined.sent, kind, seq, bytes));
     };
     return {
-      publishStored: (seq, bytes) => publish(Kind.Stored, seq, bytes),
-      publishCompacted: (seq, bytes) => publish(Kind.Compacted, seq, bytes),
-      publishPresence: (bytes) => publish(Kind.Presence, 0, bytes),
+      publishStored: (seq, bytes) => publish(FanOutKind.Stored, seq, bytes),
+      publishCompacted: (seq, bytes) => publish(FanOutKind.Compacted, seq, bytes),
+      publishPresence: (bytes) => publish(FanOutKind.Presence, 0, bytes),
       leave: () => {
         if (this.channels.get(channel) !== joined) return;
         this.channels.delete(channel);
@@ -247,25 +248,25 @@ export class RedisFanOut implements FanOut {
     const source = decoding.readVarString(decoder);
     if (source.startsWith(`${this.instance}.`)) return; // our own, echoed back
     const counter = decoding.readVarUint(decoder);
-    const kind = decoding.readVarUint(decoder) as Kind;
+    const kind = decoding.readVarUint(decoder) as FanOutKind;
     const seq = decoding.readVarUint(decoder);
     const bytes = decoding.readVarUint8Array(decoder);
     const complete = joined.counters.follows(source, counter);
     const metrics = this.options.metrics;
     switch (kind) {
-      case Kind.Stored:
+      case FanOutKind.Stored:
         metrics.fanOutReceived.inc({ kind: 'stored' });
         joined.listener.stored(seq, bytes);
         break;
-      case Kind.Compacted:
+      case FanOutKind.Compacted:
         metrics.fanOutReceived.inc({ kind: 'compacted' });
         joined.listener.compacted(seq, bytes);
         break;
-      case Kind.Presence:
+      case FanOutKind.Presence:
         metrics.fanOutReceived.inc({ kind: 'presence' });
         joined.listener.presence(bytes);
         break;
-      case Kind.Resync:
+      case FanOutKind.Resync:
         metrics.catchUps.inc({ cause: 'peer-reconnected' });
         joined.listener.missed();
         return;
@@ -312,7 +313,7 @@ export class RedisFanOut implements FanOut {
   private publisherBack(): void {
     if (!this.lost.delete(this.publisher) || this.closed) return;
     for (const [channel, joined] of this.channels) {
-      this.publish(channel, encodeMessage(joined.source, ++joined.sent, Kind.Resync, 0, new Uint8Array()));
+      this.publish(channel, encodeFanOutMessage(joined.source, ++joined.sent, FanOutKind.Resync, 0, new Uint8Array()));
     }
     const marker = { source: this.instance, counter: ++this.governanceSent };
     this.publish(this.governanceChannel, Buffer.from(JSON.stringify(marker)));
@@ -350,7 +351,14 @@ export class RedisFanOut implements FanOut {
   }
 }
 
-function encodeMessage(source: string, counter: number, kind: Kind, seq: number, bytes: Uint8Array): Buffer {
+/** A message on a document's channel: its source, the source's counter, what it is, the seq and the bytes. */
+export function encodeFanOutMessage(
+  source: string,
+  counter: number,
+  kind: FanOutKind,
+  seq: number,
+  bytes: Uint8Array,
+): Buffer {
   const encoder = encoding.createEncoder();
   encoding.writeVarString(encoder, source);
   encoding.writeVarUint(encoder, counter);

@@ -16,6 +16,7 @@ import {
   insertNotebookCells,
   readNotebook,
 } from '@enclave/shared';
+import { encodeFanOutMessage, FanOutKind } from '@enclave/relay';
 import { type ClusterFixture, metricValue, startCluster } from '../support/cluster-fixture.js';
 import { FreezableProxy } from '../support/freezable-proxy.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -234,6 +235,29 @@ describe('relays on one storage, Redis between them', function () {
     assert.deepEqual(codes, [0, 0, 0, 0, 0, CloseCode.RateLimited]);
   });
 
+  it("a jump in a publisher's counter makes a relay catch up from storage", async () => {
+    // Another relay (played by this test on the real Redis) stored an update whose message was lost: the
+    // next message it sends carries a counter one too far, and relay B reads storage.
+    const { urls } = await setUp(2);
+    const a = await join(urls[0]!, ann, { create: 'draft' });
+    const b = await join(urls[1]!, ben);
+    const source = new Y.Doc();
+    Y.applyUpdate(source, Y.encodeStateAsUpdate(a.doc));
+    const before = Y.encodeStateVector(source);
+    source.getText('source').insert(0, 'stored elsewhere, message lost. ');
+    const lost = Y.encodeStateAsUpdate(source, before);
+    const seq = await cluster!.storage.appendUpdate('team', DRAFT.document, lost);
+    const channel = `enclave:doc:team/${DRAFT.document}`;
+    const empty = new Uint8Array([0, 0]);
+    await publishRaw(redis.port, channel, encodeFanOutMessage('elsewhere.1', 1, FanOutKind.Stored, seq - 1, empty));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(b.doc.getText('source').toString(), '', 'nothing yet: the message with the edit was lost');
+    await publishRaw(redis.port, channel, encodeFanOutMessage('elsewhere.1', 3, FanOutKind.Stored, seq + 1, empty));
+    await waitFor(() => b.doc.getText('source').toString().includes('message lost'), 'B caught up');
+    assert.ok((await metricValue(cluster!.relays[1]!, 'enclave_fanout_catch_ups_total', 'cause="gap"')) >= 1);
+    await waitFor(() => a.doc.getText('source').toString().includes('message lost'), 'A caught up too');
+  });
+
   it('edits made while Redis is down reach everyone after it restarts; nothing lost or doubled', async () => {
     const { urls } = await setUp(2);
     const a = await join(urls[0]!, ann, { create: 'draft' });
@@ -316,6 +340,27 @@ describe('relays on one storage, Redis between them', function () {
     assert.equal(await storedText(cluster, DRAFT.document), a.doc.getText('source').toString());
   });
 });
+
+/** PUBLISH over a raw RESP connection (the test is not a relay and has no Redis client of its own). */
+async function publishRaw(port: number, channel: string, message: Uint8Array): Promise<void> {
+  const { connect: connectTcp } = await import('node:net');
+  const bulk = (bytes: Buffer): Buffer =>
+    Buffer.concat([Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n')]);
+  const command = Buffer.concat([
+    Buffer.from('*3\r\n'),
+    bulk(Buffer.from('PUBLISH')),
+    bulk(Buffer.from(channel)),
+    bulk(Buffer.from(message)),
+  ]);
+  await new Promise<void>((resolve, reject) => {
+    const socket = connectTcp(port, '127.0.0.1', () => socket.write(command));
+    socket.once('data', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', reject);
+  });
+}
 
 async function healthOf(url: string): Promise<string> {
   const body = (await (await fetch(`${url.replace(/^ws/, 'http')}/healthz`)).json()) as { fanOut: { state: string } };
