@@ -6,7 +6,11 @@
  * snapshot replaces the log up to the seq it covers, if it covers more than the snapshot before it.
  *
  * With other relays on the same storage (fanout/fan-out.ts), entries and snapshots this relay stores are
- * published after they are stored, and those others stored are kept once (by seq) and forwarded here.
+ * published after they are stored. Clients apply entries in seq order and skip any below the last they
+ * applied, so a relay may not forward entry N while an earlier one of the document may still be on its
+ * way from another relay: with others, the log is read from storage (after an append here, or when another
+ * relay announces an entry past this relay's head) and forwarded in seq order from there; a message only
+ * says that there is something to read. Reads are coalesced: at most one waits behind the one running.
  */
 import type * as decoding from 'lib0/decoding';
 import {
@@ -124,12 +128,8 @@ export class SealedLog implements RelayDocument, DocumentListener {
   // ---------------------------------------------------------------- from other relays (fan-out)
 
   /** Another relay stored an entry: kept once, in seq order, and forwarded to the peers here. */
-  stored(seq: number, envelope: Uint8Array): void {
-    if (this.failed) return;
-    if (this.keep({ seq, envelope })) {
-      const frame = encodeRelaySealed({ type: 'entry', entry: { seq, envelope } });
-      for (const peer of this.peers) peer.send(frame);
-    }
+  stored(seq: number): void {
+    if (seq > this.head) this.missed();
   }
 
   /** Another relay stored a client's snapshot covering the log through `covers`. */
@@ -145,12 +145,28 @@ export class SealedLog implements RelayDocument, DocumentListener {
   missed(): void {
     if (this.catchUpQueued || this.failed) return;
     this.catchUpQueued = true;
-    this.enqueue(async () => {
-      this.catchUpQueued = false;
-      const state = await this.context.storage.loadDocument(this.space, this.name);
-      if (state.snapshot) this.adoptSnapshot(state.snapshotSeq, state.snapshot);
-      state.updates.forEach((envelope, i) => this.stored(state.updateSeqs[i]!, envelope));
-    }, 'storage').catch(() => undefined);
+    this.enqueue(() => this.pull(), 'storage').catch(() => undefined);
+  }
+
+  /** Reads the log from storage and forwards, in seq order, what is past this relay's head. */
+  private async pull(): Promise<void> {
+    this.catchUpQueued = false;
+    const state = await this.context.storage.loadDocument(this.space, this.name);
+    const before = this.head;
+    if (state.snapshot && state.snapshotSeq > before) {
+      // Entries this relay never forwarded were folded meanwhile: its peers get the snapshot with the rest.
+      this.adoptSnapshot(state.snapshotSeq, state.snapshot);
+      state.updates.forEach((envelope, i) => this.keep({ seq: state.updateSeqs[i]!, envelope }));
+      const frame = encodeRelaySealed(this.logAfter(before));
+      for (const peer of this.peers) peer.send(frame);
+      return;
+    }
+    state.updates.forEach((envelope, i) => {
+      const entry = { seq: state.updateSeqs[i]!, envelope };
+      if (entry.seq <= before || !this.keep(entry)) return;
+      const frame = encodeRelaySealed({ type: 'entry', entry });
+      for (const peer of this.peers) peer.send(frame);
+    });
   }
 
   /** Adds an entry unless it is known or folded into the snapshot; true when it was added. */
@@ -217,10 +233,12 @@ export class SealedLog implements RelayDocument, DocumentListener {
   private append(envelope: Uint8Array): Promise<void> {
     return this.enqueue(async () => {
       const seq = await this.context.storage.appendUpdate(this.space, this.name, envelope);
-      const entry = { seq, envelope };
-      this.keep(entry);
       this.context.metrics.hot.updatesStored++;
       this.channel.publishStored(seq, envelope);
+      // With other relays, entries below this one may still be on their way here: storage has them all.
+      if (this.context.fanOut.shared) return this.pull();
+      const entry = { seq, envelope };
+      this.keep(entry);
       // To the sender too: the entry is its acknowledgement and tells it the seq.
       const frame = encodeRelaySealed({ type: 'entry', entry });
       for (const peer of this.peers) peer.send(frame);

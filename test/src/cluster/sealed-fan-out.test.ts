@@ -109,4 +109,26 @@ describe('a sealed space across relays', function () {
     const late = await open(cluster.urls[1]!, bob, id);
     assert.equal(text(late), text(a));
   });
+  it('concurrent writers on two relays: every client gets every entry, in seq order', async () => {
+    // Clients skip entries below the last seq they applied: a relay that forwarded an entry before an
+    // earlier one still on its way from the other relay would make its clients lose the earlier one.
+    const id = newDocumentId();
+    const a = await open(cluster.urls[0]!, lead, id, true);
+    const b = await open(cluster.urls[1]!, bob, id);
+    const watcher = await open(cluster.urls[1]!, lead, id);
+    for (let i = 0; i < 25; i++) {
+      a.getText('source').insert(0, `a${i} `);
+      b.getText('source').insert(0, `b${i} `);
+      if (i % 5 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all([sessions[0]!.session.flush(), sessions[1]!.session.flush()]);
+    const text = (doc: Y.Doc): string => doc.getText('source').toString();
+    const complete = (doc: Y.Doc): boolean =>
+      Array.from({ length: 25 }, (_, i) => i).every(
+        (i) => text(doc).includes(`a${i} `) && text(doc).includes(`b${i} `),
+      );
+    await waitFor(() => [a, b, watcher].every(complete), 'every client has every entry');
+    assert.equal(text(watcher), text(a));
+    assert.equal(text(b), text(a));
+  });
 });
