@@ -83,6 +83,7 @@ export class RedisFanOut implements FanOut {
   /** Links that were lost: their next 'ready' is a reconnection, after which what may be lost is re-read. */
   private readonly lost = new Set<Redis>();
   private closed = false;
+  private readonly loggedAt = new Map<string, number>();
 
   private constructor(private readonly options: RedisFanOutOptions) {
     this.prefix = options.prefix ?? 'enclave:';
@@ -132,9 +133,11 @@ export class RedisFanOut implements FanOut {
       sent: 0,
     };
     this.channels.set(channel, joined);
-    if (this.subscriber.status === 'ready') await this.subscriber.subscribe(channel);
-    // Down now: subscribed when the link returns, and the reconnection makes the document catch up.
-    else void this.subscriber.subscribe(channel).catch(() => undefined);
+    // Down now (or lost while subscribing): subscribed when the link returns, and the reconnection makes
+    // the document catch up; a document load never waits for Redis longer than this.
+    const subscribed = this.subscriber.subscribe(channel);
+    if (this.subscriber.status === 'ready') await withTimeout(subscribed, 2000).catch(() => undefined);
+    else void subscribed.catch(() => undefined);
     const publish = (kind: FanOutKind, seq: number, bytes: Uint8Array): void => {
       if (this.channels.get(channel) !== joined) return;
       this.publish(channel, encodeFanOutMessage(joined.source, ++joined.sent, kind, seq, bytes));
@@ -347,6 +350,10 @@ export class RedisFanOut implements FanOut {
 
   private failed(kind: string, error: unknown): void {
     this.options.metrics.fanOutErrors.inc({ kind });
+    // While Redis is away every reconnection attempt fails: a line per kind every 10 s is enough.
+    const now = performance.now();
+    if (now - (this.loggedAt.get(kind) ?? -Infinity) < 10_000) return;
+    this.loggedAt.set(kind, now);
     this.options.logger.log('warn', 'fan-out (Redis) error', { kind, error: String(error) });
   }
 }

@@ -38,11 +38,28 @@ export interface RelayProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-export async function startRelayProcess(dataDir: string, admin: string, port = 0): Promise<RelayProcess> {
+export async function startRelayProcess(
+  dataDir: string,
+  admin: string,
+  port = 0,
+  extra: { readonly args?: readonly string[]; readonly env?: Record<string, string> } = {},
+): Promise<RelayProcess> {
   const child = spawn(
     process.execPath,
-    [ENCLAVE_BIN, 'relay', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--admin', admin],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      ENCLAVE_BIN,
+      'relay',
+      '--data',
+      dataDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--admin',
+      admin,
+      ...(extra.args ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extra.env } },
   );
   let stdout = '';
   let stderr = '';
