@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import * as Y from 'yjs';
 import {
+  CloseCode,
   type EnclaveConnection,
+  type NoticeMessage,
+  type PublicKeyText,
   generateIdentity,
   type Identity,
   newDocumentId,
@@ -130,5 +133,33 @@ describe('a sealed space across relays', function () {
     await waitFor(() => [a, b, watcher].every(complete), 'every client has every entry');
     assert.equal(text(watcher), text(a));
     assert.equal(text(b), text(a));
+  });
+  it('a key rotation on relay A reaches writers on relay B; a revoking rotation cuts them off there', async () => {
+    const id = newDocumentId();
+    const a = await open(cluster.urls[0]!, lead, id, true);
+    const b = await open(cluster.urls[1]!, bob, id);
+    const bobConnection = sessions[1]!.connection;
+    const notices: NoticeMessage[] = [];
+    bobConnection.on('notice', (notice) => notices.push(notice));
+    const rotate = async (revoke?: PublicKeyText): Promise<void> => {
+      const connection = connect(cluster.urls[0]!, lead.identity, { space: SPACE });
+      try {
+        const request = ((r) => connection.request(r)) as Parameters<SpaceKeys['refresh']>[0];
+        const { members } = await connection.request({ op: 'members.list' });
+        await lead.keys.rotate(
+          request,
+          members.map((m) => m.publicKey as PublicKeyText),
+          revoke,
+        );
+      } finally {
+        connection.destroy();
+      }
+    };
+    await rotate();
+    await waitFor(() => notices.some((n) => n.code === 'epoch-changed'), 'the new epoch reaches Bob on B');
+    b.getText('source').insert(0, 'sealed under the new key');
+    await waitFor(() => a.getText('source').toString() === 'sealed under the new key', 'the lead reads it on A');
+    await rotate(bob.identity.publicKey);
+    await waitFor(() => bobConnection.lastClose?.code === CloseCode.AccessRevoked, 'Bob is cut off on B');
   });
 });
