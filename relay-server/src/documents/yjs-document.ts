@@ -343,7 +343,7 @@ export class YjsDocument implements RelayDocument, DocumentListener {
   /**
    * Applies what another relay stored and sends what it changed to every peer here: `update` as it came
    * when it integrated whole, else the difference. Stored updates build only on stored ones, which arrive
-   * first; if one did not (it came by a catch-up), what waits for it is dropped and storage read again.
+   * first; if one did not (its dependency came by a catch-up), what waits is dropped and storage read again.
    */
   private applyFromElsewhere(apply: () => void, update: Uint8Array | undefined): void {
     const before = Y.encodeStateVector(this.doc);
@@ -356,7 +356,9 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     const transaction = this.lastTransaction as Y.Transaction | undefined;
     this.lastTransaction = undefined;
     const pending = takePending(this.doc);
-    if (pending.parts.length > 0) this.missed();
+    // A catch-up applies all of storage: what it leaves pending was stored without its dependencies, and
+    // reading again would not help (a load sets such parts aside).
+    if (pending.parts.length > 0 && update !== undefined) this.missed();
     if (transaction === undefined || !changedAnything(transaction)) return;
     const whole = update !== undefined && pending.parts.length === 0;
     this.sendUpdate(whole ? update : Y.encodeStateAsUpdate(this.doc, before), undefined);
