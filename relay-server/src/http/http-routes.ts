@@ -10,7 +10,7 @@ export interface HealthSource {
   readonly connections: number;
   readonly loadedDocuments: number;
   readonly shuttingDown: boolean;
-  /** The link to the other relays: 'local' when alone; 'down' makes the relay unhealthy (503). */
+  /** The link to the other relays: 'local' when alone; 'down' makes the status 'degraded'. */
   readonly fanOut: FanOutHealth;
 }
 
@@ -27,9 +27,11 @@ export function handleHttp(
   }
   if (path === '/healthz') {
     const state = health();
-    const status = state.shuttingDown ? 'shutting-down' : state.fanOut.state === 'down' ? 'fan-out-down' : 'ok';
+    // Without Redis a relay still stores and serves its own peers: degraded, not down. (Were it 503, a
+    // Redis outage would take every relay out of a load balancer at once.)
+    const status = state.shuttingDown ? 'shutting-down' : state.fanOut.state === 'down' ? 'degraded' : 'ok';
     response
-      .writeHead(status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
+      .writeHead(state.shuttingDown ? 503 : 200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ status, ...state }));
     return;
   }

@@ -363,6 +363,10 @@ async function publishRaw(port: number, channel: string, message: Uint8Array): P
 }
 
 async function healthOf(url: string): Promise<string> {
-  const body = (await (await fetch(`${url.replace(/^ws/, 'http')}/healthz`)).json()) as { fanOut: { state: string } };
+  const response = await fetch(`${url.replace(/^ws/, 'http')}/healthz`);
+  const body = (await response.json()) as { status: string; fanOut: { state: string } };
+  // Cut off from the others, a relay still serves its own peers: degraded, not down.
+  assert.equal(response.status, 200);
+  assert.equal(body.status, body.fanOut.state === 'down' ? 'degraded' : 'ok');
   return body.fanOut.state;
 }
