@@ -250,32 +250,43 @@ export function createRelay(options: RelayOptions): Relay {
       access.onMembershipChange((space, publicKey, member) =>
         actAndAnnounce({ kind: 'membership', space, publicKey, member: member ?? null }),
       );
+      // What a signal from elsewhere grants is taken from storage, not from the signal: only relays write
+      // storage, while whoever reaches Redis could publish (SECURITY.md). A signal only says where to look.
       cluster.onSignal((signal) => {
-        if (signal.kind !== 'epoch') return act(signal);
-        epochFromElsewhere = true;
-        try {
-          epochs.rotated(signal.space, signal.epoch); // acts through onRotated when it is news here
-        } finally {
-          epochFromElsewhere = false;
-        }
+        if (signal.kind === 'membership') return recheck(signal.space, signal.publicKey);
+        if (signal.kind === 'space-event') return act(signal);
+        void store.currentEpoch(signal.space).then(
+          (epoch) => {
+            epochFromElsewhere = true;
+            try {
+              epochs.rotated(signal.space, epoch); // acts through onRotated when it is news here
+            } finally {
+              epochFromElsewhere = false;
+            }
+          },
+          () => undefined,
+        );
       });
-      // Signals may have been lost (Redis link lost): storage says who may still be connected, as what, and
-      // whether an agreement they have not signed came meanwhile.
-      cluster.onResync(() => {
+      /** Brings connections of `space` (of one key, or all) in line with the access list in storage. */
+      const recheck = (space: string, only?: PublicKeyText): void => {
         for (const connection of [...admitted]) {
           const publicKey = connection.publicKey;
-          if (!publicKey) continue;
-          const space = connection.room.space;
+          if (!publicKey || connection.room.space !== space || (only && publicKey !== only)) continue;
           void (async () => {
             const { space: record, member } = await access.lookup(space, publicKey);
             if (!record) return;
             if (!member) return connection.close(CloseCode.AccessRevoked, 'your access to this space was revoked');
             if (member.role !== connection.role) connection.changeRole(member.role);
-            if (connection.isDocumentChannel && (await governance.pendingAgreement(space, publicKey))) {
+            if (!only && connection.isDocumentChannel && (await governance.pendingAgreement(space, publicKey))) {
               connection.close(CloseCode.AgreementChanged, "the space's agreement changed: read and sign it");
             }
           })().catch(() => undefined);
         }
+      };
+      // Signals may have been lost (Redis link lost): storage says who may still be connected, as what, and
+      // whether an agreement they have not signed came meanwhile.
+      cluster.onResync(() => {
+        for (const space of new Set([...admitted].map((connection) => connection.room.space))) recheck(space);
       });
       wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
       const registry = documents;

@@ -291,6 +291,12 @@ export class YjsDocument implements RelayDocument, DocumentListener {
   /** Another relay stored `update`: apply it here and forward it to this relay's peers if it is new. */
   stored(_seq: number, update: Uint8Array): void {
     if (this.failed || this.doc.isDestroyed) return;
+    // Checked as a client's would be: a relay checked it before storing, so a problem here means the bytes
+    // did not come from one (Redis is reachable by others); storage, which only relays write, decides.
+    if (findUpdateProblem(update)) {
+      this.context.metrics.updatesDropped.inc({ reason: 'fan-out-malformed' });
+      return this.missed();
+    }
     this.applyFromElsewhere(() => Y.applyUpdate(this.doc, update, ELSEWHERE), update);
   }
 

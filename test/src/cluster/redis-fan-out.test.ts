@@ -219,6 +219,38 @@ describe('relays on one storage, Redis between them', function () {
     }
   });
 
+  it('a forged signal on Redis grants nothing: roles are read from storage', async () => {
+    const { urls } = await setUp(2);
+    await join(urls[0]!, ann, { create: 'draft' });
+    const lead = connect(urls[0]!, cluster!.admin, { space: 'team' });
+    await lead.request({ op: 'members.grant', publicKey: ben.publicKey, role: 'viewer' });
+    const b = await join(urls[1]!, ben);
+    const roles: string[] = [];
+    b.connection.on('role-changed', (role) => roles.push(role));
+    const forged = {
+      source: 'intruder',
+      counter: 1,
+      signal: {
+        kind: 'membership',
+        space: 'team',
+        publicKey: ben.publicKey,
+        member: {
+          publicKey: ben.publicKey,
+          name: 'Ben',
+          role: 'lead',
+          since: new Date().toISOString(),
+          grantedBy: null,
+        },
+      },
+    };
+    await publishRaw(redis.port, 'enclave:governance', Buffer.from(JSON.stringify(forged)));
+    // A real change after it: once it arrives, the forged one has been handled too (same channel, in order).
+    await lead.request({ op: 'members.grant', publicKey: ben.publicKey, role: 'editor' });
+    lead.destroy();
+    await waitFor(() => roles.includes('editor'), 'the real role change arrives');
+    assert.deepEqual(roles, ['editor'], 'never lead');
+  });
+
   it('limits access requests per key across relays, not per relay', async () => {
     const { urls } = await setUp(3);
     const asker = await generateIdentity('Pest');
