@@ -15,6 +15,13 @@ const SUITES = [
   // Includes the PostgreSQL storage and restart tests: each starts a private PostgreSQL (scripts/setup.sh
   // installs Debian's postgresql; relay-server/src/testing/private-postgres.ts).
   { name: 'core', command: 'npx mocha', kind: 'mocha' },
+  // Part of core (it needs Debian's redis-server, which scripts/setup.sh installs); alone for quick runs.
+  {
+    name: 'cluster',
+    command: 'npx mocha --no-config --timeout 60000 --exit "test/dist/cluster/**/*.test.js"',
+    kind: 'mocha',
+    onDemand: true,
+  },
   { name: 'vscode-unit', command: 'npm run test:unit --silent -w extension', kind: 'mocha' },
   { name: 'vscode', command: 'npm run test:vscode --silent -w extension', kind: 'mocha' },
   { name: 'jupyter-unit', command: 'npm run test:unit --silent -w jupyter-plugin', kind: 'mocha' },

@@ -88,7 +88,10 @@ export const DEFAULT_KEEP_ALIVE: KeepAliveOptions = { intervalMs: 15_000, timeou
 export interface RelayOptions {
   /** Folder for the SQLite database and the relay's own key; in-memory storage when omitted. */
   readonly dataDir?: string;
-  /** A storage to use instead of the one in dataDir (tests). */
+  /**
+   * A storage to use instead of the one in dataDir (PostgreSQL, tests, several relays in one process).
+   * The relay does not close it: its owner does, after every relay using it has closed.
+   */
   readonly storage?: Storage;
   /**
    * A PostgreSQL URL (postgres://user@host:port/database): store everything there instead of SQLite in
@@ -134,6 +137,13 @@ export interface RelayOptions {
   readonly compactAfterMs?: number;
   /** Bounds on updates held for missing dependencies, per connection (documents/held-updates.ts). */
   readonly heldLimits?: Partial<HeldLimits>;
+  /**
+   * redis://… : this relay is one of several on the same storage, with Redis between them (fanout/).
+   * Without it the relay is alone on its storage, as before.
+   */
+  readonly redis?: string;
+  /** Prefix of the Redis channels and keys (default 'enclave:'), so that clusters can share one Redis. */
+  readonly redisPrefix?: string;
   readonly logger?: Logger;
 }
 

@@ -13,3 +13,5 @@ export { SqliteStorage } from './storage/sqlite-storage.js';
 export { MemoryStorage } from './storage/memory-storage.js';
 export { PostgresStorage, type PostgresStorageOptions } from './storage/postgres-storage.js';
 export { jsonLogger, silentLogger, type Logger, type LogLevel } from './observability/logger.js';
+export type { FanOut, DocumentChannel, DocumentListener, GovernanceSignal } from './fanout/fan-out.js';
+export { encodeFanOutMessage, FanOutKind, RedisFanOut } from './fanout/redis-fan-out.js';

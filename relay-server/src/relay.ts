@@ -1,6 +1,10 @@
 /**
  * createRelay(options) -> a relay that can listen() and close(). No module-level state: tests run many
  * relays on port 0 in one process.
+ *
+ * Alone on its storage a relay uses the LocalFanOut; with `redis` it joins the other relays on the same
+ * storage through Redis (fanout/): documents exchange what they stored, and governance (revocations, role
+ * changes, agreements, request decisions, epoch rotations) acts on connections on every relay.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -20,7 +24,7 @@ import {
 import { AccessService } from './access/access-service.js';
 import { DirectoryService } from './directory/directory-service.js';
 import { DirectoryReadLimits } from './directory/read-limits.js';
-import { GovernanceService } from './access/governance-service.js';
+import { DEFAULT_GOVERNANCE_LIMITS, GovernanceService } from './access/governance-service.js';
 import {
   DEFAULT_COMPACT_AFTER_MS,
   DEFAULT_COMPACT_PAUSE_MS,
@@ -38,6 +42,9 @@ import { DocumentRegistry } from './documents/document-registry.js';
 import { DEFAULT_HELD_LIMITS } from './documents/held-updates.js';
 import { SealedLog } from './documents/sealed-log.js';
 import { YjsDocument, type YjsDocumentContext } from './documents/yjs-document.js';
+import type { FanOut, GovernanceSignal } from './fanout/fan-out.js';
+import { LocalFanOut } from './fanout/local-fan-out.js';
+import { RedisFanOut } from './fanout/redis-fan-out.js';
 import { KeyService } from './sealed/key-service.js';
 import { SpaceEpochs } from './sealed/space-epochs.js';
 import { handleHttp } from './http/http-routes.js';
@@ -56,7 +63,10 @@ export const DATABASE_FILE = 'enclave.sqlite';
 export interface Relay {
   /** Starts listening; resolves with the ws:// (or wss://) URL clients use. */
   listen(): Promise<{ url: string; relayId: PublicKeyText }>;
-  /** Stops accepting, closes connections (1001), stores and compacts every open document, closes storage. */
+  /**
+   * Stops accepting, closes connections (1001), stores and compacts every open document, leaves the other
+   * relays and closes the storage it opened (one passed in options stays open: other relays may share it).
+   */
   close(): Promise<void>;
   readonly url: string;
   readonly metrics: RelayMetrics;
@@ -76,6 +86,7 @@ export function createRelay(options: RelayOptions): Relay {
   let documents: DocumentRegistry | undefined;
   let context: ConnectionContext | undefined;
   let keepAlive: KeepAlive | undefined;
+  let fanOut: FanOut | undefined;
   let url = '';
   let shuttingDown = false;
   let closing: Promise<void> | undefined;
@@ -138,6 +149,15 @@ export function createRelay(options: RelayOptions): Relay {
       const opened = await open();
       const metered = meterStorage(opened.storage, metrics);
       storage = metered.storage;
+      try {
+        fanOut = options.redis
+          ? await RedisFanOut.connect({ url: options.redis, prefix: options.redisPrefix, metrics, logger })
+          : new LocalFanOut();
+      } catch (error) {
+        if (!options.storage) await storage.close();
+        throw error;
+      }
+      const cluster = fanOut;
       const access = new AccessService(storage, new Set(options.admins), logger);
       const yjsContext: YjsDocumentContext = {
         storage,
@@ -148,9 +168,10 @@ export function createRelay(options: RelayOptions): Relay {
         compactPauseMs:
           options.compactPauseMs ?? Math.min(DEFAULT_COMPACT_PAUSE_MS, options.compactAfterMs ?? Infinity),
         heldLimits: { ...DEFAULT_HELD_LIMITS, ...options.heldLimits },
+        fanOut: cluster,
       };
       const epochs = new SpaceEpochs(storage);
-      const sealedContext = { storage, metrics, logger, epochs };
+      const sealedContext = { storage, metrics, logger, epochs, fanOut: cluster };
       const store = storage;
       documents = new DocumentRegistry(
         async (space, record) =>
@@ -160,7 +181,9 @@ export function createRelay(options: RelayOptions): Relay {
         { metrics, logger },
         options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS,
       );
-      const governance = new GovernanceService(storage, access);
+      const governance = new GovernanceService(storage, access, DEFAULT_GOVERNANCE_LIMITS, (key, windowMs) =>
+        cluster.count(key, windowMs),
+      );
       const directory = new DirectoryService({
         storage,
         access,
@@ -193,10 +216,23 @@ export function createRelay(options: RelayOptions): Relay {
         heartbeatMs: keepAlive.options.intervalMs,
         keys: new KeyService(storage, access, epochs),
       };
-      epochs.onRotated((space, epoch) => {
-        for (const connection of admitted) if (connection.room.space === space) connection.epochChanged(epoch);
-      });
-      governance.onEvent((space, event) => {
+      // Governance acts on this relay's connections, and is announced to the other relays, which act on theirs.
+      const act = (signal: GovernanceSignal): void => {
+        if (signal.kind === 'membership') {
+          for (const connection of [...admitted]) {
+            if (connection.room.space !== signal.space || connection.publicKey !== signal.publicKey) continue;
+            if (signal.member) connection.changeRole(signal.member.role);
+            else connection.close(CloseCode.AccessRevoked, 'your access to this space was revoked');
+          }
+          return;
+        }
+        if (signal.kind === 'epoch') {
+          for (const connection of admitted) {
+            if (connection.room.space === signal.space) connection.epochChanged(signal.epoch);
+          }
+          return;
+        }
+        const { space, event } = signal;
         if (event.kind === 'agreement-changed') {
           // Content stops until each member signs the new text: document channels reconnect and meet it.
           for (const connection of [...admitted]) {
@@ -218,13 +254,57 @@ export function createRelay(options: RelayOptions): Relay {
             }
           }
         }
+      };
+      const actAndAnnounce = (signal: GovernanceSignal): void => {
+        act(signal);
+        cluster.announce(signal);
+      };
+      let epochFromElsewhere = false;
+      epochs.onRotated((space, epoch) => {
+        if (epochFromElsewhere) act({ kind: 'epoch', space, epoch });
+        else actAndAnnounce({ kind: 'epoch', space, epoch });
       });
-      access.onMembershipChange((space, publicKey, member) => {
+      governance.onEvent((space, event) => actAndAnnounce({ kind: 'space-event', space, event }));
+      access.onMembershipChange((space, publicKey, member) =>
+        actAndAnnounce({ kind: 'membership', space, publicKey, member: member ?? null }),
+      );
+      // What a signal from elsewhere grants is taken from storage, not from the signal: only relays write
+      // storage, while whoever reaches Redis could publish (SECURITY.md). A signal only says where to look.
+      cluster.onSignal((signal) => {
+        if (signal.kind === 'membership') return recheck(signal.space, signal.publicKey);
+        if (signal.kind === 'space-event') return act(signal);
+        void store.currentEpoch(signal.space).then(
+          (epoch) => {
+            epochFromElsewhere = true;
+            try {
+              epochs.rotated(signal.space, epoch); // acts through onRotated when it is news here
+            } finally {
+              epochFromElsewhere = false;
+            }
+          },
+          () => undefined,
+        );
+      });
+      /** Brings connections of `space` (of one key, or all) in line with the access list in storage. */
+      const recheck = (space: string, only?: PublicKeyText): void => {
         for (const connection of [...admitted]) {
-          if (connection.room.space !== space || connection.publicKey !== publicKey) continue;
-          if (member) connection.changeRole(member.role);
-          else connection.close(CloseCode.AccessRevoked, 'your access to this space was revoked');
+          const publicKey = connection.publicKey;
+          if (!publicKey || connection.room.space !== space || (only && publicKey !== only)) continue;
+          void (async () => {
+            const { space: record, member } = await access.lookup(space, publicKey);
+            if (!record) return;
+            if (!member) return connection.close(CloseCode.AccessRevoked, 'your access to this space was revoked');
+            if (member.role !== connection.role) connection.changeRole(member.role);
+            if (!only && connection.isDocumentChannel && (await governance.pendingAgreement(space, publicKey))) {
+              connection.close(CloseCode.AgreementChanged, "the space's agreement changed: read and sign it");
+            }
+          })().catch(() => undefined);
         }
+      };
+      // Signals may have been lost (Redis link lost): storage says who may still be connected, as what, and
+      // whether an agreement they have not signed came meanwhile.
+      cluster.onResync(() => {
+        for (const space of new Set([...admitted].map((connection) => connection.room.space))) recheck(space);
       });
       wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
       const registry = documents;
@@ -235,6 +315,7 @@ export function createRelay(options: RelayOptions): Relay {
           loadedDocuments: registry.loadedCount,
           shuttingDown,
           storage: { engine: opened.storage.engine, state: await metered.check() },
+          fanOut: cluster.health(),
         }));
       server = options.tls
         ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
@@ -271,7 +352,8 @@ export function createRelay(options: RelayOptions): Relay {
         for (const client of wss?.clients ?? []) client.terminate();
         wss?.close();
         await stopped;
-        await storage?.close();
+        await fanOut?.close();
+        if (!options.storage) await storage?.close(); // a storage passed in is its owner's to close
         refusalLog.close();
         logger.log('info', 'relay stopped', { url });
       })();

@@ -67,6 +67,9 @@ export class GovernanceService {
     private readonly storage: Storage,
     private readonly access: AccessService,
     private readonly limits: GovernanceLimits = DEFAULT_GOVERNANCE_LIMITS,
+    /** Counts across relays (FanOut.count), so that a key cannot multiply its limit by the relays it tries. */
+    private readonly sharedCount: (key: string, windowMs: number) => Promise<number | undefined> = async () =>
+      undefined,
   ) {}
 
   onEvent(listener: GovernanceListener): () => void {
@@ -184,6 +187,10 @@ export class GovernanceService {
     via?: 'directory',
   ): Promise<AccessRequestRecord | undefined> {
     this.countRequest(publicKey);
+    const counted = await this.sharedCount(`access-requests:${publicKey}`, 3600_000);
+    if (counted !== undefined && counted > this.limits.requestsPerKeyPerHour) {
+      throw new TooManyRequests('too many access requests from this key');
+    }
     if (!(await this.storage.getSpace(space))) return undefined;
     const requests = await this.storage.listAccessRequests(space);
     const pending = requests.filter((r) => r.status === 'pending');

@@ -4,6 +4,13 @@
  * header tells it: the author is this connection's identity, the author may write, the epoch is the space's
  * current one, the message is for this document. It never parses Yjs here. Clients compact: a sealed
  * snapshot replaces the log up to the seq it covers, if it covers more than the snapshot before it.
+ *
+ * With other relays on the same storage (fanout/fan-out.ts), entries and snapshots this relay stores are
+ * published after they are stored. Clients apply entries in seq order and skip any below the last they
+ * applied, so a relay may not forward entry N while an earlier one of the document may still be on its
+ * way from another relay: with others, the log is read from storage (after an append here, or when another
+ * relay announces an entry past this relay's head) and forwarded in seq order from there; a message only
+ * says that there is something to read. Reads are coalesced: at most one waits behind the one running.
  */
 import type * as decoding from 'lib0/decoding';
 import {
@@ -18,6 +25,8 @@ import {
   SealedKind,
   type SealedRejection,
 } from '@enclave/shared';
+import { EarlyMessages } from '../fanout/early-messages.js';
+import type { DocumentChannel, DocumentListener, FanOut } from '../fanout/fan-out.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { SpaceEpochs } from '../sealed/space-epochs.js';
@@ -30,13 +39,15 @@ export interface SealedLogContext {
   readonly metrics: RelayMetrics;
   readonly logger: Logger;
   readonly epochs: SpaceEpochs;
+  readonly fanOut: FanOut;
 }
 
-export class SealedLog implements RelayDocument {
+export class SealedLog implements RelayDocument, DocumentListener {
   private readonly peers = new Set<DocumentPeer>();
   /** Serialises storage writes and the sends that must follow them (as in the Yjs document). */
   private queue: Promise<void> = Promise.resolve();
   private failed: Error | undefined;
+  private catchUpQueued = false;
 
   private constructor(
     readonly space: string,
@@ -45,14 +56,24 @@ export class SealedLog implements RelayDocument {
     private readonly entries: LogEntry[],
     private head: number,
     private readonly context: SealedLogContext,
+    private readonly channel: DocumentChannel,
   ) {}
 
   static async load(space: string, record: DocumentRecord, context: SealedLogContext): Promise<SealedLog> {
-    const state = await context.storage.loadDocument(space, record.name);
-    await context.epochs.current(space);
-    const snapshot = state.snapshot ? { seq: state.snapshotSeq, envelope: state.snapshot } : null;
-    const entries = state.updates.map((envelope, i) => ({ seq: state.updateSeqs[i]!, envelope }));
-    return new SealedLog(space, record, snapshot, entries, state.lastSeq, context);
+    const early = new EarlyMessages();
+    const channel = await context.fanOut.join(space, record.name, early);
+    try {
+      const state = await context.storage.loadDocument(space, record.name);
+      await context.epochs.current(space);
+      const snapshot = state.snapshot ? { seq: state.snapshotSeq, envelope: state.snapshot } : null;
+      const entries = state.updates.map((envelope, i) => ({ seq: state.updateSeqs[i]!, envelope }));
+      const log = new SealedLog(space, record, snapshot, entries, state.lastSeq, context, channel);
+      early.attach(log);
+      return log;
+    } catch (error) {
+      channel.leave();
+      throw error;
+    }
   }
 
   get name(): string {
@@ -100,7 +121,73 @@ export class SealedLog implements RelayDocument {
   }
 
   destroy(): void {
+    this.channel.leave();
     this.peers.clear();
+  }
+
+  // ---------------------------------------------------------------- from other relays (fan-out)
+
+  /** Another relay stored an entry: kept once, in seq order, and forwarded to the peers here. */
+  stored(seq: number): void {
+    if (seq > this.head) this.missed();
+  }
+
+  /** Another relay stored a client's snapshot covering the log through `covers`. */
+  compacted(covers: number, envelope: Uint8Array): void {
+    this.adoptSnapshot(covers, envelope);
+  }
+
+  presence(frame: Uint8Array): void {
+    for (const peer of this.peers) peer.send(frame);
+  }
+
+  /** The fan-out may have lost something: read storage and forward the entries this copy lacks. */
+  missed(): void {
+    if (this.catchUpQueued || this.failed) return;
+    this.catchUpQueued = true;
+    this.enqueue(() => this.pull(), 'storage').catch(() => undefined);
+  }
+
+  /** Reads the log from storage and forwards, in seq order, what is past this relay's head. */
+  private async pull(): Promise<void> {
+    this.catchUpQueued = false;
+    const state = await this.context.storage.loadDocument(this.space, this.name);
+    const before = this.head;
+    if (state.snapshot && state.snapshotSeq > before) {
+      // Entries this relay never forwarded were folded meanwhile: its peers get the snapshot with the rest.
+      this.adoptSnapshot(state.snapshotSeq, state.snapshot);
+      state.updates.forEach((envelope, i) => this.keep({ seq: state.updateSeqs[i]!, envelope }));
+      const frame = encodeRelaySealed(this.logAfter(before));
+      for (const peer of this.peers) peer.send(frame);
+      return;
+    }
+    state.updates.forEach((envelope, i) => {
+      const entry = { seq: state.updateSeqs[i]!, envelope };
+      if (entry.seq <= before || !this.keep(entry)) return;
+      const frame = encodeRelaySealed({ type: 'entry', entry });
+      for (const peer of this.peers) peer.send(frame);
+    });
+  }
+
+  /** Adds an entry unless it is known or folded into the snapshot; true when it was added. */
+  private keep(entry: LogEntry): boolean {
+    if (entry.seq <= (this.snapshot?.seq ?? 0)) return false;
+    let at = this.entries.length;
+    while (at > 0 && this.entries[at - 1]!.seq >= entry.seq) {
+      if (this.entries[at - 1]!.seq === entry.seq) return false;
+      at--;
+    }
+    this.entries.splice(at, 0, entry);
+    this.head = Math.max(this.head, entry.seq);
+    return true;
+  }
+
+  private adoptSnapshot(covers: number, envelope: Uint8Array): void {
+    if (covers <= (this.snapshot?.seq ?? 0)) return;
+    this.snapshot = { seq: covers, envelope };
+    const kept = this.entries.filter((e) => e.seq > covers);
+    this.entries.splice(0, this.entries.length, ...kept);
+    this.head = Math.max(this.head, covers);
   }
 
   private logAfter(after: number): Extract<Parameters<typeof encodeRelaySealed>[0], { type: 'log' }> {
@@ -116,6 +203,7 @@ export class SealedLog implements RelayDocument {
     }
     const frame = encodeRelaySealed({ type: 'presence-of', author: peer.user.publicKey, envelope });
     for (const other of this.peers) if (other !== peer) other.send(frame);
+    this.channel.publishPresence(frame);
   }
 
   private write(
@@ -145,10 +233,12 @@ export class SealedLog implements RelayDocument {
   private append(envelope: Uint8Array): Promise<void> {
     return this.enqueue(async () => {
       const seq = await this.context.storage.appendUpdate(this.space, this.name, envelope);
-      const entry = { seq, envelope };
-      this.entries.push(entry);
-      this.head = seq;
       this.context.metrics.hot.updatesStored++;
+      this.channel.publishStored(seq, envelope);
+      // With other relays, entries below this one may still be on their way here: storage has them all.
+      if (this.context.fanOut.shared) return this.pull();
+      const entry = { seq, envelope };
+      this.keep(entry);
       // To the sender too: the entry is its acknowledgement and tells it the seq.
       const frame = encodeRelaySealed({ type: 'entry', entry });
       for (const peer of this.peers) peer.send(frame);
@@ -166,10 +256,12 @@ export class SealedLog implements RelayDocument {
           `a snapshot must cover more than seq ${current} and at most ${this.head}`,
         );
       }
-      await this.context.storage.compactDocument(this.space, this.name, envelope, covers);
-      this.snapshot = { seq: covers, envelope };
-      const kept = this.entries.filter((e) => e.seq > covers);
-      this.entries.splice(0, this.entries.length, ...kept);
+      // Another relay may have stored a snapshot covering as much meanwhile: storage decides.
+      if (!(await this.context.storage.compactDocument(this.space, this.name, envelope, covers))) {
+        return this.reject(peer, 'snapshot-refused', `a snapshot covering seq ${covers} or more is stored already`);
+      }
+      this.adoptSnapshot(covers, envelope);
+      this.channel.publishCompacted(covers, envelope);
       this.context.metrics.compactions.inc();
       peer.send(encodeRelaySealed({ type: 'snapshot-stored', covers }));
     }, 'storage');

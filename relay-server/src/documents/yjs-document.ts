@@ -6,12 +6,20 @@
  * integrate for lack of dependencies is held for its sender (held-updates.ts), never stored.
  *
  * A frame from a peer can only ever fail that peer: only a storage failure fails the document.
+ *
+ * With other relays on the same storage (fanout/fan-out.ts), what this relay stores it publishes after
+ * storing it; what others stored arrives as `stored` and is applied and forwarded to this relay's peers
+ * (never stored again; a duplicate changes nothing and is not forwarded). Presence crosses the same way.
+ * When the fan-out may have lost something, the document reads storage and applies what it lacks; and it
+ * reads storage before compacting, so a snapshot never claims a seq whose update it does not hold.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { CloseCode, MessageTag, ProtocolViolation } from '@enclave/shared';
+import type { DocumentChannel, DocumentListener, FanOut } from '../fanout/fan-out.js';
+import { EarlyMessages } from '../fanout/early-messages.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import { type DocumentRecord, type Storage, StorageUnavailable } from '../storage/storage.js';
@@ -34,7 +42,11 @@ export interface YjsDocumentContext {
   readonly compactAfterMs: number;
   readonly compactPauseMs: number;
   readonly heldLimits: HeldLimits;
+  readonly fanOut: FanOut;
 }
+
+/** The origin of what another relay stored or said: not a peer of this relay. */
+const ELSEWHERE = Symbol('another relay');
 
 /** An update that changes nothing: no structs, no deletions (what a reader's sync step 2 usually is). */
 function isEmptyUpdate(update: Uint8Array): boolean {
@@ -48,12 +60,14 @@ function changedAnything(transaction: Y.Transaction): boolean {
   return false;
 }
 
-export class YjsDocument implements RelayDocument {
+export class YjsDocument implements RelayDocument, DocumentListener {
   readonly awareness: awarenessProtocol.Awareness;
   readonly peers = new Set<DocumentPeer>();
   /** Per writer, the leftovers of its updates that wait for dependencies (rare; see held-updates.ts). */
   private readonly held = new Map<DocumentPeer, HeldUpdates>();
-  private readonly awarenessOwners = new Map<number, DocumentPeer>();
+  private readonly awarenessOwners = new Map<number, DocumentPeer | typeof ELSEWHERE>();
+  /** A catch-up from storage is queued and not yet started: more requests join it. */
+  private catchUpQueued = false;
   /** Serialises storage writes and the sends that must follow them. */
   private queue: Promise<void> = Promise.resolve();
   /** Tasks enqueued and not yet settled; 0 means a new task may start at once. */
@@ -74,6 +88,7 @@ export class YjsDocument implements RelayDocument {
     private lastSeq: number,
     private bytes: number,
     private readonly context: YjsDocumentContext,
+    private readonly channel: DocumentChannel,
   ) {
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
@@ -88,7 +103,15 @@ export class YjsDocument implements RelayDocument {
    * inspection, logged, counted) and the rest is loaded and stored again as one snapshot, in one atomic step.
    */
   static async load(space: string, record: DocumentRecord, context: YjsDocumentContext): Promise<YjsDocument> {
-    const state = await context.storage.loadDocument(space, record.name);
+    const early = new EarlyMessages();
+    const channel = await context.fanOut.join(space, record.name, early);
+    let state;
+    try {
+      state = await context.storage.loadDocument(space, record.name);
+    } catch (error) {
+      channel.leave();
+      throw error;
+    }
     const rebuilt = rebuildDocument(state);
     const { doc, setAside } = rebuilt;
     try {
@@ -102,10 +125,12 @@ export class YjsDocument implements RelayDocument {
         for (const part of setAside) context.metrics.setAside.inc({ kind: part.kind });
         bytes = await storeRebuilt(context.storage, space, record.name, rebuilt, state);
       }
-      const live = new YjsDocument(doc, space, record, state.lastSeq, bytes, context);
+      const live = new YjsDocument(doc, space, record, state.lastSeq, bytes, context, channel);
       live.storedSinceCompaction = setAside.length > 0 ? 0 : state.updates.length;
+      early.attach(live);
       return live;
     } catch (error) {
+      channel.leave();
       doc.destroy(); // nothing else holds it; a failed load must not leave timers or memory behind
       throw error;
     }
@@ -142,7 +167,8 @@ export class YjsDocument implements RelayDocument {
   /** Everyone's presence, for a joining peer or one that asked (y-websocket's query awareness). */
   private sendPresenceTo(peer: DocumentPeer): void {
     const states = [...this.awareness.getStates().keys()];
-    if (states.length > 0) peer.send(this.awarenessFrame(states));
+    if (states.length > 0)
+      peer.send(this.awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)));
   }
 
   removePeer(peer: DocumentPeer): void {
@@ -220,33 +246,132 @@ export class YjsDocument implements RelayDocument {
     return this.compact();
   }
 
-  /** Folds the stored updates into one snapshot. */
+  /** Folds the stored updates into one snapshot (on one relay at a time, when there are several). */
   compact(): Promise<void> {
     return this.enqueue(async () => {
       clearTimeout(this.compactTimer);
       this.compactTimer = undefined;
       if (this.storedSinceCompaction === 0) return;
-      // What the relay stores it must be able to load: a snapshot that would not load stays unwritten, and
-      // the update log it would have replaced stays as it is.
-      const problem = findDocumentProblem(this.doc);
-      if (problem) {
-        this.context.metrics.compactionsRefused.inc();
-        this.context.logger.log('error', 'compaction refused: the snapshot would not load', {
-          space: this.space,
-          document: this.name,
-          problem,
-        });
-        return;
-      }
-      const snapshot = Y.encodeStateAsUpdate(this.doc);
-      await this.context.storage.compactDocument(this.space, this.name, snapshot, this.lastSeq);
-      this.storedSinceCompaction = 0;
-      this.bytes = snapshot.length;
-      this.context.metrics.compactions.inc();
+      const { fanOut } = this.context;
+      if (!fanOut.shared) return this.writeSnapshot(this.lastSeq);
+      const ran = await fanOut.exclusive(`compact:${this.space}/${this.name}`, async () => {
+        // Others may have stored updates this copy has not heard of yet: the snapshot must hold every
+        // update up to the seq it claims, so storage is read (and applied) first.
+        const through = await this.catchUp();
+        await this.writeSnapshot(through);
+      });
+      if (!ran) this.storedSinceCompaction = 0; // another relay is compacting it now
     }, 'storage');
   }
 
+  private async writeSnapshot(throughSeq: number): Promise<void> {
+    // What the relay stores it must be able to load: a snapshot that would not load stays unwritten, and
+    // the update log it would have replaced stays as it is.
+    const problem = findDocumentProblem(this.doc);
+    if (problem) {
+      this.context.metrics.compactionsRefused.inc();
+      this.context.logger.log('error', 'compaction refused: the snapshot would not load', {
+        space: this.space,
+        document: this.name,
+        problem,
+      });
+      return;
+    }
+    const snapshot = Y.encodeStateAsUpdate(this.doc);
+    // False: another relay's snapshot already covers as much; its own updates since stay in the log.
+    if (await this.context.storage.compactDocument(this.space, this.name, snapshot, throughSeq)) {
+      this.context.metrics.compactions.inc();
+    }
+    this.storedSinceCompaction = 0;
+    this.bytes = snapshot.length;
+  }
+
+  // ---------------------------------------------------------------- from other relays (fan-out)
+
+  /** Another relay stored `update`: apply it here and forward it to this relay's peers if it is new. */
+  stored(_seq: number, update: Uint8Array): void {
+    if (this.failed || this.doc.isDestroyed) return;
+    // Checked as a client's would be: a relay checked it before storing, so a problem here means the bytes
+    // did not come from one (Redis is reachable by others); storage, which only relays write, decides.
+    if (findUpdateProblem(update)) {
+      this.context.metrics.updatesDropped.inc({ reason: 'fan-out-malformed' });
+      return this.missed();
+    }
+    this.applyFromElsewhere(() => Y.applyUpdate(this.doc, update, ELSEWHERE), update);
+  }
+
+  /** Plain documents are compacted by relays, from their own copy: nothing to take from another's. */
+  compacted(): void {}
+
+  presence(update: Uint8Array): void {
+    if (this.failed || this.doc.isDestroyed) return;
+    try {
+      // Ids another relay's peers set are theirs: no peer of this relay may take them over (and one that
+      // a peer here owns is not another relay's to change).
+      const decoder = decoding.createDecoder(update);
+      const states = new Map<number, boolean>();
+      for (let n = decoding.readVarUint(decoder); n > 0; n--) {
+        const id = decoding.readVarUint(decoder);
+        decoding.readVarUint(decoder);
+        states.set(id, decoding.readVarString(decoder) !== 'null');
+        const owner = this.awarenessOwners.get(id);
+        if (owner !== undefined && owner !== ELSEWHERE) return;
+      }
+      for (const [id, present] of states) {
+        if (present) this.awarenessOwners.set(id, ELSEWHERE);
+        else this.awarenessOwners.delete(id);
+      }
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, ELSEWHERE);
+    } catch (error) {
+      this.context.logger.log('warn', 'presence from another relay did not apply', { error: String(error) });
+    }
+  }
+
+  /** The fan-out may have lost something: read storage and apply what this copy lacks. */
+  missed(): void {
+    if (this.catchUpQueued || this.failed) return;
+    this.catchUpQueued = true;
+    this.enqueue(() => this.catchUp().then(() => undefined), 'storage').catch(() => undefined);
+  }
+
+  /** Applies what storage holds and this copy lacks, forwarding only that; resolves with storage's last seq. */
+  private async catchUp(): Promise<number> {
+    this.catchUpQueued = false;
+    const state = await this.context.storage.loadDocument(this.space, this.name);
+    if (this.doc.isDestroyed) return state.lastSeq;
+    this.applyFromElsewhere(() => {
+      if (state.snapshot) Y.applyUpdate(this.doc, state.snapshot, ELSEWHERE);
+      for (const update of state.updates) Y.applyUpdate(this.doc, update, ELSEWHERE);
+    }, undefined);
+    return state.lastSeq;
+  }
+
+  /**
+   * Applies what another relay stored and sends what it changed to every peer here: `update` as it came
+   * when it integrated whole, else the difference. Stored updates build only on stored ones, which arrive
+   * first; if one did not (its dependency came by a catch-up), what waits is dropped and storage read again.
+   */
+  private applyFromElsewhere(apply: () => void, update: Uint8Array | undefined): void {
+    const before = Y.encodeStateVector(this.doc);
+    this.lastTransaction = undefined;
+    try {
+      this.doc.transact(apply, ELSEWHERE);
+    } catch (error) {
+      this.context.logger.log('error', 'an update another relay stored did not apply', { error: String(error) });
+    }
+    const transaction = this.lastTransaction as Y.Transaction | undefined;
+    this.lastTransaction = undefined;
+    const pending = takePending(this.doc);
+    // A catch-up applies all of storage: what it leaves pending was stored without its dependencies, and
+    // reading again would not help (a load sets such parts aside).
+    if (pending.parts.length > 0 && update !== undefined) this.missed();
+    if (transaction === undefined || !changedAnything(transaction)) return;
+    const whole = update !== undefined && pending.parts.length === 0;
+    this.sendUpdate(whole ? update : Y.encodeStateAsUpdate(this.doc, before), undefined);
+  }
+
   destroy(): void {
+    this.channel.leave();
     clearTimeout(this.compactTimer);
     for (const held of this.held.values()) held.clear();
     this.held.clear();
@@ -354,14 +479,8 @@ export class YjsDocument implements RelayDocument {
     this.bytes += update.length;
     this.storedSinceCompaction++;
     this.context.metrics.hot.updatesStored++;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MessageTag.Sync);
-    encoding.writeVarUint(encoder, SYNC_UPDATE);
-    encoding.writeVarUint8Array(encoder, update);
-    // A Buffer once here, rather than a Buffer view made by ws for every peer.
-    const bytes = encoding.toUint8Array(encoder);
-    const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (const peer of this.peers) if (peer !== origin) peer.send(frame);
+    this.sendUpdate(update, origin);
+    this.channel.publishStored(seq, update);
     this.lastStoredAt = performance.now();
     const { compactAfterUpdates } = this.context;
     if (this.storedSinceCompaction >= 2 * compactAfterUpdates) this.compactInBackground();
@@ -372,6 +491,17 @@ export class YjsDocument implements RelayDocument {
       clearTimeout(this.compactTimer);
       this.scheduleCompaction(this.quietNeededMs());
     }
+  }
+
+  private sendUpdate(update: Uint8Array, origin: DocumentPeer | undefined): void {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MessageTag.Sync);
+    encoding.writeVarUint(encoder, SYNC_UPDATE);
+    encoding.writeVarUint8Array(encoder, update);
+    // A Buffer once here, rather than a Buffer view made by ws for every peer.
+    const bytes = encoding.toUint8Array(encoder);
+    const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (const peer of this.peers) if (peer !== origin) peer.send(frame);
   }
 
   /** How long the document must go without edits before it is compacted. */
@@ -450,14 +580,19 @@ export class YjsDocument implements RelayDocument {
   ): void => {
     const changed = changes.added.concat(changes.updated, changes.removed);
     if (changed.length === 0) return;
-    const frame = this.awarenessFrame(changed);
+    for (const id of changes.removed) if (this.awarenessOwners.get(id) === ELSEWHERE) this.awarenessOwners.delete(id);
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
+    const frame = this.awarenessFrame(update);
     for (const peer of this.peers) if (peer !== origin) peer.send(frame);
+    // What this relay's peers said (or their leaving) goes to the others; states timed out here are
+    // timed out by each relay itself, and what came from elsewhere is not sent back.
+    if (origin !== ELSEWHERE && origin !== 'timeout') this.channel.publishPresence(update);
   };
 
-  private awarenessFrame(clients: number[]): Uint8Array {
+  private awarenessFrame(update: Uint8Array): Uint8Array {
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MessageTag.Awareness);
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
+    encoding.writeVarUint8Array(encoder, update);
     return encoding.toUint8Array(encoder);
   }
 }

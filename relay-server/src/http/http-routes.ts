@@ -3,6 +3,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageState } from '../observability/metered-storage.js';
+import type { FanOutHealth } from '../fanout/fan-out.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 
 export interface HealthSource {
@@ -12,6 +13,8 @@ export interface HealthSource {
   readonly shuttingDown: boolean;
   /** The storage engine and whether it answers now. */
   readonly storage: { readonly engine: string; readonly state: StorageState };
+  /** The link to the other relays: 'local' when alone; 'down' makes the status 'degraded'. */
+  readonly fanOut: FanOutHealth;
 }
 
 export function handleHttp(
@@ -26,12 +29,21 @@ export function handleHttp(
     return;
   }
   if (path === '/healthz') {
-    // A relay that cannot store is not healthy: it refuses edits until its storage answers again.
+    // A relay that cannot store is not healthy: it refuses edits until its storage answers again. Without
+    // Redis it still stores and serves its own peers: degraded, not down (were it 503, a Redis outage would
+    // take every relay out of a load balancer at once).
     health().then(
       (state) => {
-        const status = state.shuttingDown ? 'shutting-down' : state.storage.state === 'down' ? 'storage-down' : 'ok';
+        const status = state.shuttingDown
+          ? 'shutting-down'
+          : state.storage.state === 'down'
+            ? 'storage-down'
+            : state.fanOut.state === 'down'
+              ? 'degraded'
+              : 'ok';
+        const healthy = status === 'ok' || status === 'degraded';
         response
-          .writeHead(status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
+          .writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' })
           .end(JSON.stringify({ status, ...state }));
       },
       () => response.writeHead(500).end(),

@@ -97,6 +97,29 @@ export class RelayMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly fanOutLatency = new Gauge({
+    name: 'enclave_fanout_broker_latency_seconds',
+    help: 'Latest round trip to the fan-out broker (Redis); absent on a relay alone on its storage',
+    registers: [this.registry],
+  });
+  readonly fanOutErrors = new Counter({
+    name: 'enclave_fanout_errors_total',
+    help: 'Fan-out broker (Redis) failures, by kind: connection, ping, publish, lock',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly fanOutReceived = new Counter({
+    name: 'enclave_fanout_received_total',
+    help: 'Messages received from other relays, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly catchUps = new Counter({
+    name: 'enclave_fanout_catch_ups_total',
+    help: 'Documents re-read from storage because the fan-out may have lost something, by cause',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
 
   readonly storageSeconds = new Histogram({
     name: 'enclave_storage_operation_seconds',

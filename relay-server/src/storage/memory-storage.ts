@@ -150,11 +150,13 @@ export class MemoryStorage implements Storage {
     };
   }
 
-  async compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+  async compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
     const doc = this.document(space, document);
+    if (doc.snapshotSeq >= throughSeq) return false;
     doc.snapshot = snapshot.slice();
     doc.snapshotSeq = throughSeq;
     doc.updates = doc.updates.filter((u) => u.seq > throughSeq);
+    return true;
   }
 
   async repairDocument(

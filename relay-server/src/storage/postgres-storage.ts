@@ -221,8 +221,8 @@ export class PostgresStorage implements Storage {
     }, 'REPEATABLE READ');
   }
 
-  async compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
-    await this.db.transaction((client) => replaceBySnapshot(client, space, document, snapshot, throughSeq));
+  async compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
+    return this.db.transaction((client) => replaceBySnapshot(client, space, document, snapshot, throughSeq, 'compact'));
   }
 
   async repairDocument(
@@ -233,7 +233,7 @@ export class PostgresStorage implements Storage {
     throughSeq: number,
   ): Promise<void> {
     await this.db.transaction(async (client) => {
-      await replaceBySnapshot(client, space, document, snapshot, throughSeq);
+      await replaceBySnapshot(client, space, document, snapshot, throughSeq, 'repair');
       for (const r of setAside) {
         await client.query(
           'INSERT INTO set_aside (space, document, kind, seq, data, reason, time) VALUES ($1, $2, $3, $4, $5, $6, $7)',
@@ -672,13 +672,19 @@ async function insertKeys(client: Queryable, space: string, keys: readonly Wrapp
  * Replaces a document's updates up to `throughSeq` by `snapshot`. A snapshot older than the stored one (a
  * relay compacting behind another) changes nothing: updates after either snapshot always stay.
  */
+/**
+ * Replaces the updates through `throughSeq` by `snapshot`; false (no change) when the stored snapshot already
+ * covers more, or, compacting, as much (another relay compacted meanwhile). A repair replaces a damaged
+ * snapshot of the same sequence.
+ */
 async function replaceBySnapshot(
   client: Queryable,
   space: string,
   document: string,
   snapshot: Uint8Array,
   throughSeq: number,
-): Promise<void> {
+  purpose: 'compact' | 'repair',
+): Promise<boolean> {
   const head = (
     await client.query<{ id: number; snapshot_seq: number }>(
       'SELECT id, snapshot_seq FROM documents WHERE space = $1 AND name = $2 FOR UPDATE',
@@ -686,11 +692,13 @@ async function replaceBySnapshot(
     )
   ).rows[0];
   if (!head) throw new StorageNotFound(`document ${space}/${document} does not exist`);
-  if (head.snapshot_seq > throughSeq) return;
+  const covered = purpose === 'compact' ? head.snapshot_seq >= throughSeq : head.snapshot_seq > throughSeq;
+  if (covered) return false;
   await client.query('UPDATE documents SET snapshot = $1, snapshot_seq = $2 WHERE id = $3', [
     bytes(snapshot),
     throughSeq,
     head.id,
   ]);
   await client.query('DELETE FROM updates WHERE document = $1 AND seq <= $2', [head.id, throughSeq]);
+  return true;
 }

@@ -123,6 +123,9 @@ export class SqliteStorage implements Storage {
       ),
       getSnapshot: db.prepare('SELECT id, snapshot, snapshot_seq FROM documents WHERE space = ? AND name = ?'),
       setSnapshot: db.prepare('UPDATE documents SET snapshot = ?, snapshot_seq = ? WHERE id = ?'),
+      compactSnapshot: db.prepare(
+        'UPDATE documents SET snapshot = ?, snapshot_seq = ? WHERE id = ? AND snapshot_seq < ?',
+      ),
       insertSetAside: db.prepare(
         'INSERT INTO set_aside (space, document, kind, seq, data, reason, time) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -277,12 +280,17 @@ export class SqliteStorage implements Storage {
     };
   }
 
-  async compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+  async compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
     const id = this.documentId(space, document);
-    if (id === undefined || this.statements.setSnapshot.run(snapshot, throughSeq, id).changes === 0) {
-      throw new StorageNotFound(`document ${space}/${document} does not exist`);
+    if (id === undefined) throw new StorageNotFound(`document ${space}/${document} does not exist`);
+    if (this.statements.compactSnapshot.run(snapshot, throughSeq, id, throughSeq).changes === 0) {
+      if (!this.statements.getSnapshot.get(space, document)) {
+        throw new StorageNotFound(`document ${space}/${document} does not exist`);
+      }
+      return false; // the stored snapshot already covers as much or more
     }
     this.journal.folded(id, throughSeq);
+    return true;
   }
 
   async repairDocument(

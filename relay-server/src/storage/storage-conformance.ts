@@ -186,6 +186,28 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       assert.equal(rebuilt.getText('t').toString(), 'one two');
     });
 
+    it('compacts only forward: a snapshot covering less than the stored one changes nothing', async () => {
+      // Two relays compacting one document: the one that read less must not replace the newer snapshot
+      // (and the updates it folded, which are gone from the log) by its older one.
+      await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
+      const source = new Y.Doc();
+      const first = await storage.appendUpdate('team', 'd', textUpdate(source, 'one '));
+      const older = Y.encodeStateAsUpdate(source);
+      const second = await storage.appendUpdate('team', 'd', textUpdate(source, 'two '));
+      assert.equal(await storage.compactDocument('team', 'd', Y.encodeStateAsUpdate(source), second), true);
+      const third = await storage.appendUpdate('team', 'd', textUpdate(source, 'three'));
+      assert.equal(await storage.compactDocument('team', 'd', older, first), false, 'older snapshot refused');
+      assert.equal(await storage.compactDocument('team', 'd', older, second), false, 'same seq refused');
+      const state = await storage.loadDocument('team', 'd');
+      assert.equal(state.snapshotSeq, second);
+      assert.deepEqual(state.updateSeqs, [third]);
+      const rebuilt = new Y.Doc();
+      Y.applyUpdate(rebuilt, state.snapshot!);
+      state.updates.forEach((u) => Y.applyUpdate(rebuilt, u));
+      assert.equal(rebuilt.getText('t').toString(), 'one two three');
+      await assert.rejects(storage.compactDocument('team', 'missing', older, 9), StorageNotFound);
+    });
+
     it('sets parts aside and replaces the log by a snapshot in one step, keeping the bytes for inspection', async () => {
       await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
       const source = new Y.Doc();

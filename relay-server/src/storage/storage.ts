@@ -217,8 +217,13 @@ export interface Storage {
   /** Durably appends one Yjs update; resolves with its sequence number once it is stored. */
   appendUpdate(space: string, document: string, update: Uint8Array): Promise<number>;
   loadDocument(space: string, document: string): Promise<StoredDocumentState>;
-  /** Replaces every update up to `throughSeq` by `snapshot` (which must include them), atomically. */
-  compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<void>;
+  /**
+   * Replaces every update up to `throughSeq` by `snapshot` (which must include them), atomically. A
+   * compare-and-set on the snapshot's sequence number: when the stored snapshot already covers `throughSeq`
+   * or more (another relay compacted meanwhile), nothing changes and it resolves false, so that a snapshot
+   * never replaces a newer one and no update stored after it is dropped.
+   */
+  compactDocument(space: string, document: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean>;
   /**
    * Atomically: keeps `setAside` and replaces every update up to `throughSeq` by `snapshot`, which was
    * rebuilt without them. Either both happen or neither, so nothing is lost between the two.

@@ -151,7 +151,7 @@ describe('CLI: the directory (real relay process)', function () {
 
   it('refuses the directory, clearly, on a relay started with --no-directory', async () => {
     await relay.stop();
-    relay = await startRelayProcess(join(dir, 'data'), keys['lead']!, 0, ['--no-directory']);
+    relay = await startRelayProcess(join(dir, 'data'), keys['lead']!, 0, { args: ['--no-directory'] });
     const read = await runCli(['directory'], as('visitor'));
     assert.equal(read.code, 3);
     assert.equal(read.stderr.trim(), "enclave: this relay's directory is switched off");

@@ -31,6 +31,7 @@ describe('relay operations', function () {
     assert.equal(typeof body['connections'], 'number');
     assert.deepEqual(Object.keys(body).sort(), [
       'connections',
+      'fanOut',
       'loadedDocuments',
       'relayId',
       'shuttingDown',
@@ -38,6 +39,7 @@ describe('relay operations', function () {
       'storage',
     ]);
     assert.deepEqual(body['storage'], { engine: 'sqlite', state: 'ok' });
+    assert.deepEqual(body['fanOut'], { state: 'local' }, 'a relay alone on its storage says so');
   });
 
   it('exports Prometheus metrics that move with traffic', async () => {

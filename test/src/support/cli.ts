@@ -42,8 +42,7 @@ export async function startRelayProcess(
   dataDir: string,
   admin: string,
   port = 0,
-  extraArgs: readonly string[] = [],
-  env: Record<string, string> = {},
+  extra: { readonly args?: readonly string[]; readonly env?: Record<string, string> } = {},
 ): Promise<RelayProcess> {
   const child = spawn(
     process.execPath,
@@ -58,9 +57,9 @@ export async function startRelayProcess(
       String(port),
       '--admin',
       admin,
-      ...extraArgs,
+      ...(extra.args ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extra.env } },
   );
   let stdout = '';
   let stderr = '';

@@ -42,16 +42,35 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
     throw usageError('--commit-window-ms takes a number of milliseconds from 0 to 1000');
   }
 
+  // Several relays on one storage, Redis between them (fanout/). Also from the environment, so that a
+  // password in the URL need not be on the command line.
+  const redis = (values['redis'] as string | undefined) ?? process.env['ENCLAVE_REDIS'];
+  if (redis !== undefined && !/^rediss?:\/\//.test(redis))
+    throw usageError('--redis takes a redis:// or rediss:// URL');
+  const logger = jsonLogger(undefined, level);
+  if (redis) {
+    // SQLite is one process's database: relays in other processes cannot share it. Until a networked
+    // storage is configured, --redis only links relays that share this process's storage.
+    logger.log(
+      'warn',
+      'fan-out over Redis with SQLite storage: relays in other processes need the same networked storage',
+      {
+        dataDir,
+      },
+    );
+  }
+
   const relay = createRelay({
     dataDir,
     ...(storageUrl === undefined ? {} : { storageUrl }),
+    ...(redis ? { redis } : {}),
     commitWindowMs,
     limits: admissionLimitFlags(values),
     host,
     port,
     admins,
     directory: values['no-directory'] !== true,
-    logger: jsonLogger(undefined, level),
+    logger,
     ...(typeof cert === 'string' && typeof key === 'string'
       ? { tls: { cert: readFileSync(cert), key: readFileSync(key) } }
       : {}),

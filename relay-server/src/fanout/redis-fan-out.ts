@@ -1,0 +1,404 @@
+/**
+ * Fan-out between relays through Redis pub/sub: one channel per loaded document, one for governance.
+ *
+ * Redis pub/sub delivers at most once: a message published while a subscriber is disconnected is gone.
+ * So every message carries its publisher's source (relay instance and channel join) and a counter that
+ * grows by one per message; a receiver that sees a source's counter jump, or whose own link to Redis
+ * came back, tells the documents to catch up from storage (DocumentListener.missed), and re-checks the
+ * access of its connections (onResync). A relay whose link came back also tells the others to do so
+ * ('resync'), since what it published meanwhile may be lost too.
+ *
+ * Messages from one Redis connection arrive in the order they were published, and a relay publishes
+ * an update only after it heard what it builds on, so updates arrive after what they depend on.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import type { Logger } from '../observability/logger.js';
+import type { RelayMetrics } from '../observability/metrics.js';
+import type { DocumentChannel, DocumentListener, FanOut, FanOutHealth, GovernanceSignal } from './fan-out.js';
+
+/** What a message on a document's channel carries. */
+export enum FanOutKind {
+  Stored = 0,
+  Compacted = 1,
+  Presence = 2,
+  /** "What I published may not have arrived": the receivers catch up. */
+  Resync = 3,
+}
+
+export interface RedisFanOutOptions {
+  /** redis://[user:password@]host:port[/db] */
+  readonly url: string;
+  /** Prefix of every channel and key, so that several clusters can share one Redis. */
+  readonly prefix?: string;
+  /** How often the link is checked (PING); three intervals without an answer and it is reopened. */
+  readonly pingIntervalMs?: number;
+  readonly metrics: RelayMetrics;
+  readonly logger: Logger;
+}
+
+/** A source's counter on one channel: a jump means a message of it was lost. */
+class SourceCounters {
+  private readonly last = new Map<string, number>();
+
+  /** True when `counter` follows the last one seen from `source` (or is the first seen). */
+  follows(source: string, counter: number): boolean {
+    const last = this.last.get(source);
+    this.last.set(source, counter);
+    // Bounded by the relays publishing here; a relay that left and came back has a new source.
+    if (this.last.size > 1000) this.last.clear();
+    return last === undefined || counter === last + 1;
+  }
+
+  clear(): void {
+    this.last.clear();
+  }
+}
+
+interface Joined {
+  readonly listener: DocumentListener;
+  readonly counters: SourceCounters;
+  readonly source: string;
+  sent: number;
+}
+
+export class RedisFanOut implements FanOut {
+  readonly shared = true;
+  private readonly instance = randomBytes(8).toString('hex');
+  private readonly prefix: string;
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly channels = new Map<string, Joined>();
+  private readonly governanceChannel: string;
+  private readonly governanceCounters = new SourceCounters();
+  private governanceSent = 0;
+  private joins = 0;
+  private readonly signalHandlers = new Set<(signal: GovernanceSignal) => void>();
+  private readonly resyncHandlers = new Set<() => void>();
+  private readonly pinger: ReturnType<typeof setInterval>;
+  private lastPong = performance.now();
+  private latencyMs: number | undefined;
+  /** Links that were lost: their next 'ready' is a reconnection, after which what may be lost is re-read. */
+  private readonly lost = new Set<Redis>();
+  private closed = false;
+  private readonly loggedAt = new Map<string, number>();
+
+  private constructor(private readonly options: RedisFanOutOptions) {
+    this.prefix = options.prefix ?? 'enclave:';
+    this.governanceChannel = `${this.prefix}governance`;
+    const common = {
+      lazyConnect: true,
+      connectTimeout: 2000,
+      // Commands wait for the link to return (the offline queue) rather than fail at once.
+      maxRetriesPerRequest: null,
+      retryStrategy: (attempt: number) => Math.min(50 * attempt, 1000),
+    };
+    this.publisher = new Redis(options.url, { ...common, connectionName: `enclave-pub-${this.instance}` });
+    this.subscriber = new Redis(options.url, { ...common, connectionName: `enclave-sub-${this.instance}` });
+    for (const connection of [this.publisher, this.subscriber]) {
+      connection.on('error', (error: Error) => this.failed('connection', error));
+      connection.on('close', () => {
+        if (!this.closed) this.lost.add(connection);
+      });
+    }
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.received(channel, message));
+    this.subscriber.on('ready', () => void this.subscriberBack());
+    this.publisher.on('ready', () => this.publisherBack());
+    const interval = options.pingIntervalMs ?? 1000;
+    this.pinger = setInterval(() => this.ping(interval), interval);
+    this.pinger.unref();
+  }
+
+  /** Connects both links and subscribes to governance; rejects if Redis cannot be reached at start. */
+  static async connect(options: RedisFanOutOptions): Promise<RedisFanOut> {
+    const fanOut = new RedisFanOut(options);
+    try {
+      await Promise.all([fanOut.publisher.connect(), fanOut.subscriber.connect()]);
+      await fanOut.subscriber.subscribe(fanOut.governanceChannel);
+    } catch (error) {
+      await fanOut.close();
+      throw new Error(`cannot reach Redis at ${redactedUrl(options.url)}: ${String(error)}`);
+    }
+    return fanOut;
+  }
+
+  async join(space: string, document: string, listener: DocumentListener): Promise<DocumentChannel> {
+    const channel = `${this.prefix}doc:${space}/${document}`;
+    const joined: Joined = {
+      listener,
+      counters: new SourceCounters(),
+      source: `${this.instance}.${++this.joins}`,
+      sent: 0,
+    };
+    this.channels.set(channel, joined);
+    // Down now (or lost while subscribing): subscribed when the link returns, and the reconnection makes
+    // the document catch up; a document load never waits for Redis longer than this.
+    const subscribed = this.subscriber.subscribe(channel);
+    if (this.subscriber.status === 'ready') await withTimeout(subscribed, 2000).catch(() => undefined);
+    else void subscribed.catch(() => undefined);
+    const publish = (kind: FanOutKind, seq: number, bytes: Uint8Array): void => {
+      if (this.channels.get(channel) !== joined) return;
+      this.publish(channel, encodeFanOutMessage(joined.source, ++joined.sent, kind, seq, bytes));
+    };
+    return {
+      publishStored: (seq, bytes) => publish(FanOutKind.Stored, seq, bytes),
+      publishCompacted: (seq, bytes) => publish(FanOutKind.Compacted, seq, bytes),
+      publishPresence: (bytes) => publish(FanOutKind.Presence, 0, bytes),
+      leave: () => {
+        if (this.channels.get(channel) !== joined) return;
+        this.channels.delete(channel);
+        if (!this.closed) void this.subscriber.unsubscribe(channel).catch(() => undefined);
+      },
+    };
+  }
+
+  announce(signal: GovernanceSignal): void {
+    const message = JSON.stringify({ source: this.instance, counter: ++this.governanceSent, signal });
+    this.publish(this.governanceChannel, Buffer.from(message));
+  }
+
+  onSignal(handler: (signal: GovernanceSignal) => void): void {
+    this.signalHandlers.add(handler);
+  }
+
+  /** Called after the link to the other relays may have lost governance: re-check connections against storage. */
+  onResync(handler: () => void): void {
+    this.resyncHandlers.add(handler);
+  }
+
+  async exclusive(key: string, task: () => Promise<void>): Promise<boolean> {
+    const lock = `${this.prefix}lock:${key}`;
+    const token = randomBytes(8).toString('hex');
+    let held: boolean;
+    try {
+      held = (await withTimeout(this.publisher.set(lock, token, 'PX', 60_000, 'NX'), 1000)) === 'OK';
+    } catch (error) {
+      // Without Redis the lock cannot be had; storage's compare-and-set still keeps the work safe.
+      this.failed('lock', error);
+      held = true;
+    }
+    if (!held) return false;
+    try {
+      await task();
+    } finally {
+      const release = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+      void this.publisher.eval(release, 1, lock, token).catch(() => undefined);
+    }
+    return true;
+  }
+
+  async count(key: string, windowMs: number): Promise<number | undefined> {
+    // A fixed window per key: INCR, and the key expires with its window.
+    const counter = `${this.prefix}count:${key}:${Math.floor(Date.now() / windowMs)}`;
+    try {
+      const [[incrError, count]] = (await withTimeout(
+        this.publisher.multi().incr(counter).pexpire(counter, windowMs).exec(),
+        1000,
+      )) as [[Error | null, number]];
+      if (incrError) throw incrError;
+      return count;
+    } catch (error) {
+      this.failed('count', error);
+      return undefined;
+    }
+  }
+
+  health(): FanOutHealth {
+    const up = this.publisher.status === 'ready' && this.subscriber.status === 'ready';
+    return this.latencyMs === undefined
+      ? { state: up ? 'up' : 'down' }
+      : { state: up ? 'up' : 'down', latencyMs: this.latencyMs };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.pinger);
+    this.channels.clear();
+    // A link that does not answer must not hold the relay's shutdown: QUIT politely, briefly.
+    await Promise.allSettled([withTimeout(this.publisher.quit(), 500), withTimeout(this.subscriber.quit(), 500)]);
+    this.publisher.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  private publish(channel: string, message: Buffer): void {
+    if (this.closed) return;
+    // Not queued while the link is down: stale messages would arrive in a burst after it returns, when
+    // the 'resync' this relay sends then makes everyone read storage anyway.
+    if (this.publisher.status !== 'ready') {
+      this.options.metrics.fanOutErrors.inc({ kind: 'publish-while-down' });
+      return;
+    }
+    this.publisher.publish(channel, message).catch((error: unknown) => this.failed('publish', error));
+  }
+
+  private received(channelBytes: Buffer, message: Buffer): void {
+    const channel = channelBytes.toString();
+    try {
+      if (channel === this.governanceChannel) this.receivedSignal(message);
+      else this.receivedDocumentMessage(channel, message);
+    } catch (error) {
+      // Only relays publish here, but a message that does not decode is dropped, never thrown.
+      this.failed('message', error);
+    }
+  }
+
+  private receivedDocumentMessage(channel: string, message: Buffer): void {
+    const joined = this.channels.get(channel);
+    if (!joined) return;
+    const decoder = decoding.createDecoder(message);
+    const source = decoding.readVarString(decoder);
+    if (source.startsWith(`${this.instance}.`)) return; // our own, echoed back
+    const counter = decoding.readVarUint(decoder);
+    const kind = decoding.readVarUint(decoder) as FanOutKind;
+    const seq = decoding.readVarUint(decoder);
+    const bytes = decoding.readVarUint8Array(decoder);
+    const complete = joined.counters.follows(source, counter);
+    const metrics = this.options.metrics;
+    switch (kind) {
+      case FanOutKind.Stored:
+        metrics.fanOutReceived.inc({ kind: 'stored' });
+        joined.listener.stored(seq, bytes);
+        break;
+      case FanOutKind.Compacted:
+        metrics.fanOutReceived.inc({ kind: 'compacted' });
+        joined.listener.compacted(seq, bytes);
+        break;
+      case FanOutKind.Presence:
+        metrics.fanOutReceived.inc({ kind: 'presence' });
+        joined.listener.presence(bytes);
+        break;
+      case FanOutKind.Resync:
+        metrics.catchUps.inc({ cause: 'peer-reconnected' });
+        joined.listener.missed();
+        return;
+    }
+    if (!complete) {
+      metrics.catchUps.inc({ cause: 'gap' });
+      joined.listener.missed();
+    }
+  }
+
+  private receivedSignal(message: Buffer): void {
+    const parsed = JSON.parse(message.toString()) as { source: string; counter: number; signal?: GovernanceSignal };
+    if (parsed.source === this.instance) return;
+    const complete = this.governanceCounters.follows(parsed.source, parsed.counter);
+    if (parsed.signal) for (const handler of this.signalHandlers) handler(parsed.signal);
+    else this.resync(); // a relay's link came back: what it announced meanwhile may be lost
+    if (!complete) this.resync();
+  }
+
+  /**
+   * The subscriber link is back (ioredis has re-sent the subscriptions): once Redis has answered after them,
+   * every message published from then on reaches us, so what storage has now covers the rest.
+   */
+  private async subscriberBack(): Promise<void> {
+    if (!this.lost.delete(this.subscriber) || this.closed) return;
+    try {
+      await this.subscriber.ping();
+    } catch {
+      return; // lost again: the next 'ready' catches up
+    }
+    this.options.logger.log('info', 'fan-out link to Redis restored; catching up from storage', {
+      documents: this.channels.size,
+    });
+    this.governanceCounters.clear();
+    for (const joined of this.channels.values()) {
+      joined.counters.clear();
+      this.options.metrics.catchUps.inc({ cause: 'reconnected' });
+      joined.listener.missed();
+    }
+    this.resync();
+  }
+
+  /** The publishing link is back: the others may have lost what this relay published while it was down. */
+  private publisherBack(): void {
+    if (!this.lost.delete(this.publisher) || this.closed) return;
+    for (const [channel, joined] of this.channels) {
+      this.publish(channel, encodeFanOutMessage(joined.source, ++joined.sent, FanOutKind.Resync, 0, new Uint8Array()));
+    }
+    const marker = { source: this.instance, counter: ++this.governanceSent };
+    this.publish(this.governanceChannel, Buffer.from(JSON.stringify(marker)));
+  }
+
+  private resync(): void {
+    for (const handler of this.resyncHandlers) handler();
+  }
+
+  /** A link that stops answering is reopened, so a silent outage ends in a reconnection and a catch-up. */
+  private ping(intervalMs: number): void {
+    if (this.closed) return;
+    if (performance.now() - this.lastPong > 3 * intervalMs && this.publisher.status === 'ready') {
+      this.failed('ping', new Error(`no answer from Redis for ${3 * intervalMs} ms`));
+      this.lastPong = performance.now();
+      this.lost.add(this.publisher).add(this.subscriber);
+      this.publisher.disconnect(true);
+      this.subscriber.disconnect(true);
+      return;
+    }
+    const started = performance.now();
+    this.publisher.ping().then(
+      () => {
+        this.lastPong = performance.now();
+        this.latencyMs = this.lastPong - started;
+        this.options.metrics.fanOutLatency.set(this.latencyMs / 1000);
+      },
+      () => undefined,
+    );
+  }
+
+  private failed(kind: string, error: unknown): void {
+    this.options.metrics.fanOutErrors.inc({ kind });
+    // While Redis is away every reconnection attempt fails: a line per kind every 10 s is enough.
+    const now = performance.now();
+    if (now - (this.loggedAt.get(kind) ?? -Infinity) < 10_000) return;
+    this.loggedAt.set(kind, now);
+    this.options.logger.log('warn', 'fan-out (Redis) error', { kind, error: String(error) });
+  }
+}
+
+/** A message on a document's channel: its source, the source's counter, what it is, the seq and the bytes. */
+export function encodeFanOutMessage(
+  source: string,
+  counter: number,
+  kind: FanOutKind,
+  seq: number,
+  bytes: Uint8Array,
+): Buffer {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarString(encoder, source);
+  encoding.writeVarUint(encoder, counter);
+  encoding.writeVarUint(encoder, kind);
+  encoding.writeVarUint(encoder, seq);
+  encoding.writeVarUint8Array(encoder, bytes);
+  const out = encoding.toUint8Array(encoder);
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/** The URL without its password, for messages. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis://?';
+  }
+}
