@@ -15,11 +15,19 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
-import { EnclaveConnection, generateIdentity, type Identity, type WebSocketConstructor } from '@enclave/shared';
+import {
+  EnclaveConnection,
+  generateIdentity,
+  type Identity,
+  type KeyRequester,
+  SpaceKeys,
+  type WebSocketConstructor,
+} from '@enclave/shared';
 import {
   ask,
   BENCH_SPACE,
   isEnclave,
+  isSealed,
   type JoinResult,
   type PhaseResult,
   DEFAULT_SERVERS,
@@ -114,8 +122,17 @@ async function serverStats(server: ChildProcess): Promise<ServerStats> {
   return ask<ServerStats & { type: string }>(server, { type: 'stats' }, 'stats', 10_000);
 }
 
-/** Enclave: the admin creates the space and makes every client identity an editor. */
-async function prepareEnclaveSpace(url: string, admin: Identity, members: readonly Identity[]): Promise<void> {
+/**
+ * Enclave: the admin creates the space and makes every client identity an editor. A sealed space also gets
+ * its first epoch (a fresh content key) from the admin's client, wrapped to every member, as a lead's
+ * client does after granting.
+ */
+async function prepareEnclaveSpace(
+  url: string,
+  admin: Identity,
+  members: readonly Identity[],
+  sealed: boolean,
+): Promise<void> {
   const connection = new EnclaveConnection({
     relayUrl: url,
     room: { space: BENCH_SPACE },
@@ -124,12 +141,19 @@ async function prepareEnclaveSpace(url: string, admin: Identity, members: readon
     reconnect: false,
   });
   connection.connect();
+  const keys = new SpaceKeys(BENCH_SPACE, admin);
+  const request: KeyRequester = (r) => connection.request(r);
   try {
-    await connection.request({ op: 'space.create' });
+    await connection.request({ op: 'space.create', ...(sealed ? { sealed: true } : {}) });
+    if (sealed) await keys.rotate(request, [admin.publicKey]);
     for (const member of members) {
       await connection.request({ op: 'members.grant', publicKey: member.publicKey, role: 'editor', name: member.name });
     }
+    if (sealed && (await keys.wrapMissing(request)) !== members.length) {
+      throw new Error('the admin could not wrap the space key for every member');
+    }
   } finally {
+    keys.destroy();
     connection.close();
   }
 }
@@ -201,7 +225,7 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
   try {
     const { url } = await ask<{ type: 'ready'; url: string }>(server, undefined, 'ready', 30_000);
     log(`${SERVER_LABELS[kind]} listening at ${url} (pid ${server.pid})`);
-    if (isEnclave(kind)) await prepareEnclaveSpace(url, admin, members);
+    if (isEnclave(kind)) await prepareEnclaveSpace(url, admin, members, isSealed(kind));
 
     const rooms = Array.from({ length: config.rooms }, (_, i) => `room-${String(i).padStart(3, '0')}`);
     for (let i = 0; i < config.loadgens; i++) loadgens.push(spawn('loadgen-process.js', []));
