@@ -60,6 +60,8 @@ export interface SealedSessionEvents {
 interface Outgoing {
   readonly seq: number;
   readonly update: Uint8Array;
+  /** What was last sent for it, and under which epoch: its echo in the log is recognised by these bytes. */
+  sent?: { readonly envelope: Uint8Array; readonly epoch: number };
 }
 
 export class SealedSession extends ObservableV2<SealedSessionEvents> {
@@ -228,6 +230,7 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
   private async applyEntry(entry: LogEntry): Promise<void> {
     if (entry.seq <= this.applied) return;
     this.applied = entry.seq;
+    if (this.acknowledge(entry)) return;
     const opened = await this.open(entry.envelope, SealedKind.Update);
     if (!opened) return;
     const { header, plaintext } = opened;
@@ -240,6 +243,22 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
     if (check === 'gap')
       this.emit('tampered', [`a message from ${header.author} is missing: the relay withheld or reordered it`]);
     this.applyUpdate(plaintext, header);
+  }
+
+  /**
+   * This session's own update coming back in the log, byte for byte as it was sent: acknowledged without
+   * verifying or decrypting it (nothing the relay could have changed) and not applied (the doc made it).
+   * Saves a quarter of a four-member room's opening work. Anything else goes through the full checks.
+   */
+  private acknowledge(entry: LogEntry): boolean {
+    const out = this.outbox.find((o) => o.sent !== undefined && bytesEqual(o.sent.envelope, entry.envelope));
+    if (!out) return false;
+    this.outbox = this.outbox.filter((o) => o.seq > out.seq);
+    const header = { author: this.options.identity.publicKey, session: this.session, seq: out.seq };
+    if (this.guard.check(header) === 'replay') return true;
+    if (this.snapshotPoint(entry.seq, out.sent!.epoch)) this.snapshotDue = true;
+    this.lastEpoch = out.sent!.epoch;
+    return true;
   }
 
   private async applySnapshot(entry: LogEntry): Promise<void> {
@@ -343,7 +362,9 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
     const sealer = await this.sealerOrWait();
     if (!sealer) return;
     const fields = { kind: SealedKind.Update, session: this.session, seq: out.seq, document: this.documentId };
-    this.connection.send(encodeClientSealed({ type: 'append', envelope: await seal(sealer, fields, out.update) }));
+    const envelope = await seal(sealer, fields, out.update);
+    out.sent = { envelope, epoch: sealer.epoch };
+    this.connection.send(encodeClientSealed({ type: 'append', envelope }));
   }
 
   /**
@@ -440,4 +461,10 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
     this.isSynced = synced;
     this.emit('synced', [synced]);
   }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
