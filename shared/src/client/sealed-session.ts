@@ -11,6 +11,7 @@ import * as encoding from 'lib0/encoding';
 import { ObservableV2 } from 'lib0/observable';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { equalBytes } from '../encoding/bytes.js';
 import { type Identity, importSigningKey, parsePublicKey, formatPublicKey } from '../identity/keys.js';
 import { MessageTag } from '../protocol/frames.js';
 import type { AgreementInfo } from '../protocol/governance.js';
@@ -251,7 +252,7 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
    * Saves a quarter of a four-member room's opening work. Anything else goes through the full checks.
    */
   private acknowledge(entry: LogEntry): boolean {
-    const out = this.outbox.find((o) => o.sent !== undefined && bytesEqual(o.sent.envelope, entry.envelope));
+    const out = this.outbox.find((o) => o.sent !== undefined && equalBytes(o.sent.envelope, entry.envelope));
     if (!out) return false;
     this.outbox = this.outbox.filter((o) => o.seq > out.seq);
     const header = { author: this.options.identity.publicKey, session: this.session, seq: out.seq };
@@ -461,10 +462,4 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
     this.isSynced = synced;
     this.emit('synced', [synced]);
   }
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -74,9 +74,19 @@ export async function seal(
   return concat(signed, signature);
 }
 
-/** The header, for the relay: checks the framing only (the relay cannot check the rest). */
+/** The header: checks the framing only (the relay cannot check the rest). */
 export function readSealedHeader(envelope: Uint8Array): SealedHeader {
   return parse(envelope).header;
+}
+
+/** The header as the relay reads it on every append: the author as its 32 raw bytes, not formatted. */
+export interface RawSealedHeader extends Omit<SealedHeader, 'author'> {
+  readonly authorKey: Uint8Array;
+}
+
+/** readSealedHeader for the relay's hot path: no text form of the author's key is made per message. */
+export function readRawSealedHeader(envelope: Uint8Array): RawSealedHeader {
+  return parseRaw(envelope).header;
 }
 
 export interface Opened {
@@ -131,6 +141,12 @@ function encodeHeader(header: SealedHeader): Uint8Array {
 }
 
 function parse(envelope: Uint8Array) {
+  const { header, ...rest } = parseRaw(envelope);
+  const { authorKey, ...fields } = header;
+  return { header: { ...fields, author: formatPublicKey(authorKey) } as SealedHeader, ...rest };
+}
+
+function parseRaw(envelope: Uint8Array) {
   const decoder = decoding.createDecoder(envelope);
   const version = decoding.readUint8(decoder);
   if (version !== SEALED_FORMAT_VERSION) throw new ProtocolViolation(`sealed format ${version} is not known`);
@@ -139,7 +155,7 @@ function parse(envelope: Uint8Array) {
     throw new ProtocolViolation(`sealed kind ${kind} is not known`);
   }
   const epoch = decoding.readVarUint(decoder);
-  const author = formatPublicKey(decoding.readUint8Array(decoder, 32));
+  const authorKey = decoding.readUint8Array(decoder, 32);
   const session = decoding.readVarUint(decoder);
   const seq = decoding.readVarUint(decoder);
   const document = decoding.readVarString(decoder);
@@ -149,7 +165,7 @@ function parse(envelope: Uint8Array) {
   const signed = envelope.subarray(0, decoder.pos);
   const signature = decoding.readUint8Array(decoder, SIGNATURE_BYTES);
   if (decoding.hasContent(decoder)) throw new ProtocolViolation('bytes after a sealed message');
-  const header: SealedHeader = { kind: kind as SealedKindValue, epoch, author, session, seq, document };
+  const header: RawSealedHeader = { kind: kind as SealedKindValue, epoch, authorKey, session, seq, document };
   return { header, headerBytes, nonce, ciphertext, signed, signature };
 }
 
