@@ -35,6 +35,8 @@ export interface BenchClient {
   whenSynced(): Promise<void>;
   /** Called when the connection closes unexpectedly. */
   onDisconnect(listener: () => void): void;
+  /** Sealed spaces: messages that failed verification or a sequence check (the benchmark expects none). */
+  readonly tampered?: readonly string[];
   close(): void;
 }
 

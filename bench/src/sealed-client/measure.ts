@@ -1,8 +1,8 @@
 /**
  * What a sealed-space member's client pays, measured with shared's own sealed code (the same `seal` and
  * `openSealed` SealedSession calls), in whatever runtime imports this: Node or a browser page. No Node
- * APIs here; time comes from `performance.now()`, crypto from the runtime's WebCrypto (Ed25519) and
- * @noble/ciphers (XChaCha20-Poly1305).
+ * APIs here; wall time comes from `performance.now()`, CPU time (Node only: WebCrypto runs on libuv's
+ * threads, so the wall time of one awaited operation includes handing it over) from a clock passed in.
  *
  * Per operation: seal (encrypt + sign) and open (verify + decrypt) of a keystroke update and of the whole
  * notebook as one update; and a fresh member's join, both ways a log reaches it: every entry (the notebook
@@ -27,28 +27,54 @@ export interface Cost {
   readonly count: number;
   /** Plaintext bytes per operation (mean). */
   readonly bytes: number;
+  /** Wall time per operation, ms. */
   readonly ms: number;
+  /** CPU time per operation (all of the process's threads), ms, where the runtime can tell. */
+  readonly cpuMs?: number;
+}
+
+export interface MeasureOptions {
+  /** Whole-notebook and join figures are the median of this many runs. */
+  readonly runs: number;
+  /** The process's CPU time so far, ms (Node: process.cpuUsage). */
+  readonly cpuClock?: () => number;
 }
 
 const SPACE = 'bench';
 const DOCUMENT = 's-benchdocument000000000';
 
-function mean(total: number, count: number): number {
-  return count > 0 ? total / count : NaN;
+interface Timing {
+  readonly ms: number;
+  readonly cpuMs: number;
 }
 
-function median(values: number[]): number {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[sorted.length >> 1]!;
 }
 
-async function timeEach(items: readonly Uint8Array[], work: (item: Uint8Array, i: number) => Promise<unknown>) {
-  const start = performance.now();
-  for (let i = 0; i < items.length; i++) await work(items[i]!, i);
-  return performance.now() - start;
-}
+export async function measureSealedCosts(workload: Workload, options: MeasureOptions): Promise<Cost[]> {
+  const { runs, cpuClock } = options;
+  const time = async (work: () => Promise<unknown>): Promise<Timing> => {
+    const cpu = cpuClock?.() ?? NaN;
+    const start = performance.now();
+    await work();
+    return { ms: performance.now() - start, cpuMs: (cpuClock?.() ?? NaN) - cpu };
+  };
+  const costs: Cost[] = [];
+  /** A figure from one timing of `count` operations. */
+  const perOp = (operation: string, bytes: number, count: number, t: Timing): void =>
+    void costs.push({ operation, count, bytes, ms: t.ms / count, ...(cpuClock ? { cpuMs: t.cpuMs / count } : {}) });
+  /** A figure from several timings of one operation: the median of each clock. */
+  const medianOf = (operation: string, bytes: number, timings: readonly Timing[]): void =>
+    void costs.push({
+      operation,
+      count: timings.length,
+      bytes,
+      ms: median(timings.map((t) => t.ms)),
+      ...(cpuClock ? { cpuMs: median(timings.map((t) => t.cpuMs)) } : {}),
+    });
 
-export async function measureSealedCosts(workload: Workload, runs = 5): Promise<Cost[]> {
   const author = await generateIdentity('bench');
   const key = newContentKey();
   const sealer: Sealer = { space: SPACE, epoch: 1, key, author, signingKey: await importSigningKey(author) };
@@ -58,103 +84,79 @@ export async function measureSealedCosts(workload: Workload, runs = 5): Promise<
     seal(sealer, { kind: kind as 1, session: 1, seq: ++seq, document: DOCUMENT }, update);
   const open = (envelope: Uint8Array) => openSealed(envelope, SPACE, keyOf);
   const sumBytes = (items: readonly Uint8Array[]): number => items.reduce((n, u) => n + u.length, 0);
-  const costs: Cost[] = [];
 
   // Warm-up: let the runtime compile the paths before anything is timed.
   for (const edit of workload.edits.slice(0, 200)) await open(await sealUpdate(edit));
 
   const edits = workload.edits;
-  const sealed: Uint8Array[] = new Array<Uint8Array>(edits.length);
-  const sealMs = await timeEach(edits, async (edit, i) => (sealed[i] = await sealUpdate(edit)));
-  costs.push({
-    operation: 'seal a keystroke update',
-    count: edits.length,
-    bytes: sumBytes(edits) / edits.length,
-    ms: mean(sealMs, edits.length),
-  });
-  const openMs = await timeEach(sealed, (envelope) => open(envelope));
-  costs.push({
-    operation: 'open a keystroke update',
-    count: edits.length,
-    bytes: sumBytes(edits) / edits.length,
-    ms: mean(openMs, edits.length),
-  });
+  const editBytes = sumBytes(edits) / edits.length;
+  const sealed: Uint8Array[] = [];
+  perOp(
+    'seal a keystroke update',
+    editBytes,
+    edits.length,
+    await time(async () => {
+      for (const edit of edits) sealed.push(await sealUpdate(edit));
+    }),
+  );
+  perOp(
+    'open a keystroke update',
+    editBytes,
+    edits.length,
+    await time(async () => {
+      for (const envelope of sealed) await open(envelope);
+    }),
+  );
 
-  const sealSeed: number[] = [];
-  const openSeed: number[] = [];
+  const sealSeed: Timing[] = [];
+  const openSeed: Timing[] = [];
   let sealedSeed: Uint8Array = new Uint8Array();
   for (let run = 0; run < runs; run++) {
-    let start = performance.now();
-    sealedSeed = await sealUpdate(workload.seed);
-    sealSeed.push(performance.now() - start);
-    start = performance.now();
-    await open(sealedSeed);
-    openSeed.push(performance.now() - start);
+    sealSeed.push(await time(async () => (sealedSeed = await sealUpdate(workload.seed))));
+    openSeed.push(await time(() => open(sealedSeed)));
   }
-  costs.push({
-    operation: 'seal the notebook as one update',
-    count: runs,
-    bytes: workload.seed.length,
-    ms: median(sealSeed),
-  });
-  costs.push({
-    operation: 'open the notebook as one update',
-    count: runs,
-    bytes: workload.seed.length,
-    ms: median(openSeed),
-  });
+  medianOf('seal the notebook as one update', workload.seed.length, sealSeed);
+  medianOf('open the notebook as one update', workload.seed.length, openSeed);
 
   // A fresh member's join. Every entry: the notebook, then each keystroke (a log never compacted).
   const log = [sealedSeed, ...sealed];
   const logBytes = workload.seed.length + sumBytes(edits);
-  const openLog: number[] = [];
-  const applyLog: number[] = [];
+  const openLog: Timing[] = [];
+  const applyLog: Timing[] = [];
   for (let run = 0; run < runs; run++) {
-    openLog.push(await timeEach(log, (envelope) => open(envelope)));
+    openLog.push(
+      await time(async () => {
+        for (const envelope of log) await open(envelope);
+      }),
+    );
     const doc = new Y.Doc();
-    applyLog.push(await timeEach(log, async (envelope) => Y.applyUpdate(doc, (await open(envelope)).plaintext)));
+    applyLog.push(
+      await time(async () => {
+        for (const envelope of log) Y.applyUpdate(doc, (await open(envelope)).plaintext);
+      }),
+    );
     doc.destroy();
   }
   const entries = `${log.length.toLocaleString('en')} entries`;
-  costs.push({ operation: `join, every entry (${entries}): open`, count: runs, bytes: logBytes, ms: median(openLog) });
-  costs.push({
-    operation: `join, every entry (${entries}): open + apply`,
-    count: runs,
-    bytes: logBytes,
-    ms: median(applyLog),
-  });
+  medianOf(`join, every entry (${entries}): open`, logBytes, openLog);
+  medianOf(`join, every entry (${entries}): open + apply`, logBytes, applyLog);
 
   // A snapshot: what a writer seals at a snapshot point, and what a joiner opens instead of the log.
-  const sealSnap: number[] = [];
-  const openSnap: number[] = [];
-  const applySnap: number[] = [];
+  const sealSnap: Timing[] = [];
+  const openSnap: Timing[] = [];
+  const joinSnap: Timing[] = [];
   for (let run = 0; run < runs; run++) {
-    let start = performance.now();
-    const snapshot = await sealUpdate(workload.snapshot, SealedKind.Snapshot);
-    sealSnap.push(performance.now() - start);
-    start = performance.now();
-    const { plaintext } = await open(snapshot);
-    openSnap.push(performance.now() - start);
+    let snapshot: Uint8Array = new Uint8Array();
+    sealSnap.push(await time(async () => (snapshot = await sealUpdate(workload.snapshot, SealedKind.Snapshot))));
+    openSnap.push(await time(() => open(snapshot)));
     const doc = new Y.Doc();
-    start = performance.now();
-    Y.applyUpdate(doc, plaintext);
-    applySnap.push(performance.now() - start);
+    joinSnap.push(await time(async () => Y.applyUpdate(doc, (await open(snapshot)).plaintext)));
     doc.destroy();
   }
   const snapBytes = workload.snapshot.length;
-  costs.push({
-    operation: 'seal a snapshot (writer, at a snapshot point)',
-    count: runs,
-    bytes: snapBytes,
-    ms: median(sealSnap),
-  });
-  costs.push({ operation: 'join, from a snapshot: open', count: runs, bytes: snapBytes, ms: median(openSnap) });
-  costs.push({
-    operation: 'join, from a snapshot: open + apply',
-    count: runs,
-    bytes: snapBytes,
-    ms: median(openSnap.map((o, i) => o + applySnap[i]!)),
-  });
+  medianOf('seal a snapshot (writer, at a snapshot point)', snapBytes, sealSnap);
+  medianOf('join, from a snapshot: open', snapBytes, openSnap);
+  medianOf('join, from a snapshot: open + apply', snapBytes, joinSnap);
   key.fill(0);
   return costs;
 }

@@ -14,5 +14,5 @@ declare global {
 window.measureSealedCosts = async (runs: number): Promise<Cost[]> => {
   const response = await fetch('/workload.bin');
   if (!response.ok) throw new Error(`workload: HTTP ${response.status}`);
-  return measureSealedCosts(decodeWorkload(new Uint8Array(await response.arrayBuffer())), runs);
+  return measureSealedCosts(decodeWorkload(new Uint8Array(await response.arrayBuffer())), { runs });
 };

@@ -123,13 +123,14 @@ function formatBytes(bytes: number): string {
 }
 
 function renderTable(node: readonly Cost[], browser: readonly Cost[] | undefined, browserName: string): string {
-  const header = ['operation', 'plaintext', 'Node', browserName, `${browserName} / Node`];
+  const header = ['operation', 'plaintext', 'Node wall', 'Node CPU', `${browserName} wall`, `${browserName} / Node`];
   const rows = node.map((cost, i) => {
     const other = browser?.[i];
     return [
       cost.operation,
       formatBytes(cost.bytes),
       formatMs(cost.ms),
+      formatMs(cost.cpuMs),
       formatMs(other?.ms),
       other ? (other.ms / cost.ms).toFixed(2) : 'n/a',
     ];
@@ -149,7 +150,11 @@ async function main(): Promise<void> {
     `workload: notebook ${formatBytes(workload.notebookBytes)} (one update of ${formatBytes(workload.seed.length)}), ` +
       `${workload.edits.length} keystroke updates, snapshot ${formatBytes(workload.snapshot.length)}`,
   );
-  const node = await measureSealedCosts(workload, runs);
+  const cpuClock = (): number => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const node = await measureSealedCosts(workload, { runs, cpuClock });
   log('Node done');
   let browser: { costs: Cost[]; version: string } | undefined;
   if (!flags['no-browser']) {
@@ -159,7 +164,8 @@ async function main(): Promise<void> {
   console.log('');
   console.log(
     `Sealed client costs (per operation; keystroke figures are means over ${workload.edits.length}, the others ` +
-      `medians of ${runs} runs; seal = XChaCha20-Poly1305 + Ed25519 sign, open = Ed25519 verify + decrypt)`,
+      `medians of ${runs} runs; seal = XChaCha20-Poly1305 + Ed25519 sign, open = Ed25519 verify + decrypt; ` +
+      `wall = one operation awaited after another, CPU = the process's CPU time, all threads; ratio on wall time)`,
   );
   console.log(renderTable(node, browser?.costs, browser ? `Chromium ${browser.version.split('.')[0]}` : 'Chromium'));
 }
