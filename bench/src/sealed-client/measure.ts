@@ -18,6 +18,7 @@ import {
   seal,
   SealedKind,
   type Sealer,
+  SignatureVerifier,
 } from '@enclave/shared';
 import type { Workload } from './workload.js';
 
@@ -82,7 +83,9 @@ export async function measureSealedCosts(workload: Workload, options: MeasureOpt
   let seq = 0;
   const sealUpdate = (update: Uint8Array, kind: number = SealedKind.Update): Promise<Uint8Array> =>
     seal(sealer, { kind: kind as 1, session: 1, seq: ++seq, document: DOCUMENT }, update);
-  const open = (envelope: Uint8Array) => openSealed(envelope, SPACE, keyOf);
+  // As SealedSession does: one verifier for the session, importing each author's key once.
+  const verifier = new SignatureVerifier();
+  const open = (envelope: Uint8Array) => openSealed(envelope, SPACE, keyOf, verifier);
   const sumBytes = (items: readonly Uint8Array[]): number => items.reduce((n, u) => n + u.length, 0);
 
   // Warm-up: let the runtime compile the paths before anything is timed.

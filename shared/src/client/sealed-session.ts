@@ -12,7 +12,13 @@ import { ObservableV2 } from 'lib0/observable';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { equalBytes } from '../encoding/bytes.js';
-import { type Identity, importSigningKey, parsePublicKey, formatPublicKey } from '../identity/keys.js';
+import {
+  type Identity,
+  importSigningKey,
+  parsePublicKey,
+  formatPublicKey,
+  SignatureVerifier,
+} from '../identity/keys.js';
 import { MessageTag } from '../protocol/frames.js';
 import type { AgreementInfo } from '../protocol/governance.js';
 import type { DocumentInfo, NoticeMessage, WelcomeMessage } from '../protocol/messages.js';
@@ -73,6 +79,8 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
   private readonly session = crypto.getRandomValues(new Uint32Array(1))[0]!;
   private readonly presenceSession = crypto.getRandomValues(new Uint32Array(1))[0]!;
   private readonly guard = new SequenceGuard();
+  /** Each author's key imported once for all the messages this session opens. */
+  private readonly verifier = new SignatureVerifier();
   private signingKey: Promise<CryptoKey>;
   /** Sealed updates sent and not yet seen back in the log (resent after a reconnect or a new epoch). */
   private outbox: Outgoing[] = [];
@@ -308,7 +316,7 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
   /** Verifies and decrypts; checks the kind and that it belongs to this document. Undefined if it fails. */
   private async open(envelope: Uint8Array, kind: number) {
     try {
-      const opened = await openSealed(envelope, this.options.keys.space, this.options.keys.keyOf);
+      const opened = await openSealed(envelope, this.options.keys.space, this.options.keys.keyOf, this.verifier);
       if (opened.header.kind !== kind) throw new TamperedMessage('a message of the wrong kind');
       if (opened.header.document !== this.documentId) throw new TamperedMessage('a message of another document');
       return opened;
@@ -316,7 +324,7 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
       if (error instanceof TamperedMessage && /no key for epoch/.test(error.message)) {
         await this.refreshKeys();
         try {
-          return await openSealed(envelope, this.options.keys.space, this.options.keys.keyOf);
+          return await openSealed(envelope, this.options.keys.space, this.options.keys.keyOf, this.verifier);
         } catch {
           // fall through to the report
         }

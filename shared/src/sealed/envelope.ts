@@ -17,7 +17,14 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { type Identity, formatPublicKey, parsePublicKey, type PublicKeyText, sign, verify } from '../identity/keys.js';
+import {
+  type Identity,
+  formatPublicKey,
+  parsePublicKey,
+  type PublicKeyText,
+  sign,
+  SignatureVerifier,
+} from '../identity/keys.js';
 import { ProtocolViolation } from '../protocol/messages.js';
 
 export const SEALED_FORMAT_VERSION = 1;
@@ -102,21 +109,24 @@ export class TamperedMessage extends Error {
 /**
  * Verifies and decrypts a sealed message of `space`. `keyOf` gives the content key of an epoch, if this
  * member has it. Throws TamperedMessage when the signature, the encryption or the binding does not hold.
+ * A session opening many messages passes its own `verifier`, which imports each author's key once.
  */
 export async function openSealed(
   envelope: Uint8Array,
   space: string,
   keyOf: (epoch: number) => Uint8Array | undefined,
-  crypto?: Crypto,
+  verifier: SignatureVerifier = new SignatureVerifier(),
 ): Promise<Opened> {
-  let parsed: ReturnType<typeof parse>;
+  let parsed: ReturnType<typeof parseRaw>;
   try {
-    parsed = parse(envelope);
+    parsed = parseRaw(envelope);
   } catch {
     throw new TamperedMessage('a sealed message is malformed');
   }
-  const { header, headerBytes, nonce, ciphertext, signed, signature } = parsed;
-  if (!(await verify(header.author, signature, signedBytes(space, signed), crypto))) {
+  const { header: raw, headerBytes, nonce, ciphertext, signed, signature } = parsed;
+  const { authorKey, ...fields } = raw;
+  const header: SealedHeader = { ...fields, author: formatPublicKey(authorKey) };
+  if (!(await verifier.verify(authorKey, signature, signedBytes(space, signed)))) {
     throw new TamperedMessage(`a message claiming to be from ${header.author} is not signed by that key`);
   }
   const key = keyOf(header.epoch);
