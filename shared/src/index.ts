@@ -1,5 +1,6 @@
 /** @enclave/shared: protocol, identity, document schema and client library, for every Enclave component. */
 export * from './encoding/base64url.js';
+export * from './encoding/bytes.js';
 export * from './identity/keys.js';
 export * from './identity/fingerprint.js';
 export * from './identity/identity-file.js';

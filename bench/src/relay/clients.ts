@@ -1,6 +1,9 @@
 /**
  * One benchmark client per server flavour, all with the same surface: a Y.Doc kept in sync with one room.
  * - Enclave: the real client library (EnclaveConnection + DocumentSession, Ed25519 handshake).
+ * - Enclave, sealed space: the real client library's SealedSession, which seals (encrypts + signs) every
+ *   update it sends and opens (verifies + decrypts) every log entry it receives, with the member's own
+ *   unwrapped space key. The room name is the document's opaque id; its real name travels sealed.
  * - Reference y-websocket server: the plain y-websocket protocol (sync + awareness frames), as
  *   y-websocket's WebsocketProvider speaks it, without its timers.
  * - Hocuspocus: the same frames prefixed with the document name, after Hocuspocus's auth message.
@@ -17,6 +20,8 @@ import {
   EnclaveConnection,
   type DocumentKind,
   type Identity,
+  SealedSession,
+  SpaceKeys,
   type WebSocketConstructor,
 } from '@enclave/shared';
 import { BENCH_SPACE, type ServerKind } from './ipc.js';
@@ -30,6 +35,8 @@ export interface BenchClient {
   whenSynced(): Promise<void>;
   /** Called when the connection closes unexpectedly. */
   onDisconnect(listener: () => void): void;
+  /** Sealed spaces: messages that failed verification or a sequence check (the benchmark expects none). */
+  readonly tampered?: readonly string[];
   close(): void;
 }
 
@@ -45,6 +52,9 @@ export interface ClientOptions {
 export function createClient(options: ClientOptions): BenchClient {
   const doc = new Y.Doc();
   switch (options.kind) {
+    case 'enclave-sealed':
+      if (!options.identity) throw new Error('an Enclave client needs an identity');
+      return new SealedClient(options.url, options.document, options.identity, options.create, doc);
     case 'enclave':
     case 'enclave-memory':
     case 'enclave-window':
@@ -108,6 +118,64 @@ class EnclaveClient implements BenchClient {
     this.session.destroy();
     this.awareness.destroy();
     this.connection.destroy();
+    this.doc.destroy();
+  }
+}
+
+class SealedClient implements BenchClient {
+  private readonly connection: EnclaveConnection;
+  private readonly keys: SpaceKeys;
+  private readonly session: SealedSession;
+  private readonly synced: Promise<void>;
+  private closing = false;
+  /** What the session reported as failing its checks: the benchmark expects none. */
+  readonly tampered: string[] = [];
+
+  constructor(
+    url: string,
+    document: string,
+    identity: Identity,
+    create: DocumentKind | undefined,
+    readonly doc: Y.Doc,
+  ) {
+    this.connection = new EnclaveConnection({
+      relayUrl: url,
+      room: { space: BENCH_SPACE, document },
+      identity,
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      reconnect: false,
+    });
+    this.keys = new SpaceKeys(BENCH_SPACE, identity);
+    // No presence (as for the other servers): the session's own Awareness is left without a local state.
+    this.session = new SealedSession({
+      connection: this.connection,
+      doc,
+      identity,
+      keys: this.keys,
+      ...(create ? { create: { kind: create, name: document } } : {}),
+    });
+    this.session.awareness.setLocalState(null);
+    this.session.on('tampered', (message) => this.tampered.push(message));
+    this.connection.connect();
+    this.synced = this.session.whenSynced();
+    this.synced.catch(() => undefined);
+  }
+
+  whenSynced(): Promise<void> {
+    return this.synced;
+  }
+
+  onDisconnect(listener: () => void): void {
+    this.connection.on('closed', () => {
+      if (!this.closing) listener();
+    });
+  }
+
+  close(): void {
+    this.closing = true;
+    this.session.destroy();
+    this.connection.destroy();
+    this.keys.destroy();
     this.doc.destroy();
   }
 }

@@ -6,29 +6,40 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Identity } from '@enclave/shared';
 
-/** `enclave-memory` is the same relay on its in-memory storage: what durability costs, measured. */
-export type ServerKind = 'reference' | 'enclave' | 'enclave-memory' | 'enclave-window' | 'hocuspocus';
+/**
+ * `enclave-memory` is the same relay on its in-memory storage: what durability costs, measured.
+ * `enclave-sealed` is the relay (auth + SQLite) serving a sealed space: its clients seal and open every
+ * update (SealedSession), so the relay stores and forwards real envelopes.
+ */
+export type ServerKind =
+  'reference' | 'enclave' | 'enclave-sealed' | 'enclave-memory' | 'enclave-window' | 'hocuspocus';
 
 export const SERVER_KINDS: readonly ServerKind[] = [
   'reference',
   'enclave',
+  'enclave-sealed',
   'enclave-memory',
   'enclave-window',
   'hocuspocus',
 ];
-/** Three servers and three rounds: with the rotating order each server runs once in each position. */
-export const DEFAULT_SERVERS: readonly ServerKind[] = ['reference', 'enclave', 'hocuspocus'];
+/** The servers of a default run; the order rotates between rounds, so none always runs first or last. */
+export const DEFAULT_SERVERS: readonly ServerKind[] = ['reference', 'enclave', 'enclave-sealed', 'hocuspocus'];
 
 export const SERVER_LABELS: Record<ServerKind, string> = {
   reference: 'y-websocket-server 0.1.1',
   enclave: 'Enclave relay (auth+SQLite)',
+  'enclave-sealed': 'Enclave relay (sealed space, auth+SQLite)',
   'enclave-memory': 'Enclave relay (auth, memory)',
   'enclave-window': 'Enclave relay (auth+SQLite, 1 ms commit window)',
   hocuspocus: 'Hocuspocus 4.7',
 };
 
 export function isEnclave(kind: ServerKind): boolean {
-  return kind === 'enclave' || kind === 'enclave-memory' || kind === 'enclave-window';
+  return kind === 'enclave' || kind === 'enclave-sealed' || kind === 'enclave-memory' || kind === 'enclave-window';
+}
+
+export function isSealed(kind: ServerKind): boolean {
+  return kind === 'enclave-sealed';
 }
 
 /** The Enclave space every benchmark room lives in. */

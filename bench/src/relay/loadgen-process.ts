@@ -179,6 +179,9 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
     });
   }
   phaseTag = -1; // late arrivals after this point are not counted
+  const tampered = slots.flatMap((slot) => slot.client.tampered ?? []);
+  if (tampered.length > 0)
+    console.error(`phase ${command.name}: ${tampered.length} sealed messages failed checks: ${tampered[0]}`);
   return {
     type: 'phase-result',
     sent,

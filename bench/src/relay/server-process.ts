@@ -7,7 +7,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
-import type { FromServer, ServerKind, ToServer } from './ipc.js';
+import { type FromServer, isEnclave, type ServerKind, type ToServer } from './ipc.js';
 
 interface Running {
   readonly url: string;
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const running =
     kind === 'reference'
       ? await startReference()
-      : kind === 'enclave' || kind === 'enclave-memory' || kind === 'enclave-window'
+      : isEnclave(kind)
         ? await startEnclave(kind === 'enclave-memory' ? undefined : dataDir, admin, kind === 'enclave-window' ? 1 : 0)
         : await startHocuspocus();
   // The parent going away (crash, kill) must not leave this server behind.

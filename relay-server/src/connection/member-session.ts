@@ -259,6 +259,12 @@ export class MemberSession implements DocumentPeer {
   }
 }
 
+/** Frames the open document handles itself (its own queue keeps storage and forwarding in order). */
 function isDocumentTag(tag: number): boolean {
-  return tag === MessageTag.Sync || tag === MessageTag.Awareness || tag === MessageTag.QueryAwareness;
+  return (
+    tag === MessageTag.Sync ||
+    tag === MessageTag.Awareness ||
+    tag === MessageTag.QueryAwareness ||
+    tag === MessageTag.Sealed
+  );
 }

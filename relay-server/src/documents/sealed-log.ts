@@ -17,11 +17,13 @@ import {
   CloseCode,
   decodeClientSealed,
   encodeRelaySealed,
+  equalBytes,
   type FromClientSealed,
   type LogEntry,
   MessageTag,
   ProtocolViolation,
-  readSealedHeader,
+  parsePublicKey,
+  readRawSealedHeader,
   SealedKind,
   type SealedRejection,
 } from '@enclave/shared';
@@ -44,6 +46,8 @@ export interface SealedLogContext {
 
 export class SealedLog implements RelayDocument, DocumentListener {
   private readonly peers = new Set<DocumentPeer>();
+  /** Each peer's identity as raw key bytes, to compare with envelope authors without formatting either. */
+  private readonly peerKeys = new WeakMap<DocumentPeer, Uint8Array>();
   /** Serialises storage writes and the sends that must follow them (as in the Yjs document). */
   private queue: Promise<void> = Promise.resolve();
   private failed: Error | undefined;
@@ -197,8 +201,8 @@ export class SealedLog implements RelayDocument, DocumentListener {
   }
 
   private forwardPresence(peer: DocumentPeer, envelope: Uint8Array): void {
-    const header = readSealedHeader(envelope);
-    if (header.kind !== SealedKind.Presence || header.author !== peer.user.publicKey) {
+    const header = readRawSealedHeader(envelope);
+    if (header.kind !== SealedKind.Presence || !this.isAuthor(peer, header.authorKey)) {
       return this.reject(peer, 'not-yours', 'presence must be sealed by the connection’s own identity');
     }
     const frame = encodeRelaySealed({ type: 'presence-of', author: peer.user.publicKey, envelope });
@@ -210,7 +214,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
     peer: DocumentPeer,
     message: Extract<FromClientSealed, { type: 'append' | 'snapshot' }>,
   ): Promise<void> | void {
-    const header = readSealedHeader(message.envelope);
+    const header = readRawSealedHeader(message.envelope);
     const wanted = message.type === 'append' ? SealedKind.Update : SealedKind.Snapshot;
     if (header.kind !== wanted) throw new ProtocolViolation(`a ${message.type} carries the wrong kind of message`);
     if (!peer.canWrite) {
@@ -219,7 +223,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
       peer.noticeReadOnly();
       return;
     }
-    if (header.author !== peer.user.publicKey) return this.reject(peer, 'not-yours', 'sealed by another identity');
+    if (!this.isAuthor(peer, header.authorKey)) return this.reject(peer, 'not-yours', 'sealed by another identity');
     if (header.document !== this.name) return this.reject(peer, 'wrong-document', 'sealed for another document');
     const epoch = this.context.epochs.peek(this.space) ?? 0;
     if (header.epoch !== epoch) {
@@ -228,6 +232,12 @@ export class SealedLog implements RelayDocument, DocumentListener {
     if (this.failed) return Promise.reject(this.failed);
     if (message.type === 'append') return this.append(message.envelope);
     return this.replacePrefix(peer, message.covers, message.envelope);
+  }
+
+  private isAuthor(peer: DocumentPeer, authorKey: Uint8Array): boolean {
+    let key = this.peerKeys.get(peer);
+    if (!key) this.peerKeys.set(peer, (key = parsePublicKey(peer.user.publicKey)));
+    return equalBytes(key, authorKey);
   }
 
   private append(envelope: Uint8Array): Promise<void> {
@@ -239,8 +249,10 @@ export class SealedLog implements RelayDocument, DocumentListener {
       if (this.context.fanOut.shared) return this.pull();
       const entry = { seq, envelope };
       this.keep(entry);
-      // To the sender too: the entry is its acknowledgement and tells it the seq.
-      const frame = encodeRelaySealed({ type: 'entry', entry });
+      // To the sender too: the entry is its acknowledgement and tells it the seq. A Buffer once here,
+      // rather than a Buffer view made by ws for every peer.
+      const bytes = encodeRelaySealed({ type: 'entry', entry });
+      const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       for (const peer of this.peers) peer.send(frame);
     }, 'storage');
   }

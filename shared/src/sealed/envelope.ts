@@ -17,7 +17,14 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { type Identity, formatPublicKey, parsePublicKey, type PublicKeyText, sign, verify } from '../identity/keys.js';
+import {
+  type Identity,
+  formatPublicKey,
+  parsePublicKey,
+  type PublicKeyText,
+  sign,
+  SignatureVerifier,
+} from '../identity/keys.js';
 import { ProtocolViolation } from '../protocol/messages.js';
 
 export const SEALED_FORMAT_VERSION = 1;
@@ -74,9 +81,19 @@ export async function seal(
   return concat(signed, signature);
 }
 
-/** The header, for the relay: checks the framing only (the relay cannot check the rest). */
+/** The header: checks the framing only (the relay cannot check the rest). */
 export function readSealedHeader(envelope: Uint8Array): SealedHeader {
   return parse(envelope).header;
+}
+
+/** The header as the relay reads it on every append: the author as its 32 raw bytes, not formatted. */
+export interface RawSealedHeader extends Omit<SealedHeader, 'author'> {
+  readonly authorKey: Uint8Array;
+}
+
+/** readSealedHeader for the relay's hot path: no text form of the author's key is made per message. */
+export function readRawSealedHeader(envelope: Uint8Array): RawSealedHeader {
+  return parseRaw(envelope).header;
 }
 
 export interface Opened {
@@ -92,21 +109,24 @@ export class TamperedMessage extends Error {
 /**
  * Verifies and decrypts a sealed message of `space`. `keyOf` gives the content key of an epoch, if this
  * member has it. Throws TamperedMessage when the signature, the encryption or the binding does not hold.
+ * A session opening many messages passes its own `verifier`, which imports each author's key once.
  */
 export async function openSealed(
   envelope: Uint8Array,
   space: string,
   keyOf: (epoch: number) => Uint8Array | undefined,
-  crypto?: Crypto,
+  verifier: SignatureVerifier = new SignatureVerifier(),
 ): Promise<Opened> {
-  let parsed: ReturnType<typeof parse>;
+  let parsed: ReturnType<typeof parseRaw>;
   try {
-    parsed = parse(envelope);
+    parsed = parseRaw(envelope);
   } catch {
     throw new TamperedMessage('a sealed message is malformed');
   }
-  const { header, headerBytes, nonce, ciphertext, signed, signature } = parsed;
-  if (!(await verify(header.author, signature, signedBytes(space, signed), crypto))) {
+  const { header: raw, headerBytes, nonce, ciphertext, signed, signature } = parsed;
+  const { authorKey, ...fields } = raw;
+  const header: SealedHeader = { ...fields, author: formatPublicKey(authorKey) };
+  if (!(await verifier.verify(authorKey, signature, signedBytes(space, signed)))) {
     throw new TamperedMessage(`a message claiming to be from ${header.author} is not signed by that key`);
   }
   const key = keyOf(header.epoch);
@@ -131,6 +151,12 @@ function encodeHeader(header: SealedHeader): Uint8Array {
 }
 
 function parse(envelope: Uint8Array) {
+  const { header, ...rest } = parseRaw(envelope);
+  const { authorKey, ...fields } = header;
+  return { header: { ...fields, author: formatPublicKey(authorKey) } as SealedHeader, ...rest };
+}
+
+function parseRaw(envelope: Uint8Array) {
   const decoder = decoding.createDecoder(envelope);
   const version = decoding.readUint8(decoder);
   if (version !== SEALED_FORMAT_VERSION) throw new ProtocolViolation(`sealed format ${version} is not known`);
@@ -139,7 +165,7 @@ function parse(envelope: Uint8Array) {
     throw new ProtocolViolation(`sealed kind ${kind} is not known`);
   }
   const epoch = decoding.readVarUint(decoder);
-  const author = formatPublicKey(decoding.readUint8Array(decoder, 32));
+  const authorKey = decoding.readUint8Array(decoder, 32);
   const session = decoding.readVarUint(decoder);
   const seq = decoding.readVarUint(decoder);
   const document = decoding.readVarString(decoder);
@@ -149,7 +175,7 @@ function parse(envelope: Uint8Array) {
   const signed = envelope.subarray(0, decoder.pos);
   const signature = decoding.readUint8Array(decoder, SIGNATURE_BYTES);
   if (decoding.hasContent(decoder)) throw new ProtocolViolation('bytes after a sealed message');
-  const header: SealedHeader = { kind: kind as SealedKindValue, epoch, author, session, seq, document };
+  const header: RawSealedHeader = { kind: kind as SealedKindValue, epoch, authorKey, session, seq, document };
   return { header, headerBytes, nonce, ciphertext, signed, signature };
 }
 

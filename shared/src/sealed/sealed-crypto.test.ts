@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateIdentity, type Identity, importSigningKey } from '../identity/keys.js';
+import { generateIdentity, type Identity, importSigningKey, SignatureVerifier } from '../identity/keys.js';
 import { openSealed, readSealedHeader, seal, type Sealer, SealedKind, TamperedMessage } from './envelope.js';
 import { newContentKey, unwrapContentKey, wrapContentKey } from './key-wrap.js';
 
@@ -74,5 +74,22 @@ describe('sealed spaces: messages', () => {
       new Uint8Array([9]),
     );
     await assert.rejects(openSealed(forged, 'lab', keys), /not signed by that key/);
+  });
+
+  it('a verifier that keeps imported keys still tells authors apart and refuses forgeries', async () => {
+    const verifier = new SignatureVerifier(globalThis.crypto, 1);
+    const mallorySealer = { ...sealer, author: mallory, signingKey: await importSigningKey(mallory) };
+    for (let round = 0; round < 2; round++) {
+      const fromAlice = await seal(sealer, fields, new Uint8Array([round]));
+      const fromMallory = await seal(mallorySealer, fields, new Uint8Array([round]));
+      assert.equal((await openSealed(fromAlice, 'lab', keys, verifier)).header.author, alice.publicKey);
+      assert.equal((await openSealed(fromMallory, 'lab', keys, verifier)).header.author, mallory.publicKey);
+    }
+    const forged = await seal(
+      { ...mallorySealer, author: { ...mallory, publicKey: alice.publicKey } },
+      fields,
+      new Uint8Array([9]),
+    );
+    await assert.rejects(openSealed(forged, 'lab', keys, verifier), /not signed by that key/);
   });
 });

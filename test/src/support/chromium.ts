@@ -1,18 +1,2 @@
-/**
- * The Chromium that every browser test drives (VS Code for the web, JupyterLab, the end-to-end run): Debian's
- * package, since playwright cannot download its own browser here, unless ENCLAVE_CHROMIUM names another.
- */
-export const CHROMIUM_EXECUTABLE =
-  process.env['ENCLAVE_CHROMIUM'] ?? process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-
-/** Headless, no GPU or sandbox (containers have neither), and nothing that reaches beyond loopback. */
-export const CHROMIUM_FLAGS: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+/** The Chromium every browser test and benchmark drives: defined in bench, which test depends on. */
+export { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS } from '@enclave/bench/chromium';

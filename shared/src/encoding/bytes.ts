@@ -1,0 +1,6 @@
+/** Whether two byte arrays hold the same bytes. Not constant-time: for public data only (keys, envelopes). */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
