@@ -27,6 +27,10 @@ export class DraftSession extends SharedSession {
     this.followRole();
   }
 
+  get editorUri(): vscode.Uri {
+    return this.document.uri;
+  }
+
   ownsTextDocument(document: vscode.TextDocument): boolean {
     return document === this.document;
   }

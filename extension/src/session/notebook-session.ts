@@ -30,6 +30,10 @@ export class NotebookSession extends SharedSession {
     this.followRole();
   }
 
+  get editorUri(): vscode.Uri {
+    return this.notebook.uri;
+  }
+
   onNotebookChanged(event: vscode.NotebookDocumentChangeEvent): void {
     if (event.contentChanges.length > 0) this.binding.onEditorCells(cellsChangesOf(event));
     for (const change of event.cellChanges) {
