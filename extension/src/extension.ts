@@ -13,6 +13,7 @@ import { SessionRegistry } from './session/session-registry.js';
 import { ParticipantsView } from './ui/participants-view.js';
 import { type DrawnCursor, PresenceView } from './ui/presence-view.js';
 import { StatusBar } from './ui/status-bar.js';
+import { registerUndoCommands } from './undo/undo-commands.js';
 import { ConnectionFailures, type ShownFailure } from './ui/connection-failures.js';
 import { RefusalHelp, type ShownHelp } from './ui/error-help.js';
 import type { AccessRequestInfo, AgreementInfo } from '@enclave/shared';
@@ -61,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     registerIdentityCommands(identities),
     registerDocumentCommands(services),
     registerAccessCommands(services),
+    registerUndoCommands(sessions),
     governance.disposable,
   );
   return {

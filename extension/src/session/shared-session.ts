@@ -9,6 +9,7 @@ import { canWrite } from '@enclave/shared';
 import type { YFile, YNotebook } from '@jupyter/ydoc';
 import type { Awareness } from 'y-protocols/awareness';
 import { isEnclaveUri } from '../files/document-uri.js';
+import type { OwnEditsUndo } from '../undo/own-edits-undo.js';
 import type { DocumentAddress } from './address.js';
 import { participantsOf, type Presence } from './participants.js';
 
@@ -17,6 +18,8 @@ export type SessionKind = 'notebook' | 'draft';
 export abstract class SharedSession implements vscode.Disposable {
   abstract readonly kind: SessionKind;
   abstract readonly model: YNotebook | YFile;
+  /** Undo/redo of this person's own edits only (remote edits stay). */
+  abstract readonly ownEdits: OwnEditsUndo;
   /** The document VS Code shows this session in. */
   abstract readonly editorUri: vscode.Uri;
   private readonly changed = new vscode.EventEmitter<void>();
