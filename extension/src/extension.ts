@@ -14,6 +14,8 @@ import { ParticipantsView } from './ui/participants-view.js';
 import { type DrawnCursor, PresenceView } from './ui/presence-view.js';
 import { StatusBar } from './ui/status-bar.js';
 import { registerUndoCommands } from './undo/undo-commands.js';
+import { registerLocalCopyCommand } from './files/local-copy.js';
+import { trackSharedEditorContext } from './ui/shared-editor-context.js';
 import { ConnectionFailures, type ShownFailure } from './ui/connection-failures.js';
 import { RefusalHelp, type ShownHelp } from './ui/error-help.js';
 import type { AccessRequestInfo, AgreementInfo } from '@enclave/shared';
@@ -63,6 +65,8 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     registerDocumentCommands(services),
     registerAccessCommands(services),
     registerUndoCommands(sessions),
+    trackSharedEditorContext(sessions),
+    registerLocalCopyCommand(services),
     governance.disposable,
   );
   return {

@@ -101,7 +101,7 @@ export class SharedFileSystem implements vscode.FileSystemProvider, vscode.Dispo
     const session = this.sessionFor(address);
     if (!session) {
       throw vscode.FileSystemError.Unavailable(
-        `${describeAddress(address)} is not open in Enclave any more: reopen it, or use Save As for a local copy`,
+        `${describeAddress(address)} is not open in Enclave any more: reopen it, or use “Enclave: Save a Local Copy As…”`,
       );
     }
     if (session.status !== 'connected') {

@@ -1,13 +1,11 @@
 /**
  * Undo and Redo in shared documents take back only one's own edits. Ctrl+Z / Ctrl+Y (Cmd+Z / Cmd+Shift+Z)
- * are bound to these commands while the `enclave.ownUndo` context key says the active editor is shared;
+ * are bound to these commands while the `enclave.sharedEditor` context key says the active editor is shared;
  * elsewhere VS Code's own undo runs as usual.
  */
 import * as vscode from 'vscode';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { SharedSession } from '../session/shared-session.js';
-
-const CONTEXT_KEY = 'enclave.ownUndo';
 
 async function step(
   sessions: SessionRegistry,
@@ -26,15 +24,8 @@ async function step(
 }
 
 export function registerUndoCommands(sessions: SessionRegistry): vscode.Disposable {
-  const updateContext = (): void => {
-    void vscode.commands.executeCommand('setContext', CONTEXT_KEY, sessions.active() !== undefined);
-  };
-  updateContext();
   return vscode.Disposable.from(
     vscode.commands.registerCommand('enclave.undo', () => step(sessions, (s) => s.ownEdits.undo(), 'undo')),
     vscode.commands.registerCommand('enclave.redo', () => step(sessions, (s) => s.ownEdits.redo(), 'redo')),
-    vscode.window.onDidChangeActiveTextEditor(updateContext),
-    vscode.window.onDidChangeActiveNotebookEditor(updateContext),
-    sessions.onDidChange(updateContext),
   );
 }

@@ -3,7 +3,7 @@
  * the session, reopening by URI (as recent files and a window reload do).
  */
 import * as vscode from 'vscode';
-import type { Identity, NotebookContent } from '@enclave/shared';
+import { type Identity, type NotebookContent, parseIpynb } from '@enclave/shared';
 import * as assert from './support/assert.js';
 import { applyAsUser } from './support/edit.js';
 import { testEnvironment } from './support/environment.js';
@@ -149,6 +149,35 @@ describe('shared documents as enclave: files', () => {
       assert.strictEqual(session.status, 'connected');
       await applyAsUser((edit) => edit.insert(reopened.cellAt(2).document.uri, new vscode.Position(0, 0), '# '));
       await eventually(() => assert.deepStrictEqual(peerTexts(peer), ['# Files', 'x = 1', '# added while closed']));
+    });
+
+    it('Save As (Save a Local Copy) writes a local file and says so; the session continues', async () => {
+      await applyAsUser((edit) => edit.insert(notebook.cellAt(1).document.uri, new vscode.Position(0, 5), '0'));
+      const { workspace } = await testEnvironment();
+      const target = vscode.Uri.joinPath(workspace, uniqueName('copy') + '.ipynb');
+      const written = await vscode.commands.executeCommand<string>('enclave.saveLocalCopy', {
+        target: target.toString(),
+        quiet: true,
+      });
+      assert.strictEqual(written, target.toString());
+      const copy = parseIpynb(new TextDecoder().decode(await vscode.workspace.fs.readFile(target)));
+      assert.deepStrictEqual(
+        copy.cells.map((cell) => cell.source),
+        ['# Files', 'x = 10'],
+        'the copy has the shared content with my edit',
+      );
+      assert.strictEqual(copy.cells[0]!.id, 'c1', 'cell ids are kept');
+      // The editor is still the shared document, bound to the same live session.
+      assert.ok(!notebook.isClosed);
+      assert.strictEqual(vscode.window.activeNotebookEditor?.notebook.uri.toString(), notebook.uri.toString());
+      const session = await sessionOf(notebook.uri);
+      assert.ok(session, 'the session continues');
+      await eventually(() => assert.deepStrictEqual(peerTexts(peer), ['# Files', 'x = 10']));
+      peer.notebook.cells[1]!.ysource.insert(0, '# after the copy\n');
+      await eventually(() => assert.deepStrictEqual(texts(notebook), ['# Files', '# after the copy\nx = 10']));
+      const again = new TextDecoder().decode(await vscode.workspace.fs.readFile(target));
+      assert.ok(!again.includes('after the copy'), 'the local copy is not kept in sync');
+      await vscode.workspace.fs.delete(target);
     });
   });
 
