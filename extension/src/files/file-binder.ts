@@ -5,13 +5,39 @@
  */
 import * as vscode from 'vscode';
 import type { Services } from '../services.js';
-import { bindSynced } from '../session/open-session.js';
+import { YNotebook } from '@jupyter/ydoc';
+import type * as Y from 'yjs';
+import { readNotebook } from '@enclave/shared';
+import { notebookFromJupyter } from '../notebook/cells.js';
+import { bindSynced, type SyncedDocument } from '../session/open-session.js';
+import { toNotebookData } from '../vscode/notebook-data.js';
 import type { SharedSession } from '../session/shared-session.js';
 import { addressOf, isEnclaveUri } from './document-uri.js';
 import type { SharedFileSystem } from './shared-file-system.js';
 import { readSettings } from '../config/settings.js';
 
 type Editor = vscode.NotebookDocument | vscode.TextDocument;
+
+/**
+ * The shared cells a notebook editor shows, in order. Normally the snapshot of the read it was built from;
+ * an editor that shows something else (VS Code restored an unsaved backup over the read after a reload) is
+ * first set to the shared notebook, so cells are never paired wrongly or merged twice (the seeding rule).
+ */
+async function showsSnapshot(
+  editor: Editor,
+  synced: SyncedDocument,
+  snapshot: readonly Y.Map<unknown>[],
+): Promise<readonly Y.Map<unknown>[]> {
+  const model = synced.model;
+  if (!('notebookType' in editor) || !(model instanceof YNotebook) || editor.cellCount === snapshot.length)
+    return snapshot;
+  const cells = model.cells.map((cell) => cell.ymodel);
+  const data = toNotebookData(notebookFromJupyter(readNotebook(model)));
+  const edit = new vscode.WorkspaceEdit();
+  edit.set(editor.uri, [vscode.NotebookEdit.replaceCells(new vscode.NotebookRange(0, editor.cellCount), data.cells)]);
+  if (!(await vscode.workspace.applyEdit(edit))) throw new Error('the notebook could not be set to the shared content');
+  return cells;
+}
 
 export class FileBinder implements vscode.Disposable {
   private readonly binding = new Map<Editor, Promise<SharedSession | undefined>>();
@@ -52,7 +78,8 @@ export class FileBinder implements vscode.Disposable {
     const unbound = await this.files.takeUnbound(address);
     if (!unbound) return undefined;
     try {
-      const session = bindSynced(address, unbound.synced, editor, unbound.snapshot, this.services.reportError);
+      const snapshot = await showsSnapshot(editor, unbound.synced, unbound.snapshot);
+      const session = bindSynced(address, unbound.synced, editor, snapshot, this.services.reportError);
       this.onBound(session);
       return session;
     } catch (error) {
