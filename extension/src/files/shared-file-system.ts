@@ -104,16 +104,18 @@ export class SharedFileSystem implements vscode.FileSystemProvider, vscode.Dispo
         `${describeAddress(address)} is not open in Enclave any more: reopen it, or use “Enclave: Save a Local Copy As…”`,
       );
     }
-    if (session.status !== 'connected') {
-      throw vscode.FileSystemError.Unavailable(
-        `not connected to the relay (${session.status}): your edits are kept and sent when the connection returns`,
-      );
-    }
+    // While reconnecting, the save waits (bounded): VS Code for the web auto-saves, and a relay restart
+    // should not pop up a failed save when it is over in a second or two.
     await session.whenIdle();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(vscode.FileSystemError.Unavailable('the relay did not confirm the save in time; try again')),
+        () =>
+          reject(
+            vscode.FileSystemError.Unavailable(
+              `the relay did not confirm the save within ${SAVE_TIMEOUT_MS / 1000} s (${session.status}): your edits are kept and sent when the connection returns`,
+            ),
+          ),
         SAVE_TIMEOUT_MS,
       );
     });

@@ -10,6 +10,7 @@ import { testEnvironment } from './support/environment.js';
 import { enclave, leaveAll, useIdentity } from './support/extension.js';
 import { eventually } from './support/poll.js';
 import { DraftPeer, NotebookPeer } from './support/peer.js';
+import { relay } from './support/relay-control.js';
 import { createSpace, newIdentity, uniqueName } from './support/space.js';
 
 const STARTER: NotebookContent = {
@@ -211,6 +212,23 @@ describe('shared documents as enclave: files', () => {
       assert.ok(session, 'the session is still open after Save');
       peer.file.ysource.insert(0, '# ');
       await eventually(() => assert.strictEqual(document.getText(), '# first line\nsecond line\n'));
+    });
+
+    it('a Save while the relay restarts waits for it and succeeds (no failed-save popup for a short outage)', async () => {
+      const session = await sessionOf(document.uri);
+      assert.ok(session);
+      await relay('stop');
+      try {
+        await eventually(() => assert.ok(session.status !== 'connected', 'the relay is down'));
+        await applyAsUser((edit) => edit.insert(document.uri, new vscode.Position(1, 0), 'typed offline\n'));
+        const saving = Promise.resolve(document.save());
+        await relay('start');
+        assert.strictEqual(await saving, true, 'Save succeeded once the relay was back');
+      } finally {
+        await relay('start');
+      }
+      assert.ok(!document.isDirty);
+      await eventually(() => assert.strictEqual(peer.file.source, 'first line\ntyped offline\n'));
     });
   });
 });
