@@ -13,6 +13,11 @@ import { SessionRegistry } from './session/session-registry.js';
 import { ParticipantsView } from './ui/participants-view.js';
 import { type DrawnCursor, PresenceView } from './ui/presence-view.js';
 import { StatusBar } from './ui/status-bar.js';
+import { registerUndoCommands } from './undo/undo-commands.js';
+import { registerLocalCopyCommand } from './files/local-copy.js';
+import { registerBrowse } from './browse/browse-commands.js';
+import type { BrowseNode } from './browse/spaces-view.js';
+import { trackSharedEditorContext } from './ui/shared-editor-context.js';
 import { ConnectionFailures, type ShownFailure } from './ui/connection-failures.js';
 import { RefusalHelp, type ShownHelp } from './ui/error-help.js';
 import type { AccessRequestInfo, AgreementInfo } from '@enclave/shared';
@@ -31,6 +36,8 @@ export interface EnclaveApi {
   connectionFailures(): readonly ShownFailure[];
   /** "Access denied" notifications still shown, each with Request Access and Copy My Key. */
   refusals(): readonly ShownHelp[];
+  /** The Enclave Spaces view's tree (relays, spaces, documents, members, requests, invites). */
+  readonly spaces: vscode.TreeDataProvider<BrowseNode>;
 }
 
 export function activate(context: vscode.ExtensionContext): EnclaveApi {
@@ -49,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
   const statusBar = new StatusBar(sessions);
   const presence = new PresenceView(sessions);
   const governance = registerGovernance(services);
+  const browse = registerBrowse(services, context.globalState);
   context.subscriptions.push(
     views,
     agreements,
@@ -61,6 +69,10 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     registerIdentityCommands(identities),
     registerDocumentCommands(services),
     registerAccessCommands(services),
+    registerUndoCommands(sessions),
+    trackSharedEditorContext(sessions),
+    registerLocalCopyCommand(services),
+    browse,
     governance.disposable,
   );
   return {
@@ -71,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     pendingAgreements: () => agreements.waiting(),
     connectionFailures: () => failures.pending(),
     refusals: () => refusals.pending(),
+    spaces: browse.view,
   };
 }
 

@@ -191,11 +191,9 @@ export class NotebookBinding<C> {
       this.sentNotebookMetadata = undefined;
       return;
     }
-    if (this.viewOnly) {
-      this.metadataDirty = true;
-      void this.flusher.request();
-      return;
-    }
+    // A viewer's notebook metadata is never shared, and it is not set back either: VS Code's ipynb support
+    // rewrites it (e.g. adds language_info) after each of our edits, so setting it back would never end.
+    if (this.viewOnly) return;
     const nb = this.notebook;
     nb.ydoc.transact(() => {
       if (typeof local['nbformat'] === 'number' && local['nbformat'] !== nb.nbformat) nb.nbformat = local['nbformat'];

@@ -9,7 +9,10 @@ import { ensureIdentity } from '../identity/identity-commands.js';
 import type { Services } from '../services.js';
 import { addressFromLink, checkAddress, type DocumentAddress, describeAddress, linkFor } from '../session/address.js';
 import { NotebookSession } from '../session/notebook-session.js';
-import { openShared, shareEditor } from '../session/open-session.js';
+import { shareEditor, syncShared, type SyncedDocument } from '../session/open-session.js';
+import { readSettings } from '../config/settings.js';
+import { uriFor } from '../files/document-uri.js';
+import { SharedFiles } from '../files/shared-files.js';
 import type { SharedSession } from '../session/shared-session.js';
 import { pickDocument, pickName, pickRelay } from './pickers.js';
 
@@ -25,19 +28,6 @@ function withProgress<T>(title: string, task: (report: (message: string) => void
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, (progress) =>
     task((message) => progress.report({ message })),
   );
-}
-
-async function showSession(session: SharedSession): Promise<void> {
-  try {
-    if (session instanceof NotebookSession) await vscode.window.showNotebookDocument(session.notebook);
-    else if ('document' in session)
-      await vscode.window.showTextDocument((session as { document: vscode.TextDocument }).document);
-  } catch (error) {
-    // The session is live even if this VS Code cannot show the editor (e.g. a restricted web host).
-    void vscode.window.showWarningMessage(
-      `Enclave: the shared document is open but could not be shown: ${(error as Error).message}`,
-    );
-  }
 }
 
 /** Admission through the space's agreement: the person signs before any content arrives, or the open fails. */
@@ -66,17 +56,19 @@ function showUnreachable(services: Services, what: string, error: unknown, retry
   return true;
 }
 
-export async function openAddress(services: Services, address: DocumentAddress): Promise<SharedSession | undefined> {
+/**
+ * Connects and syncs a shared document for its `enclave:` file, with a progress notification, the
+ * space's agreement, and help when the relay is unreachable or refuses.
+ */
+export async function syncWithHelp(services: Services, address: DocumentAddress): Promise<SyncedDocument> {
   const identity = await ensureIdentity(services.identities);
-  if (!identity) return undefined;
+  if (!identity) throw vscode.FileSystemError.NoPermissions('Enclave needs an identity to open shared documents');
   const started = Date.now();
-  let session: SharedSession;
   try {
-    session = await withProgress(`Enclave: opening ${describeAddress(address)}`, (report) =>
-      openShared(
+    return await withProgress(`Enclave: opening ${describeAddress(address)}`, (report) =>
+      syncShared(
         checkAddress(address),
         identity,
-        services.reportError,
         (message) => {
           services.log.info(`open ${describeAddress(address)}: ${message} at ${Date.now() - started} ms`);
           report(message);
@@ -85,18 +77,61 @@ export async function openAddress(services: Services, address: DocumentAddress):
       ),
     );
   } catch (error) {
-    if (showUnreachable(services, describeAddress(address), error, () => openAddress(services, address)))
-      return undefined;
-    // A refusal also says whose key and which space, with Request Access / Copy My Key; callers still get the error.
-    await services.refusals.offer(error, address, identity).catch(services.reportError);
+    if (
+      !showUnreachable(services, describeAddress(address), error, async () =>
+        vscode.commands.executeCommand('enclave.open', address),
+      )
+    )
+      // A refusal also says whose key and which space, with Request Access / Copy My Key; callers still get the error.
+      await services.refusals.offer(error, address, identity).catch(services.reportError);
     throw error;
   }
-  followAgreementChanges(services, session);
-  services.sessions.add(session);
-  services.log.info(`open ${describeAddress(address)}: bound at ${Date.now() - started} ms`);
-  await showSession(session);
-  services.log.info(`open ${describeAddress(address)}: shown at ${Date.now() - started} ms`);
+}
+
+/** Opens a shared document as its `enclave:` file, in a notebook or text editor by its kind. */
+async function openAddress(
+  services: Services,
+  files: SharedFiles,
+  address: DocumentAddress,
+): Promise<SharedSession | undefined> {
+  const uri = uriFor(address, readSettings().relays);
+  let kind: 'notebook' | 'draft';
+  try {
+    kind = await files.prepare(address);
+  } catch (error) {
+    if (error instanceof ConnectionClosedError && error.unreachable) return undefined; // shown with Retry
+    throw error;
+  }
+  const editor = await showFile(uri, kind);
+  const session = await files.bind(editor);
+  if (!session) throw new Error(`${describeAddress(address)} opened but could not be bound; close it and open again`);
+  services.log.info(`open ${describeAddress(address)}: bound as ${uri.toString()}`);
   return session;
+}
+
+/**
+ * Shows an `enclave:` file as the editor would from recent files (no extension-held reference, so closing
+ * the tab closes the document and ends the session), as a notebook or text by the document's kind.
+ */
+async function showFile(
+  uri: vscode.Uri,
+  kind: 'notebook' | 'draft',
+): Promise<vscode.NotebookDocument | vscode.TextDocument> {
+  const find = (): vscode.NotebookDocument | vscode.TextDocument | undefined =>
+    kind === 'notebook'
+      ? vscode.workspace.notebookDocuments.find((nb) => nb.uri.toString() === uri.toString())
+      : vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  try {
+    await vscode.commands.executeCommand('vscode.openWith', uri, kind === 'notebook' ? 'jupyter-notebook' : 'default');
+    const shown = find();
+    if (shown) return shown;
+  } catch (error) {
+    // The session is live even if this VS Code cannot show the editor (e.g. a restricted web host).
+    void vscode.window.showWarningMessage(
+      `Enclave: the shared document is open but could not be shown: ${(error as Error).message}`,
+    );
+  }
+  return kind === 'notebook' ? vscode.workspace.openNotebookDocument(uri) : vscode.workspace.openTextDocument(uri);
 }
 
 /** The URI the session edits: tests and scripts use it to find the editor. */
@@ -107,7 +142,16 @@ function uriOf(session: SharedSession): string {
 }
 
 export function registerDocumentCommands(services: Services): vscode.Disposable {
+  const files = new SharedFiles(
+    services,
+    (address) => syncWithHelp(services, address),
+    (session) => {
+      followAgreementChanges(services, session);
+      services.sessions.add(session);
+    },
+  );
   return vscode.Disposable.from(
+    files,
     vscode.commands.registerCommand('enclave.share', async (args: AddressArgs = {}) => {
       const target = vscode.window.activeNotebookEditor?.notebook ?? vscode.window.activeTextEditor?.document;
       if (!target) {
@@ -158,7 +202,7 @@ export function registerDocumentCommands(services: Services): vscode.Disposable 
       const document =
         args.document ?? (identity && relay && space ? await pickDocument(relay, space, identity) : undefined);
       if (!relay || !space || !document) return undefined;
-      const session = await openAddress(services, { relay, space, document });
+      const session = await openAddress(services, files, { relay, space, document });
       return session ? uriOf(session) : undefined;
     }),
     vscode.commands.registerCommand('enclave.openLink', async (link?: string) => {
@@ -167,7 +211,7 @@ export function registerDocumentCommands(services: Services): vscode.Disposable 
       const uri = vscode.Uri.parse(text.trim());
       if (/^[a-z][a-z0-9+.-]*:\/\/[^?]*join\?/i.test(text.trim()))
         return vscode.commands.executeCommand('enclave.joinInvite', text.trim());
-      const session = await openAddress(services, addressFromLink(uri.path, uri.query));
+      const session = await openAddress(services, files, addressFromLink(uri.path, uri.query));
       return session ? uriOf(session) : undefined;
     }),
     vscode.commands.registerCommand('enclave.copyLink', async () => {
@@ -207,7 +251,7 @@ export function registerDocumentCommands(services: Services): vscode.Disposable 
         try {
           // Invite links are the governance commands' business; open links are handled here.
           if (uri.path === '/join') await vscode.commands.executeCommand('enclave.joinInvite', uri.toString(true));
-          else await openAddress(services, addressFromLink(uri.path, uri.query));
+          else await openAddress(services, files, addressFromLink(uri.path, uri.query));
         } catch (error) {
           services.reportError(error);
         }

@@ -3,6 +3,7 @@ import type * as vscode from 'vscode';
 import type { YFile } from '@jupyter/ydoc';
 import type { DocumentSession, EnclaveConnection } from '@enclave/shared';
 import { TextBinding } from '../binding/text-binding.js';
+import { OwnEditsUndo } from '../undo/own-edits-undo.js';
 import { TextDocumentPort, textChangesOf } from '../vscode/text-document-port.js';
 import { type DocumentAddress, describeAddress } from './address.js';
 import { readOnlyNotice } from './read-only-notice.js';
@@ -11,6 +12,7 @@ import { SharedSession } from './shared-session.js';
 export class DraftSession extends SharedSession {
   readonly kind = 'draft' as const;
   readonly binding: TextBinding;
+  readonly ownEdits: OwnEditsUndo;
   private readonly origin = {};
 
   constructor(
@@ -24,7 +26,12 @@ export class DraftSession extends SharedSession {
     super(address, connection, sync);
     this.binding = new TextBinding(model.ysource, new TextDocumentPort(document), this.origin, onError);
     this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address));
+    this.ownEdits = new OwnEditsUndo(model.ysource, this.origin);
     this.followRole();
+  }
+
+  get editorUri(): vscode.Uri {
+    return this.document.uri;
   }
 
   ownsTextDocument(document: vscode.TextDocument): boolean {
@@ -44,6 +51,7 @@ export class DraftSession extends SharedSession {
   }
 
   protected disposeBinding(): void {
+    this.ownEdits.dispose();
     this.binding.dispose();
     this.model.dispose();
   }

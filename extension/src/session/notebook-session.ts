@@ -4,6 +4,7 @@ import type { YNotebook } from '@jupyter/ydoc';
 import type { DocumentSession, EnclaveConnection } from '@enclave/shared';
 import type * as Y from 'yjs';
 import { NotebookBinding } from '../binding/notebook-binding.js';
+import { OwnEditsUndo } from '../undo/own-edits-undo.js';
 import { cellsChangesOf, NotebookDocumentPort } from '../vscode/notebook-document-port.js';
 import { textChangesOf } from '../vscode/text-document-port.js';
 import { type DocumentAddress, describeAddress } from './address.js';
@@ -13,6 +14,8 @@ import { SharedSession } from './shared-session.js';
 export class NotebookSession extends SharedSession {
   readonly kind = 'notebook' as const;
   readonly binding: NotebookBinding<vscode.NotebookCell>;
+  readonly ownEdits: OwnEditsUndo;
+  private lastEdited: vscode.NotebookCell | undefined;
 
   constructor(
     address: DocumentAddress,
@@ -27,11 +30,22 @@ export class NotebookSession extends SharedSession {
     super(address, connection, sync);
     this.binding = new NotebookBinding({ notebook: model, port: new NotebookDocumentPort(notebook), initial, onError });
     this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address));
+    // The cells (list, sources, outputs, cell metadata); the notebook's metadata (kernel) is not undone.
+    this.ownEdits = new OwnEditsUndo(model.ydoc.getArray('cells'), this.binding.origin);
     this.followRole();
   }
 
+  get editorUri(): vscode.Uri {
+    return this.notebook.uri;
+  }
+
   onNotebookChanged(event: vscode.NotebookDocumentChangeEvent): void {
-    if (event.contentChanges.length > 0) this.binding.onEditorCells(cellsChangesOf(event));
+    if (event.contentChanges.length > 0) {
+      // A change to the list of cells is an undo step of its own, apart from typing before or after it.
+      this.ownEdits.stopCapturing();
+      this.lastEdited = undefined;
+      this.binding.onEditorCells(cellsChangesOf(event));
+    }
     for (const change of event.cellChanges) {
       if (change.metadata || change.outputs) {
         this.binding.onEditorCell(change.cell, { metadata: !!change.metadata, outputs: !!change.outputs });
@@ -46,7 +60,11 @@ export class NotebookSession extends SharedSession {
 
   onTextDocumentChanged(event: vscode.TextDocumentChangeEvent): void {
     const cell = this.cellOf(event.document);
-    if (cell && event.contentChanges.length > 0) this.binding.onEditorText(cell, textChangesOf(event));
+    if (!cell || event.contentChanges.length === 0) return;
+    // Typing in another cell starts a new undo step (as VS Code's per-cell undo does).
+    if (cell !== this.lastEdited) this.ownEdits.stopCapturing();
+    this.lastEdited = cell;
+    this.binding.onEditorText(cell, textChangesOf(event));
   }
 
   /** The shared id of the cell showing `document`, for presence. */
@@ -64,6 +82,7 @@ export class NotebookSession extends SharedSession {
   }
 
   protected disposeBinding(): void {
+    this.ownEdits.dispose();
     this.binding.dispose();
     this.model.dispose();
   }

@@ -3,30 +3,29 @@
  * or fill it from an editor the user already has (share). Seeding rule: an editor is bound only to a
  * model it was built from, or that was just replaced with its content, so cells are never merged twice.
  */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { YFile, YNotebook } from '@jupyter/ydoc';
+import type * as Y from 'yjs';
 import {
   type DocumentKind,
   DocumentSession,
   type EnclaveConnection,
   type Identity,
   MessageTag,
-  readDraft,
-  readNotebook,
   RequestError,
   writeDraft,
   type WelcomeMessage,
   writeNotebook,
 } from '@enclave/shared';
-import { notebookFromJupyter, notebookToJupyter } from '../notebook/cells.js';
-import { fromNotebook, toNotebookData } from '../vscode/notebook-data.js';
+import { notebookToJupyter } from '../notebook/cells.js';
+import { fromNotebook } from '../vscode/notebook-data.js';
 import { type DocumentAddress, describeAddress } from './address.js';
 import { connect } from './connect.js';
 import { DraftSession } from './draft-session.js';
 import { NotebookSession } from './notebook-session.js';
 import type { SharedSession } from './shared-session.js';
 
-interface Synced<M extends YNotebook | YFile> {
+export interface Synced<M extends YNotebook | YFile> {
   readonly connection: EnclaveConnection;
   readonly sync: DocumentSession;
   readonly model: M;
@@ -38,6 +37,8 @@ type OnError = (error: unknown) => void;
 export type AdmissionGate = (connection: EnclaveConnection) => Promise<WelcomeMessage>;
 
 const welcomed: AdmissionGate = (connection) => connection.whenWelcomed();
+
+export type SyncedDocument = Synced<YNotebook> | Synced<YFile>;
 
 /** Connects, learns the document's kind from the welcome, and syncs a model of that kind. */
 async function syncDocument(
@@ -81,36 +82,34 @@ async function syncDocument(
   }
 }
 
-/** Opens a shared document in a new editor. */
-export async function openShared(
+/** Connects to an existing shared document and syncs its model (nothing is shown yet). */
+export function syncShared(
   address: DocumentAddress,
   identity: Identity,
-  onError: OnError,
   progress: (message: string) => void = () => undefined,
   gate: AdmissionGate = welcomed,
-): Promise<SharedSession> {
-  const synced = await syncDocument(address, identity, undefined, progress, gate);
-  try {
-    progress('opening');
-    if (synced.model instanceof YNotebook) {
-      const model = synced.model;
-      const initial = model.cells.map((cell) => cell.ymodel);
-      const data = toNotebookData(notebookFromJupyter(readNotebook(model)));
-      const notebook = await vscode.workspace.openNotebookDocument('jupyter-notebook', data);
-      return new NotebookSession(address, synced.connection, synced.sync, model, notebook, initial, onError);
-    }
-    const model = synced.model;
-    const document = await vscode.workspace.openTextDocument({
-      content: readDraft(model),
-      language: languageFor(address.document),
-    });
-    return new DraftSession(address, synced.connection, synced.sync, model, document, onError);
-  } catch (error) {
-    synced.sync.destroy();
-    synced.model.dispose();
-    synced.connection.close();
-    throw error;
+): Promise<SyncedDocument> {
+  return syncDocument(address, identity, undefined, progress, gate);
+}
+
+/**
+ * Binds an editor VS Code built from the synced model's content (the `enclave:` file) to it. For a
+ * notebook, `initial` is the shared cell each editor cell was filled from (the seeding rule).
+ */
+export function bindSynced(
+  address: DocumentAddress,
+  synced: SyncedDocument,
+  editor: vscode.NotebookDocument | vscode.TextDocument,
+  initial: readonly Y.Map<unknown>[],
+  onError: OnError,
+): SharedSession {
+  const { connection, sync, model } = synced;
+  if ('notebookType' in editor) {
+    if (!(model instanceof YNotebook)) throw new Error(`${describeAddress(address)} is a draft, not a notebook`);
+    return new NotebookSession(address, connection, sync, model, editor, initial, onError);
   }
+  if (!(model instanceof YFile)) throw new Error(`${describeAddress(address)} is a notebook: open it as a notebook`);
+  return new DraftSession(address, connection, sync, model, editor, onError);
 }
 
 /**
@@ -156,21 +155,4 @@ export async function shareEditor(
     abandon();
     throw error;
   }
-}
-
-const LANGUAGES: Record<string, string> = {
-  md: 'markdown',
-  markdown: 'markdown',
-  py: 'python',
-  txt: 'plaintext',
-  json: 'json',
-  tex: 'latex',
-  r: 'r',
-  js: 'javascript',
-  ts: 'typescript',
-};
-
-function languageFor(name: string): string {
-  const extension = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '';
-  return LANGUAGES[extension] ?? 'plaintext';
 }

@@ -6,7 +6,10 @@
 import * as vscode from 'vscode';
 import type { ConnectionStatus, DocumentSession, EnclaveConnection, NoticeMessage, Role } from '@enclave/shared';
 import { canWrite } from '@enclave/shared';
+import type { YFile, YNotebook } from '@jupyter/ydoc';
 import type { Awareness } from 'y-protocols/awareness';
+import { isEnclaveUri } from '../files/document-uri.js';
+import type { OwnEditsUndo } from '../undo/own-edits-undo.js';
 import type { DocumentAddress } from './address.js';
 import { participantsOf, type Presence } from './participants.js';
 
@@ -14,6 +17,11 @@ export type SessionKind = 'notebook' | 'draft';
 
 export abstract class SharedSession implements vscode.Disposable {
   abstract readonly kind: SessionKind;
+  abstract readonly model: YNotebook | YFile;
+  /** Undo/redo of this person's own edits only (remote edits stay). */
+  abstract readonly ownEdits: OwnEditsUndo;
+  /** The document VS Code shows this session in. */
+  abstract readonly editorUri: vscode.Uri;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Connection state, role or participants changed. */
   readonly onDidChange = this.changed.event;
@@ -44,6 +52,11 @@ export abstract class SharedSession implements vscode.Disposable {
       () => connection.off('notice', onNotice),
       () => sync.awareness.off('change', onAwareness),
     );
+  }
+
+  /** Whether the editor is the shared document's own `enclave:` file (not a local file shared into it). */
+  get isFile(): boolean {
+    return isEnclaveUri(this.editorUri);
   }
 
   get awareness(): Awareness {

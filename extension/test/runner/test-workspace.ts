@@ -32,7 +32,14 @@ export async function prepareTestWorkspace(): Promise<TestWorkspace> {
   }
   await writeFile(
     join(workspace, 'enclave-test.json'),
-    JSON.stringify({ relay: url, silentRelay, control, admin: serializeIdentity(admin) }),
+    JSON.stringify({
+      relay: url,
+      silentRelay,
+      control,
+      admin: serializeIdentity(admin),
+      // ENCLAVE_VSCODE_GREP runs only the tests whose title matches (as mocha's --grep), while working on them.
+      grep: process.env['ENCLAVE_VSCODE_GREP'] ?? '',
+    }),
   );
   return { temp, relay, workspace };
 }

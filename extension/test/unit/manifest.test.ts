@@ -15,7 +15,12 @@ function sources(dir: string): string[] {
 
 describe('extension manifest', () => {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    contributes: { commands: { command: string }[]; configuration: { properties: Record<string, unknown> } };
+    contributes: {
+      commands: { command: string }[];
+      configuration: { properties: Record<string, unknown> };
+      keybindings: { command: string; when: string }[];
+    };
+    activationEvents: string[];
     main: string;
     browser: string;
   };
@@ -41,6 +46,23 @@ describe('extension manifest', () => {
     };
     delete declared['markdownDescription'];
     assert.deepEqual(declared, JSON.parse(JSON.stringify(RELAY_LIST_SCHEMA)));
+  });
+
+  it('binds keys only to contributed commands, in shared editors only (a context key the source sets)', () => {
+    const contributed = new Set(manifest.contributes.commands.map((c) => c.command));
+    const set = new Set([...code.matchAll(/export const \w+_CONTEXT = '([^']+)'/g)].map((m) => m[1]!));
+    assert.ok(manifest.contributes.keybindings.length > 0);
+    for (const binding of manifest.contributes.keybindings) {
+      assert.ok(contributed.has(binding.command), `${binding.command} is contributed`);
+      const keys = [...binding.when.matchAll(/enclave\.[A-Za-z]+/g)].map((m) => m[0]);
+      assert.ok(keys.length > 0, `${binding.command}'s keybinding is limited to shared editors`);
+      for (const key of keys) assert.ok(set.has(key), `the context key ${key} is set by the extension`);
+    }
+  });
+
+  it('activates for enclave: files, so a window reload brings shared documents back', () => {
+    assert.ok(manifest.activationEvents.includes('onFileSystem:enclave'));
+    assert.match(code, /ENCLAVE_SCHEME = 'enclave'/);
   });
 
   it('ships one bundle for desktop and web', () => {

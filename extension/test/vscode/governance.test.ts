@@ -326,6 +326,8 @@ describe('governance: invites, requests, agreements, audit', () => {
     const uri = await opening;
     await eventually(() => assert.strictEqual(notebookOf(uri).cellAt(0).document.getText(), secret));
 
+    // One window shows one enclave: file per document: the member leaves before the refuser opens it.
+    await leaveAll();
     await useIdentity(refuser);
     const count = vscode.workspace.notebookDocuments.length;
     const refused = Promise.resolve(vscode.commands.executeCommand('enclave.open', { relay, space, document }));

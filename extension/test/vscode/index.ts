@@ -3,15 +3,17 @@
  * reporter (its output reaches the runner's terminal through the console), every `*.test.ts` here.
  */
 import 'mocha/mocha.js';
+import { testEnvironment } from './support/environment.js';
 import { ignoreIpynbWorkerErrors } from './support/ipynb-worker-errors.js';
 
 declare const require: {
   context(path: string, deep: boolean, filter: RegExp): { keys(): string[]; (id: string): unknown };
 };
 
-export function run(): Promise<void> {
+export async function run(): Promise<void> {
+  const { grep } = await testEnvironment();
   return new Promise((resolve, reject) => {
-    mocha.setup({ ui: 'bdd', reporter: 'spec', timeout: 60_000, color: false });
+    mocha.setup({ ui: 'bdd', reporter: 'spec', timeout: 60_000, color: false, ...(grep ? { grep } : {}) });
     ignoreIpynbWorkerErrors();
     const tests = require.context('.', true, /\.test\.ts$/);
     tests.keys().forEach((key) => tests(key));

@@ -1,16 +1,10 @@
 import * as vscode from 'vscode';
 import * as assert from './support/assert.js';
-import { testEnvironment } from './support/environment.js';
 import { enclave, leaveAll, openSharedNotebook, useIdentity } from './support/extension.js';
 import { eventually } from './support/poll.js';
 import { NotebookPeer } from './support/peer.js';
+import { relay } from './support/relay-control.js';
 import { createSpace, newIdentity, uniqueName } from './support/space.js';
-
-async function relay(action: 'stop' | 'start'): Promise<void> {
-  const { control } = await testEnvironment();
-  const response = await fetch(`${control}/relay/${action}`, { method: 'POST' });
-  if (!response.ok) throw new Error(`relay ${action}: ${response.status} ${await response.text()}`);
-}
 
 describe('working offline', () => {
   afterEach(async () => {

@@ -10,6 +10,8 @@ export interface TestEnvironment {
   readonly control: string;
   readonly admin: Identity;
   readonly workspace: vscode.Uri;
+  /** Only the tests whose title matches run (the runner's ENCLAVE_VSCODE_GREP); empty: all. */
+  readonly grep: string;
 }
 
 let cached: Promise<TestEnvironment> | undefined;
@@ -21,13 +23,20 @@ export function testEnvironment(): Promise<TestEnvironment> {
     const text = new TextDecoder().decode(
       await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspace, 'enclave-test.json')),
     );
-    const value = JSON.parse(text) as { relay: string; silentRelay: string; control: string; admin: string };
+    const value = JSON.parse(text) as {
+      relay: string;
+      silentRelay: string;
+      control: string;
+      admin: string;
+      grep?: string;
+    };
     return {
       relay: value.relay,
       silentRelay: value.silentRelay,
       control: value.control,
       admin: parseIdentity(value.admin),
       workspace,
+      grep: value.grep ?? '',
     };
   })();
   return cached;
