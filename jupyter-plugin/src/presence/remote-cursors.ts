@@ -27,6 +27,8 @@ interface RemoteCursor {
 }
 
 const refresh = Annotation.define<boolean>();
+/** Which editor published the cursor a document's awareness holds now (one per person, across cells). */
+const lastPublisher = new WeakMap<Awareness, object>();
 
 class CaretWidget extends WidgetType {
   constructor(
@@ -83,7 +85,6 @@ export function remoteCursorsIn(awareness: Awareness, ytext: Y.Text): RemoteCurs
 
 class RemoteCursorsView {
   decorations: DecorationSet;
-  private publishedHere = false;
   private scheduled = false;
 
   constructor(
@@ -102,7 +103,12 @@ class RemoteCursorsView {
 
   destroy(): void {
     this.awareness.off('change', this.onAwareness);
-    if (this.publishedHere) this.awareness.setLocalStateField(CURSORS_FIELD, []);
+    // A cursor in an editor that is gone (cell deleted, notebook closed) points nowhere: withdraw it, unless
+    // another editor has published one since.
+    if (lastPublisher.get(this.awareness) === this) {
+      lastPublisher.delete(this.awareness);
+      if (this.awareness.getLocalState() !== null) this.awareness.setLocalStateField(CURSORS_FIELD, []);
+    }
   }
 
   private readonly onAwareness = (): void => {
@@ -114,16 +120,16 @@ class RemoteCursorsView {
     });
   };
 
+  /**
+   * Publishes this editor's cursor while it has focus. Leaving the editor (Escape, a click elsewhere) keeps
+   * the last cursor published, as collaborative editors do: the others still see where this person was, and
+   * presence does not flicker with every change of focus. Another cell's editor replaces it when focused.
+   */
   private publish(): void {
-    if (this.awareness.getLocalState() === null) return;
-    if (this.view.hasFocus) {
-      const { anchor, head } = this.view.state.selection.main;
-      this.awareness.setLocalStateField(CURSORS_FIELD, [cursorJson(this.ytext, anchor, head)]);
-      this.publishedHere = true;
-    } else if (this.publishedHere) {
-      this.awareness.setLocalStateField(CURSORS_FIELD, []);
-      this.publishedHere = false;
-    }
+    if (this.awareness.getLocalState() === null || !this.view.hasFocus) return;
+    const { anchor, head } = this.view.state.selection.main;
+    this.awareness.setLocalStateField(CURSORS_FIELD, [cursorJson(this.ytext, anchor, head)]);
+    lastPublisher.set(this.awareness, this);
   }
 
   private build(): DecorationSet {
