@@ -17,10 +17,18 @@ export interface DrawnCursor {
   readonly document: string;
   readonly anchor: number;
   readonly head: number;
+  /** Where the name is drawn: the end of the cursor's line, clear of the code. */
+  readonly label: number;
+}
+
+/** Per participant: the cursor or selection itself, and their name at the end of the cursor's line. */
+interface Decorations {
+  readonly cursor: vscode.TextEditorDecorationType;
+  readonly label: vscode.TextEditorDecorationType;
 }
 
 export class PresenceView implements vscode.Disposable {
-  private readonly decorations = new Map<string, vscode.TextEditorDecorationType>();
+  private readonly decorations = new Map<string, Decorations>();
   private drawn: DrawnCursor[] = [];
   private readonly subscriptions: vscode.Disposable[];
 
@@ -67,20 +75,18 @@ export class PresenceView implements vscode.Disposable {
         document: editor.document.uri.toString(),
         anchor: editor.document.offsetAt(range.start),
         head: editor.document.offsetAt(range.end),
+        label: editor.document.offsetAt(labelRange(editor.document, range).start),
       })),
     );
     for (const editor of vscode.window.visibleTextEditors) {
-      const perEditor = wanted.get(editor) ?? new Map();
-      for (const [key, type] of this.decorations) {
-        const entry = perEditor.get(key);
-        editor.setDecorations(type, entry ? [entry.range] : []);
+      const perEditor = wanted.get(editor) ?? new Map<string, { presence: Presence; range: vscode.Range }>();
+      for (const [key, { presence }] of perEditor) {
+        if (!this.decorations.has(key)) this.decorations.set(key, decorationsFor(presence));
       }
-      for (const [key, { presence, range }] of perEditor) {
-        if (!this.decorations.has(key)) {
-          const type = decorationFor(presence);
-          this.decorations.set(key, type);
-          editor.setDecorations(type, [range]);
-        }
+      for (const [key, types] of this.decorations) {
+        const entry = perEditor.get(key);
+        editor.setDecorations(types.cursor, entry ? [{ range: entry.range, hoverMessage: entry.presence.name }] : []);
+        editor.setDecorations(types.label, entry ? [labelRange(editor.document, entry.range)] : []);
       }
     }
   }
@@ -96,7 +102,10 @@ export class PresenceView implements vscode.Disposable {
 
   dispose(): void {
     for (const subscription of this.subscriptions) subscription.dispose();
-    for (const type of this.decorations.values()) type.dispose();
+    for (const types of this.decorations.values()) {
+      types.cursor.dispose();
+      types.label.dispose();
+    }
     this.decorations.clear();
   }
 }
@@ -111,12 +120,26 @@ function sharedTextOf(session: SharedSession, document: vscode.TextDocument): Y.
   return model?.ysource;
 }
 
-function decorationFor(presence: Presence): vscode.TextEditorDecorationType {
-  return vscode.window.createTextEditorDecorationType({
-    backgroundColor: `${presence.color}33`,
-    borderColor: presence.color,
-    borderStyle: 'solid',
-    borderWidth: '0 0 0 2px',
-    after: { contentText: ` ${presence.name}`, color: presence.color, fontStyle: 'italic', margin: '0 0 0 4px' },
-  });
+/**
+ * The name is drawn after the end of the cursor's line, not at the cursor: text inserted at the cursor ran
+ * into the code ("Adaimport os"). The cursor itself carries the name as a hover.
+ */
+function decorationsFor(presence: Presence): Decorations {
+  return {
+    cursor: vscode.window.createTextEditorDecorationType({
+      backgroundColor: `${presence.color}33`,
+      borderColor: presence.color,
+      borderStyle: 'solid',
+      borderWidth: '0 0 0 2px',
+    }),
+    label: vscode.window.createTextEditorDecorationType({
+      after: { contentText: presence.name, color: presence.color, fontStyle: 'italic', margin: '0 0 0 2em' },
+    }),
+  };
+}
+
+/** An empty range at the end of the line the cursor (the selection's end) is on. */
+function labelRange(document: vscode.TextDocument, cursor: vscode.Range): vscode.Range {
+  const end = document.lineAt(cursor.end.line).range.end;
+  return new vscode.Range(end, end);
 }

@@ -57,6 +57,7 @@ describe('presence in a shared notebook', () => {
         assert.ok(drawn, 'the peer cursor is drawn');
         assert.strictEqual(drawn.document, cell.document.uri.toString());
         assert.deepStrictEqual([drawn.anchor, drawn.head], [0, 5]);
+        assert.strictEqual(drawn.label, 'alpha = 1'.length, 'the name is drawn after the line, not into the code');
       }, 30_000);
     } finally {
       peer.leave();
