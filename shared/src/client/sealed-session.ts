@@ -12,7 +12,6 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { type Identity, importSigningKey, parsePublicKey, formatPublicKey } from '../identity/keys.js';
 import { MessageTag } from '../protocol/frames.js';
-import type { AgreementInfo } from '../protocol/governance.js';
 import type { DocumentInfo, NoticeMessage, WelcomeMessage } from '../protocol/messages.js';
 import {
   decodeRelaySealed,
@@ -27,6 +26,7 @@ import { SequenceGuard } from '../sealed/sequence-guard.js';
 import { NoKeyYet, type SpaceKeys } from '../sealed/space-keys.js';
 import type { EnclaveConnection } from './enclave-connection.js';
 import { RequestError } from './errors.js';
+import type { LiveDocument, LiveDocumentEvents } from './live-document.js';
 import { whenSynced } from './when-synced.js';
 
 export interface SealedSessionOptions {
@@ -42,23 +42,15 @@ export interface SealedSessionOptions {
   readonly snapshotEvery?: number;
 }
 
-export interface SealedSessionEvents {
-  synced: (synced: boolean) => void;
-  missing: (error: RequestError) => void;
-  document: (info: DocumentInfo) => void;
-  agreement: (agreement: AgreementInfo) => void;
-  /** A message failed verification or a sequence check: it was not applied. */
-  tampered: (message: string) => void;
-  /** No lead has shared the space's key with this member yet. */
-  'waiting-for-key': (message: string) => void;
-}
+export type SealedSessionEvents = LiveDocumentEvents;
 
 interface Outgoing {
   readonly seq: number;
   readonly update: Uint8Array;
 }
 
-export class SealedSession extends ObservableV2<SealedSessionEvents> {
+export class SealedSession extends ObservableV2<SealedSessionEvents> implements LiveDocument {
+  readonly sealed = true;
   readonly connection: EnclaveConnection;
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
