@@ -1,7 +1,7 @@
 /** A shared text draft bound to a VS Code TextDocument through a TextBinding. */
 import type * as vscode from 'vscode';
 import type { YFile } from '@jupyter/ydoc';
-import type { DocumentSession, EnclaveConnection } from '@enclave/shared';
+import type { BindableModel, OpenedDocument } from '@enclave/shared';
 import { TextBinding } from '../binding/text-binding.js';
 import { TextDocumentPort, textChangesOf } from '../vscode/text-document-port.js';
 import { type DocumentAddress, describeAddress } from './address.js';
@@ -15,13 +15,12 @@ export class DraftSession extends SharedSession {
 
   constructor(
     address: DocumentAddress,
-    connection: EnclaveConnection,
-    sync: DocumentSession,
+    opened: OpenedDocument<BindableModel>,
     readonly model: YFile,
     readonly document: vscode.TextDocument,
     onError: (error: unknown) => void,
   ) {
-    super(address, connection, sync);
+    super(address, opened);
     this.binding = new TextBinding(model.ysource, new TextDocumentPort(document), this.origin, onError);
     this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address));
     this.followRole();

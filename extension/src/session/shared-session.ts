@@ -4,7 +4,15 @@
  * the session (leave) without touching the editor's content.
  */
 import * as vscode from 'vscode';
-import type { ConnectionStatus, DocumentSession, EnclaveConnection, NoticeMessage, Role } from '@enclave/shared';
+import type {
+  BindableModel,
+  ConnectionStatus,
+  EnclaveConnection,
+  LiveDocument,
+  NoticeMessage,
+  OpenedDocument,
+  Role,
+} from '@enclave/shared';
 import { canWrite } from '@enclave/shared';
 import type { Awareness } from 'y-protocols/awareness';
 import type { DocumentAddress } from './address.js';
@@ -20,11 +28,18 @@ export abstract class SharedSession implements vscode.Disposable {
   private disposed = false;
   private readonly cleanups: (() => void)[] = [];
 
+  readonly connection: EnclaveConnection;
+  /** The plain or sealed sync (one interface); `sealed` is only for telling the person. */
+  readonly sync: LiveDocument;
+  private readonly opened: OpenedDocument<BindableModel>;
+
   constructor(
     readonly address: DocumentAddress,
-    readonly connection: EnclaveConnection,
-    readonly sync: DocumentSession,
+    opened: OpenedDocument<BindableModel>,
   ) {
+    this.opened = opened;
+    const connection = (this.connection = opened.connection);
+    const sync = (this.sync = opened.session);
     const onStatus = (): void => this.changed.fire();
     const onRole = (role: Role): void => {
       this.applyRole(role);
@@ -34,7 +49,23 @@ export abstract class SharedSession implements vscode.Disposable {
       void vscode.window.showWarningMessage(`Enclave (${address.space}/${address.document}): ${notice.message}`);
     };
     const onAwareness = (): void => this.changed.fire();
+    // A sealed space's problems, said once each in plain words (a tampering relay could otherwise flood).
+    const said = new Set<string>();
+    const sayOnce = (kind: string, text: string): void => {
+      if (said.has(kind)) return;
+      said.add(kind);
+      void vscode.window.showWarningMessage(`Enclave (${address.space}/${address.document}): ${text}`);
+    };
+    const onTampered = (message: string): void =>
+      sayOnce(
+        'tampered',
+        `a message failed verification and was not applied: the relay or the network altered, withheld or replayed it (${message}). Your document is unchanged by it.`,
+      );
+    const onWaitingForKey = (message: string): void =>
+      sayOnce('waiting-for-key', `${message}. Your edits are kept and sent once you have the key.`);
     connection.on('status', onStatus);
+    sync.on('tampered', onTampered);
+    sync.on('waiting-for-key', onWaitingForKey);
     connection.on('role-changed', onRole);
     connection.on('notice', onNotice);
     sync.awareness.on('change', onAwareness);
@@ -43,11 +74,18 @@ export abstract class SharedSession implements vscode.Disposable {
       () => connection.off('role-changed', onRole),
       () => connection.off('notice', onNotice),
       () => sync.awareness.off('change', onAwareness),
+      () => sync.off('tampered', onTampered),
+      () => sync.off('waiting-for-key', onWaitingForKey),
     );
   }
 
   get awareness(): Awareness {
     return this.sync.awareness;
+  }
+
+  /** Whether the space is sealed (the relay holds only ciphertext). */
+  get sealed(): boolean {
+    return this.sync.sealed;
   }
 
   get status(): ConnectionStatus {
@@ -100,8 +138,7 @@ export abstract class SharedSession implements vscode.Disposable {
     this.disposed = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.disposeBinding();
-    this.sync.destroy();
-    this.connection.close();
+    this.opened.close();
     this.changed.fire();
     this.changed.dispose();
   }

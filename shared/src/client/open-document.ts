@@ -145,10 +145,15 @@ export async function openDocument<M extends BindableModel>(
       },
     };
   } catch (error) {
-    connection?.close();
+    if (connection) release(connection);
     located.keys?.destroy();
     throw error;
   }
+}
+
+/** Closes a connection that is not already refused for good (a refusal's 'denied' status is kept to show). */
+function release(connection: EnclaveConnection): void {
+  if (connection.status !== 'denied') connection.close();
 }
 
 async function locate<M extends BindableModel>(options: OpenDocumentOptions<M>, admit: Admission): Promise<Located> {
@@ -172,7 +177,7 @@ async function locate<M extends BindableModel>(options: OpenDocumentOptions<M>, 
       throw error;
     }
   } finally {
-    channel.close();
+    release(channel);
   }
 }
 
