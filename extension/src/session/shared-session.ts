@@ -46,6 +46,7 @@ export abstract class SharedSession implements vscode.Disposable {
       this.changed.fire();
     };
     const onNotice = (notice: NoticeMessage): void => {
+      if (notice.code === 'epoch-changed') return; // the sealed session fetches the new key itself
       void vscode.window.showWarningMessage(`Enclave (${address.space}/${address.document}): ${notice.message}`);
     };
     const onAwareness = (): void => this.changed.fire();

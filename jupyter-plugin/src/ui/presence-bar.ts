@@ -3,7 +3,7 @@
  * participant (the names and colours the relay stamped into awareness).
  */
 import { Widget } from '@lumino/widgets';
-import { lastCloseText, reconnectText } from '@enclave/shared';
+import { CloseCode, lastCloseText, reconnectText } from '@enclave/shared';
 import { participantsOf } from '../presence/participants.js';
 import type { DocumentLink } from '../session/document-link.js';
 
@@ -44,8 +44,12 @@ export class PresenceBar extends Widget {
     state.className = `enclave-status enclave-status-${status}`;
     // Offline: "reconnecting to ws://… in 8 s (attempt 4)", counted down, with the last failure in the tooltip.
     const reconnecting = status === 'disconnected' ? reconnectText(this.link.connection) : undefined;
-    state.textContent = status === 'connected' ? (this.link.role ?? 'admin') : (reconnecting ?? status);
-    state.title = `Enclave ${this.link.name}: ${reconnecting ? (lastCloseText(this.link.connection) ?? status) : status}`;
+    // Refused for good: say why ("access revoked"), with the relay's reason in the tooltip.
+    const revoked = status === 'denied' && this.link.connection.lastClose?.code === CloseCode.AccessRevoked;
+    state.textContent =
+      status === 'connected' ? (this.link.role ?? 'admin') : revoked ? 'access revoked' : (reconnecting ?? status);
+    const why = reconnecting || status === 'denied' ? lastCloseText(this.link.connection) : undefined;
+    state.title = `Enclave ${this.link.name}: ${why ?? status}`;
     clearTimeout(this.tick);
     if (reconnecting) this.tick = setTimeout(this.render, 1_000);
     node.appendChild(state);

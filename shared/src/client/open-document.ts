@@ -109,6 +109,11 @@ export async function openDocument<M extends BindableModel>(
       throw new RequestError('conflict', `${options.space}/${options.name} is a ${kind}, not a ${options.create}`);
     }
     const model = options.model(chosen);
+    // Sealed presence carries the name the member chose (receivers stamp key, fingerprint and colour).
+    const local = model.awareness.getLocalState();
+    if (located.sealed && local !== null && !local['user']) {
+      model.awareness.setLocalStateField('user', { name: options.identity.name });
+    }
     const session: LiveDocument = located.keys
       ? new SealedSession({
           connection,

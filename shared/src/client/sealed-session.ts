@@ -21,6 +21,7 @@ import {
 } from '../protocol/sealed-frames.js';
 import type { DocumentKind } from '../schema/document-kind.js';
 import { openSealed, seal, type SealedHeader, SealedKind, type Sealer, TamperedMessage } from '../sealed/envelope.js';
+import { stampPresence } from '../sealed/presence-stamp.js';
 import { sealName } from '../sealed/sealed-names.js';
 import { SequenceGuard } from '../sealed/sequence-guard.js';
 import { NoKeyYet, type SpaceKeys } from '../sealed/space-keys.js';
@@ -190,6 +191,7 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
         for (const entry of message.entries) await this.applyEntry(entry);
         this.applied = Math.max(this.applied, message.head);
         this.setSynced(true);
+        this.announce();
         for (const out of this.outbox) await this.sendUpdate(out); // what was not stored before the reconnect
         return;
       case 'entry':
@@ -264,7 +266,9 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
       return;
     }
     try {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, opened.plaintext, this);
+      // Bound to the verified author, as the relay stamps plain spaces' presence (it cannot read this).
+      const stamped = await stampPresence(opened.plaintext, author);
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped, this);
     } catch {
       this.emit('tampered', [`presence from ${author} does not decode`]);
     }
@@ -322,6 +326,15 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
       this.connection.send(encodeClientSealed({ type: 'presence', envelope: await seal(sealer, fields, update) }));
     });
   };
+
+  /**
+   * Sends this client's presence with a fresh clock after each (re)sync: there is no query for others'
+   * presence in the sealed protocol, and peers renew theirs on their own (y-protocols: every 15 s).
+   */
+  private announce(): void {
+    const local = this.awareness.getLocalState();
+    if (local !== null) this.awareness.setLocalState(local); // sent by onAwarenessUpdate
+  }
 
   private async sendUpdate(out: Outgoing): Promise<void> {
     if (!this.canWrite) return;

@@ -166,6 +166,14 @@ describe('openDocument: one opener for plain and sealed spaces', function () {
       listed.map((d) => [d.name, d.id]),
       [[NAME, lead.room.document]],
     );
+    // Presence is bound to its verified author, whatever the sender claims (the relay cannot stamp it).
+    lead.model.awareness.setLocalStateField('user', { name: 'Claims to be Bob', publicKey: bob.publicKey });
+    const leadSeenByBob = (): Record<string, unknown> | undefined =>
+      [...b.model.awareness.getStates().values()]
+        .map((state) => state['user'] as Record<string, unknown> | undefined)
+        .find((user) => user?.['name'] === 'Claims to be Bob');
+    await waitFor(() => leadSeenByBob() !== undefined, "Bob sees the lead's presence");
+    assert.equal(leadSeenByBob()!['publicKey'], fixture.admin.publicKey);
     const tampered: string[] = [];
     b.session.on('tampered', (m) => tampered.push(m));
     await b.session.flush();
