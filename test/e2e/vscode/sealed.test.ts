@@ -164,7 +164,12 @@ describe('VS Code and JupyterLab in a sealed notebook', function () {
     const cellDoc = notebook.cellAt(2).document;
     const textEditor = await vscode.window.showTextDocument(cellDoc, { viewColumn: editor.viewColumn });
     textEditor.selection = new vscode.Selection(0, 0, 0, 3);
-    await labType(labNb, 2, '', 0); // JupyterLab's user clicks into the cell VS Code shows
+    // JupyterLab's user puts the cursor into the cell VS Code shows, and stays there (focus kept: typing's
+    // Escape would leave the cell and withdraw the cursor).
+    await lab(
+      "const w = widget(arg); app.shell.activateById(w.id); w.content.activeCellIndex = 2; w.content.mode = 'edit'; const e = w.content.activeCell.editor; e.focus(); e.setSelection({ start: { line: 0, column: 0 }, end: { line: 0, column: 1 } });",
+      labNb,
+    );
     await eventually(
       () =>
         assert.ok(
