@@ -14,6 +14,7 @@ import {
   type Identity,
   type InviteInfo,
   type Member,
+  listDocuments,
   type PublicKeyText,
   type RelayEntry,
   type Request,
@@ -280,7 +281,12 @@ export class EnclaveService {
   }
 
   async documents(relay: string, space: string): Promise<readonly { name: string; kind: string }[]> {
-    return (await this.spaceRequest(relay, space, { op: 'documents.list' })).documents;
+    // By real name, in a plain or a sealed space (whose names only members' keys open).
+    return this.onSpace(relay, space, async (connection) =>
+      (await listDocuments(connection, connection.options.identity)).flatMap((d) =>
+        d.name === undefined ? [] : [{ ...d.info, name: d.name }],
+      ),
+    );
   }
 
   dispose(): void {

@@ -1,6 +1,6 @@
 /** Asking the user for a relay, a space and a document (commands also accept them as arguments). */
 import * as vscode from 'vscode';
-import { checkName, type Identity, isValidName } from '@enclave/shared';
+import { checkName, type Identity, isValidName, listDocuments } from '@enclave/shared';
 import { readSettings } from '../config/settings.js';
 import { withSpace } from './space-channel.js';
 
@@ -32,7 +32,9 @@ export async function pickName(kind: 'space' | 'document', value = ''): Promise<
 }
 
 export async function pickDocument(relay: string, space: string, identity: Identity): Promise<string | undefined> {
-  const { documents } = await withSpace(relay, space, identity, (c) => c.request({ op: 'documents.list' }));
+  // By real name, in a plain or a sealed space (whose names only members' keys open).
+  const listed = await withSpace(relay, space, identity, (c) => listDocuments(c, identity));
+  const documents = listed.flatMap((d) => (d.name === undefined ? [] : [{ ...d.info, name: d.name }]));
   if (documents.length === 0) {
     void vscode.window.showInformationMessage(`The space ${space} has no documents yet.`);
     return undefined;

@@ -83,9 +83,8 @@ export class FileBinder implements vscode.Disposable {
       this.onBound(session);
       return session;
     } catch (error) {
-      unbound.synced.sync.destroy();
+      unbound.synced.close();
       unbound.synced.model.dispose();
-      unbound.synced.connection.close();
       throw error;
     }
   }

@@ -191,10 +191,9 @@ export class SharedFileSystem implements vscode.FileSystemProvider, vscode.Dispo
     if (this.unbound.get(id) === pending) this.unbound.delete(id);
     clearTimeout(pending.timer);
     pending.synced.then(
-      ({ sync, model, connection }) => {
-        sync.destroy();
-        model.dispose();
-        connection.close();
+      (synced) => {
+        synced.close();
+        synced.model.dispose();
       },
       () => undefined,
     );

@@ -1,7 +1,7 @@
 /** A shared text draft bound to a VS Code TextDocument through a TextBinding. */
 import type * as vscode from 'vscode';
 import type { YFile } from '@jupyter/ydoc';
-import type { DocumentSession, EnclaveConnection } from '@enclave/shared';
+import type { BindableModel, OpenedDocument } from '@enclave/shared';
 import { TextBinding } from '../binding/text-binding.js';
 import { OwnEditsUndo } from '../undo/own-edits-undo.js';
 import { TextDocumentPort, textChangesOf } from '../vscode/text-document-port.js';
@@ -17,13 +17,12 @@ export class DraftSession extends SharedSession {
 
   constructor(
     address: DocumentAddress,
-    connection: EnclaveConnection,
-    sync: DocumentSession,
+    opened: OpenedDocument<BindableModel>,
     readonly model: YFile,
     readonly document: vscode.TextDocument,
     onError: (error: unknown) => void,
   ) {
-    super(address, connection, sync);
+    super(address, opened);
     this.binding = new TextBinding(model.ysource, new TextDocumentPort(document), this.origin, onError);
     this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address));
     this.ownEdits = new OwnEditsUndo(model.ysource, this.origin);

@@ -1,7 +1,7 @@
 /** A shared notebook bound to a VS Code NotebookDocument through a NotebookBinding. */
 import type * as vscode from 'vscode';
 import type { YNotebook } from '@jupyter/ydoc';
-import type { DocumentSession, EnclaveConnection } from '@enclave/shared';
+import type { BindableModel, OpenedDocument } from '@enclave/shared';
 import type * as Y from 'yjs';
 import { NotebookBinding } from '../binding/notebook-binding.js';
 import { OwnEditsUndo } from '../undo/own-edits-undo.js';
@@ -19,15 +19,14 @@ export class NotebookSession extends SharedSession {
 
   constructor(
     address: DocumentAddress,
-    connection: EnclaveConnection,
-    sync: DocumentSession,
+    opened: OpenedDocument<BindableModel>,
     readonly model: YNotebook,
     readonly notebook: vscode.NotebookDocument,
     /** The shared cell each editor cell was filled from, in order. */
     initial: readonly Y.Map<unknown>[],
     onError: (error: unknown) => void,
   ) {
-    super(address, connection, sync);
+    super(address, opened);
     this.binding = new NotebookBinding({ notebook: model, port: new NotebookDocumentPort(notebook), initial, onError });
     this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address));
     // The cells (list, sources, outputs, cell metadata); the notebook's metadata (kernel) is not undone.

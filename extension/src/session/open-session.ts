@@ -8,10 +8,11 @@ import { YFile, YNotebook } from '@jupyter/ydoc';
 import type * as Y from 'yjs';
 import {
   type DocumentKind,
-  DocumentSession,
   type EnclaveConnection,
   type Identity,
   MessageTag,
+  openDocument,
+  type OpenedDocument,
   RequestError,
   writeDraft,
   type WelcomeMessage,
@@ -25,11 +26,8 @@ import { DraftSession } from './draft-session.js';
 import { NotebookSession } from './notebook-session.js';
 import type { SharedSession } from './shared-session.js';
 
-export interface Synced<M extends YNotebook | YFile> {
-  readonly connection: EnclaveConnection;
-  readonly sync: DocumentSession;
-  readonly model: M;
-}
+/** A document connected and in sync, not yet bound to an editor. */
+export type SyncedDocument = OpenedDocument<YNotebook | YFile>;
 
 type OnError = (error: unknown) => void;
 
@@ -38,46 +36,45 @@ export type AdmissionGate = (connection: EnclaveConnection) => Promise<WelcomeMe
 
 const welcomed: AdmissionGate = (connection) => connection.whenWelcomed();
 
-export type SyncedDocument = Synced<YNotebook> | Synced<YFile>;
+/** How long an invitee waits for a lead's client to share a sealed space's key before giving up. */
+const KEY_WAIT_MS = 10 * 60_000;
 
-/** Connects, learns the document's kind from the welcome, and syncs a model of that kind. */
+/**
+ * Opens the document by space and real name through shared's openDocument (the space channel first; a
+ * sealed space's name resolved to its opaque id) and syncs a model of its kind.
+ */
 async function syncDocument(
   address: DocumentAddress,
   identity: Identity,
   create: DocumentKind | undefined,
   progress: (message: string) => void,
   gate: AdmissionGate,
-): Promise<Synced<YNotebook> | Synced<YFile>> {
-  const connection = connect(address.relay, { space: address.space, document: address.document }, identity);
+): Promise<OpenedDocument<YNotebook | YFile>> {
+  const opened = await openDocument<YNotebook | YFile>({
+    space: address.space,
+    name: address.document,
+    identity,
+    connect: (room) => connect(address.relay, room, identity),
+    admit: gate,
+    ...(create ? { create } : {}),
+    model: (kind) => (kind === 'notebook' ? new YNotebook() : new YFile()),
+    keyWaitMs: KEY_WAIT_MS,
+    onWaitingForKey: (message) => progress(message),
+    progress,
+  }).catch((error: unknown) => {
+    if (error instanceof RequestError && error.code === 'not-found') {
+      throw new RequestError('not-found', `there is no document ${describeAddress(address)}`);
+    }
+    throw error;
+  });
   try {
-    progress('connecting');
-    const welcome = await gate(connection);
-    const kind = welcome.document?.kind ?? create;
-    if (!kind) throw new RequestError('not-found', `there is no document ${describeAddress(address)}`);
-    if (create && welcome.document && welcome.document.kind !== create) {
-      throw new Error(`${describeAddress(address)} is a ${welcome.document.kind}, not a ${create}`);
-    }
-    const model = kind === 'notebook' ? new YNotebook() : new YFile();
-    const sync = new DocumentSession({
-      connection,
-      doc: model.ydoc,
-      awareness: model.awareness,
-      ...(create ? { create } : {}),
-    });
-    const size = welcome.document?.size;
-    progress(size ? `receiving ${(size / 1e6).toFixed(1)} MB` : 'receiving');
-    try {
-      await sync.whenSynced();
-      // The relay's presence frame that followed the welcome came before this session listened: ask again.
-      connection.send(Uint8Array.of(MessageTag.QueryAwareness));
-    } catch (error) {
-      sync.destroy();
-      model.dispose();
-      throw error;
-    }
-    return { connection, sync, model } as Synced<YNotebook> | Synced<YFile>;
+    await opened.session.whenSynced();
+    // The relay's presence frame that followed the welcome came before this session listened: ask again.
+    if (!opened.sealed) opened.connection.send(Uint8Array.of(MessageTag.QueryAwareness));
+    return opened;
   } catch (error) {
-    connection.close();
+    opened.close();
+    opened.model.dispose();
     throw error;
   }
 }
@@ -103,13 +100,13 @@ export function bindSynced(
   initial: readonly Y.Map<unknown>[],
   onError: OnError,
 ): SharedSession {
-  const { connection, sync, model } = synced;
+  const model = synced.model;
   if ('notebookType' in editor) {
     if (!(model instanceof YNotebook)) throw new Error(`${describeAddress(address)} is a draft, not a notebook`);
-    return new NotebookSession(address, connection, sync, model, editor, initial, onError);
+    return new NotebookSession(address, synced, model, editor, initial, onError);
   }
   if (!(model instanceof YFile)) throw new Error(`${describeAddress(address)} is a notebook: open it as a notebook`);
-  return new DraftSession(address, connection, sync, model, editor, onError);
+  return new DraftSession(address, synced, model, editor, onError);
 }
 
 /**
@@ -128,9 +125,8 @@ export async function shareEditor(
   const isNotebook = 'notebookType' in target;
   const synced = await syncDocument(address, identity, isNotebook ? 'notebook' : 'draft', progress, gate);
   const abandon = (): void => {
-    synced.sync.destroy();
+    synced.close();
     synced.model.dispose();
-    synced.connection.close();
   };
   try {
     const model = synced.model;
@@ -143,12 +139,12 @@ export async function shareEditor(
       const notebook = target as vscode.NotebookDocument;
       writeNotebook(model, notebookToJupyter(fromNotebook(notebook)));
       const initial = model.cells.map((cell) => cell.ymodel);
-      return new NotebookSession(address, synced.connection, synced.sync, model, notebook, initial, onError);
+      return new NotebookSession(address, synced, model, notebook, initial, onError);
     }
     if (!isNotebook && model instanceof YFile) {
       const document = target as vscode.TextDocument;
       writeDraft(model, document.getText());
-      return new DraftSession(address, synced.connection, synced.sync, model, document, onError);
+      return new DraftSession(address, synced, model, document, onError);
     }
     throw new Error('the shared document has another kind than the editor');
   } catch (error) {

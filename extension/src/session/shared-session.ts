@@ -4,7 +4,15 @@
  * the session (leave) without touching the editor's content.
  */
 import * as vscode from 'vscode';
-import type { ConnectionStatus, DocumentSession, EnclaveConnection, NoticeMessage, Role } from '@enclave/shared';
+import type {
+  BindableModel,
+  ConnectionStatus,
+  EnclaveConnection,
+  LiveDocument,
+  NoticeMessage,
+  OpenedDocument,
+  Role,
+} from '@enclave/shared';
 import { canWrite } from '@enclave/shared';
 import type { YFile, YNotebook } from '@jupyter/ydoc';
 import type { Awareness } from 'y-protocols/awareness';
@@ -28,21 +36,45 @@ export abstract class SharedSession implements vscode.Disposable {
   private disposed = false;
   private readonly cleanups: (() => void)[] = [];
 
+  readonly connection: EnclaveConnection;
+  /** The plain or sealed sync (one interface); `sealed` is only for telling the person. */
+  readonly sync: LiveDocument;
+  private readonly opened: OpenedDocument<BindableModel>;
+
   constructor(
     readonly address: DocumentAddress,
-    readonly connection: EnclaveConnection,
-    readonly sync: DocumentSession,
+    opened: OpenedDocument<BindableModel>,
   ) {
+    this.opened = opened;
+    const connection = (this.connection = opened.connection);
+    const sync = (this.sync = opened.session);
     const onStatus = (): void => this.changed.fire();
     const onRole = (role: Role): void => {
       this.applyRole(role);
       this.changed.fire();
     };
     const onNotice = (notice: NoticeMessage): void => {
+      if (notice.code === 'epoch-changed') return; // the sealed session fetches the new key itself
       void vscode.window.showWarningMessage(`Enclave (${address.space}/${address.document}): ${notice.message}`);
     };
     const onAwareness = (): void => this.changed.fire();
+    // A sealed space's problems, said once each in plain words (a tampering relay could otherwise flood).
+    const said = new Set<string>();
+    const sayOnce = (kind: string, text: string): void => {
+      if (said.has(kind)) return;
+      said.add(kind);
+      void vscode.window.showWarningMessage(`Enclave (${address.space}/${address.document}): ${text}`);
+    };
+    const onTampered = (message: string): void =>
+      sayOnce(
+        'tampered',
+        `a message failed verification and was not applied: the relay or the network altered, withheld or replayed it (${message}). Your document is unchanged by it.`,
+      );
+    const onWaitingForKey = (message: string): void =>
+      sayOnce('waiting-for-key', `${message}. Your edits are kept and sent once you have the key.`);
     connection.on('status', onStatus);
+    sync.on('tampered', onTampered);
+    sync.on('waiting-for-key', onWaitingForKey);
     connection.on('role-changed', onRole);
     connection.on('notice', onNotice);
     sync.awareness.on('change', onAwareness);
@@ -51,6 +83,8 @@ export abstract class SharedSession implements vscode.Disposable {
       () => connection.off('role-changed', onRole),
       () => connection.off('notice', onNotice),
       () => sync.awareness.off('change', onAwareness),
+      () => sync.off('tampered', onTampered),
+      () => sync.off('waiting-for-key', onWaitingForKey),
     );
   }
 
@@ -61,6 +95,11 @@ export abstract class SharedSession implements vscode.Disposable {
 
   get awareness(): Awareness {
     return this.sync.awareness;
+  }
+
+  /** Whether the space is sealed (the relay holds only ciphertext). */
+  get sealed(): boolean {
+    return this.sync.sealed;
   }
 
   get status(): ConnectionStatus {
@@ -113,8 +152,7 @@ export abstract class SharedSession implements vscode.Disposable {
     this.disposed = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.disposeBinding();
-    this.sync.destroy();
-    this.connection.close();
+    this.opened.close();
     this.changed.fire();
     this.changed.dispose();
   }

@@ -18,7 +18,8 @@ export function describeStatus(session: SharedSession): string {
   const status = session.status;
   const people = session.others().length + 1;
   const role = session.role === 'viewer' ? ' · view only' : '';
-  if (status === 'connected') return `${people} ${people === 1 ? 'person' : 'people'}${role}`;
+  const sealed = session.sealed ? ' · sealed' : '';
+  if (status === 'connected') return `${people} ${people === 1 ? 'person' : 'people'}${role}${sealed}`;
   // "offline: reconnecting to ws://… in 8 s (attempt 4)": the backoff is visible, edits are kept meanwhile.
   if (status === 'disconnected') return `offline: ${reconnectText(session.connection) ?? 'reconnecting'}`;
   if (status === 'denied') return 'access denied';
@@ -60,7 +61,8 @@ export class StatusBar implements vscode.Disposable {
       return;
     }
     this.item.text = `${ICONS[session.status] ?? ''} Enclave: ${describeStatus(session)}`;
-    const where = `${session.address.space}/${session.address.document} on ${session.address.relay}`;
+    const sealed = session.sealed ? '\nSealed space: the relay stores and forwards only ciphertext.' : '';
+    const where = `${session.address.space}/${session.address.document} on ${session.address.relay}${sealed}`;
     const why = lastCloseText(session.connection);
     this.item.tooltip =
       offline && why ? `${where}\n${why}\nYour edits are kept and merge when the relay is back.` : where;

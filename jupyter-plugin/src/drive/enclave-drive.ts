@@ -177,7 +177,7 @@ export class EnclaveDrive implements Contents.IDrive {
       if (this.rebind.get(path) === bind) this.rebind.delete(path);
       void linked.then(() => {
         const link = this.options.links.get(path);
-        if (link?.session.doc === model.ydoc) this.options.links.remove(path);
+        if (link?.doc === model.ydoc) this.options.links.remove(path);
       });
     });
     return model as unknown as YDocument<DocumentChange>;
@@ -189,7 +189,7 @@ export class EnclaveDrive implements Contents.IDrive {
     content: null,
     format?: Contents.FileFormat,
   ): Contents.IModel {
-    const document = link.session.document;
+    const document = link.document;
     const isNotebook = document?.kind === 'notebook';
     const created = document?.created ?? new Date().toISOString();
     return {

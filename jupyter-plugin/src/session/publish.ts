@@ -50,7 +50,7 @@ export async function publish(options: PublishOptions): Promise<{ replaced: bool
   });
   try {
     await link.whenSynced();
-    const existingKind = link.session.document?.kind;
+    const existingKind = link.document?.kind;
     if (existingKind && existingKind !== content.kind) {
       throw new Error(`${link.name} is a ${existingKind}, not a ${content.kind}: choose another name`);
     }

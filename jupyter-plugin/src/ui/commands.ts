@@ -125,7 +125,7 @@ export function registerCommands(app: JupyterFrontEnd, service: EnclaveService, 
       const path = currentEnclavePath();
       const link = path ? service.links.get(path) : undefined;
       if (!link) throw new Error('the current document is not a shared one');
-      const participants = participantsOf(link.session.awareness, service.identities.current?.publicKey);
+      const participants = participantsOf(link.awareness, service.identities.current?.publicKey);
       await showParticipants(link.name, participants);
       return participants;
     }),

@@ -10,11 +10,11 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import type * as Y from 'yjs';
 import { MessageTag } from '../protocol/frames.js';
-import type { AgreementInfo } from '../protocol/governance.js';
 import type { DocumentInfo, WelcomeMessage } from '../protocol/messages.js';
 import type { DocumentKind } from '../schema/document-kind.js';
 import type { EnclaveConnection } from './enclave-connection.js';
 import { RequestError } from './errors.js';
+import type { LiveDocument, LiveDocumentEvents } from './live-document.js';
 
 export interface DocumentSessionOptions {
   readonly connection: EnclaveConnection;
@@ -25,17 +25,11 @@ export interface DocumentSessionOptions {
   readonly create?: DocumentKind;
 }
 
-export interface DocumentSessionEvents {
-  /** True once the local doc holds everything the relay had at (re)connection. */
-  synced: (synced: boolean) => void;
-  /** The room has no such document and `create` was not given (or was refused). */
-  missing: (error: RequestError) => void;
-  document: (info: DocumentInfo) => void;
-  /** The member must read and sign this agreement (connection.signAgreement) before content flows. */
-  agreement: (agreement: AgreementInfo) => void;
-}
+/** A plain session never emits 'tampered' or 'waiting-for-key' (sealed spaces only). */
+export type DocumentSessionEvents = LiveDocumentEvents;
 
-export class DocumentSession extends ObservableV2<DocumentSessionEvents> {
+export class DocumentSession extends ObservableV2<DocumentSessionEvents> implements LiveDocument {
+  readonly sealed = false;
   readonly connection: EnclaveConnection;
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;

@@ -20,7 +20,6 @@ import {
   SignatureVerifier,
 } from '../identity/keys.js';
 import { MessageTag } from '../protocol/frames.js';
-import type { AgreementInfo } from '../protocol/governance.js';
 import type { DocumentInfo, NoticeMessage, WelcomeMessage } from '../protocol/messages.js';
 import {
   decodeRelaySealed,
@@ -30,11 +29,13 @@ import {
 } from '../protocol/sealed-frames.js';
 import type { DocumentKind } from '../schema/document-kind.js';
 import { openSealed, seal, type SealedHeader, SealedKind, type Sealer, TamperedMessage } from '../sealed/envelope.js';
+import { stampPresence } from '../sealed/presence-stamp.js';
 import { sealName } from '../sealed/sealed-names.js';
 import { SequenceGuard } from '../sealed/sequence-guard.js';
 import { NoKeyYet, type SpaceKeys } from '../sealed/space-keys.js';
 import type { EnclaveConnection } from './enclave-connection.js';
 import { RequestError } from './errors.js';
+import type { LiveDocument, LiveDocumentEvents } from './live-document.js';
 import { whenSynced } from './when-synced.js';
 
 export interface SealedSessionOptions {
@@ -53,16 +54,7 @@ export interface SealedSessionOptions {
   readonly snapshotEvery?: number;
 }
 
-export interface SealedSessionEvents {
-  synced: (synced: boolean) => void;
-  missing: (error: RequestError) => void;
-  document: (info: DocumentInfo) => void;
-  agreement: (agreement: AgreementInfo) => void;
-  /** A message failed verification or a sequence check: it was not applied. */
-  tampered: (message: string) => void;
-  /** No lead has shared the space's key with this member yet. */
-  'waiting-for-key': (message: string) => void;
-}
+export type SealedSessionEvents = LiveDocumentEvents;
 
 interface Outgoing {
   readonly seq: number;
@@ -71,7 +63,8 @@ interface Outgoing {
   sent?: { readonly envelope: Uint8Array; readonly epoch: number };
 }
 
-export class SealedSession extends ObservableV2<SealedSessionEvents> {
+export class SealedSession extends ObservableV2<SealedSessionEvents> implements LiveDocument {
+  readonly sealed = true;
   readonly connection: EnclaveConnection;
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
@@ -216,6 +209,7 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
         for (const entry of message.entries) await this.applyEntry(entry);
         this.applied = Math.max(this.applied, message.head);
         this.setSynced(true);
+        this.announce();
         for (const out of this.outbox) await this.sendUpdate(out); // what was not stored before the reconnect
         await this.maybeSnapshot();
         return;
@@ -307,7 +301,9 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
       return;
     }
     try {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, opened.plaintext, this);
+      // Bound to the verified author, as the relay stamps plain spaces' presence (it cannot read this).
+      const stamped = await stampPresence(opened.plaintext, author);
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped, this);
     } catch {
       this.emit('tampered', [`presence from ${author} does not decode`]);
     }
@@ -365,6 +361,15 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> {
       this.connection.send(encodeClientSealed({ type: 'presence', envelope: await seal(sealer, fields, update) }));
     });
   };
+
+  /**
+   * Sends this client's presence with a fresh clock after each (re)sync: there is no query for others'
+   * presence in the sealed protocol, and peers renew theirs on their own (y-protocols: every 15 s).
+   */
+  private announce(): void {
+    const local = this.awareness.getLocalState();
+    if (local !== null) this.awareness.setLocalState(local); // sent by onAwarenessUpdate
+  }
 
   private async sendUpdate(out: Outgoing): Promise<void> {
     if (!this.canWrite) return;

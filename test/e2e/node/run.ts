@@ -37,6 +37,13 @@ const run = promisify(execFile);
 /** Set by `npm run screenshots`: the scenario's README screenshots replace docs/*.png. */
 const README_SCREENSHOTS = process.env['ENCLAVE_README_SCREENSHOTS'] === '1';
 
+/** Every byte of every file under `dir`, subfolders included (the relay's data folder: SQLite, WAL, parts). */
+async function treeBytes(dir: string): Promise<Buffer> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return Buffer.concat(await Promise.all(files.map((file) => readFile(file))));
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const temp = await mkdtemp(join(tmpdir(), 'enclave-e2e-'));
@@ -44,7 +51,8 @@ async function main(): Promise<number> {
   const adminFile = join(temp, 'lead.json');
   await writeFile(adminFile, serializeIdentity(admin));
   chmodSync(adminFile, 0o600);
-  const relay = new ControlledRelay([admin.publicKey], join(temp, 'relay-data'));
+  const dataDir = join(temp, 'relay-data');
+  const relay = new ControlledRelay([admin.publicKey], dataDir);
   const cleanups: (() => Promise<unknown>)[] = [() => relay.close()];
   try {
     prepareEnvironment((line) => console.log(`  [setup] ${line}`));
@@ -73,6 +81,16 @@ async function main(): Promise<number> {
     };
     const control = await listenControl({
       '/relay/stop': () => relay.stop(),
+      /** Stops the relay (so everything is on disk), looks for `text` in every file of its data folder, restarts it. */
+      '/relay/data-contains': async ({ text }) => {
+        await relay.stop();
+        try {
+          const bytes = await treeBytes(dataDir);
+          return { found: bytes.includes(String(text)), bytes: bytes.length };
+        } finally {
+          await relay.start();
+        }
+      },
       '/relay/start': () => relay.start(),
       /** Evaluates `body` (an async function body of `app`, `arg`, `widget(path)`) in JupyterLab's page. */
       '/lab/eval': ({ body, arg }) =>
@@ -162,7 +180,14 @@ async function main(): Promise<number> {
     // The extension's own test support reads relay, control and admin from here; `lab` names our relay there.
     await writeFile(
       join(workspace, 'enclave-test.json'),
-      JSON.stringify({ relay: url, control: control.url, admin: serializeIdentity(admin), labRelay: LAB_RELAY }),
+      JSON.stringify({
+        relay: url,
+        control: control.url,
+        admin: serializeIdentity(admin),
+        labRelay: LAB_RELAY,
+        // ENCLAVE_E2E_GREP runs only the scenarios whose titles match (e.g. "sealed").
+        ...(process.env['ENCLAVE_E2E_GREP'] ? { grep: process.env['ENCLAVE_E2E_GREP'] } : {}),
+      }),
     );
     const dataDir = join(REPO, 'node_modules', '.cache', 'enclave-vscode-test-web');
     await prepareCodeOssBuild(dataDir);

@@ -273,7 +273,12 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     const cellDoc = notebook.cellAt(1).document;
     const textEditor = await vscode.window.showTextDocument(cellDoc, { viewColumn: editor.viewColumn });
     textEditor.selection = new vscode.Selection(0, 0, 0, 3);
-    await labType(labNb, 2, '', 0); // JupyterLab's user clicks into a cell
+    // JupyterLab's user puts the cursor into a cell and stays there: typing's closing Escape leaves the cell and
+    // withdraws the cursor, which made this test depend on VS Code polling in between.
+    await lab(
+      "const w = widget(arg); app.shell.activateById(w.id); w.content.activeCellIndex = 2; w.content.mode = 'edit'; const e = w.content.activeCell.editor; e.focus(); e.setSelection({ start: { line: 0, column: 0 }, end: { line: 0, column: 1 } });",
+      labNb,
+    );
     await eventually(
       () =>
         assert.ok(

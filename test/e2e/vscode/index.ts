@@ -3,13 +3,26 @@
  * the spec reporter, whose output reaches the orchestrator's terminal through the console.
  */
 import 'mocha/mocha.js';
+import * as vscode from 'vscode';
 import { ignoreIpynbWorkerErrors } from '../../../extension/test/vscode/support/ipynb-worker-errors.js';
 
-export function run(): Promise<void> {
+/** The orchestrator's ENCLAVE_E2E_GREP, passed in the workspace's enclave-test.json. */
+async function grep(): Promise<string | undefined> {
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (!workspace) return undefined;
+  const text = new TextDecoder().decode(
+    await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspace, 'enclave-test.json')),
+  );
+  return (JSON.parse(text) as { grep?: string }).grep;
+}
+
+export async function run(): Promise<void> {
+  const only = await grep();
   return new Promise((resolve, reject) => {
-    mocha.setup({ ui: 'bdd', reporter: 'spec', timeout: 90_000, color: false });
+    mocha.setup({ ui: 'bdd', reporter: 'spec', timeout: 90_000, color: false, ...(only ? { grep: only } : {}) });
     ignoreIpynbWorkerErrors();
     require('./e2e.test.ts');
+    require('./sealed.test.ts');
     try {
       mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} tests failed`)) : resolve()));
     } catch (error) {

@@ -1,13 +1,13 @@
 /**
- * `enclave push` and `enclave pull`: a file into a shared document (created or replaced) and back.
+ * `enclave push` and `enclave pull`: a file into a shared document (created or replaced) and back, in a
+ * plain or a sealed space alike (shared's openDocument asks the space channel first).
  * Push writes the whole content as one transaction of CRDT edits, then waits until the relay confirms the
  * update is durably stored (flush), so a relay killed right after push returns still has it.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { YFile, YNotebook } from '@jupyter/ydoc';
+import { type YFile, YNotebook } from '@jupyter/ydoc';
 import {
   decodeDraftBytes,
-  DocumentSession,
   documentKindForFileName,
   encodeDraftText,
   parseIpynb,
@@ -21,9 +21,8 @@ import {
 } from '@enclave/shared';
 import { CliError, ExitCode, usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
-import { type ClientSettings, clientSettings, withConnection } from '../remote.js';
-import { withSealedDocument } from './sealed.js';
-import { unsignedAgreement } from './space.js';
+import { clientSettings } from '../remote.js';
+import { withDocument } from './sealed.js';
 
 function documentArgument(args: CommandArgs, command: string): Required<RoomAddress> {
   const text = args.positionals[0];
@@ -58,41 +57,13 @@ export async function push(args: CommandArgs): Promise<void> {
   })();
   const notebookContent = kind === 'notebook' ? parseOrFail(file, text) : undefined;
   const settings = await clientSettings(args.values as Record<string, string>);
-  const model = kind === 'notebook' ? new YNotebook() : new YFile();
-  model.awareness.setLocalState(null);
-  const write = (target: YNotebook | YFile): void => {
-    if (target instanceof YNotebook) writeNotebook(target, notebookContent!);
-    else writeDraft(target, text);
-  };
-  try {
-    // A sealed space's documents are named by opaque ids: the real name must never be a room the relay sees.
-    const sealed = await isSealed(settings, room.space);
-    if (!sealed)
-      await withConnection(settings, room, async (connection, welcome) => {
-        if (welcome.agreement) throw unsignedAgreement(room.space);
-        if (welcome.role === 'viewer')
-          throw new CliError('viewers cannot push: ask a lead for the editor role', ExitCode.AccessDenied);
-        const session = new DocumentSession({ connection, doc: model.ydoc, awareness: model.awareness, create: kind });
-        try {
-          await session.whenSynced();
-          write(model);
-          await session.flush();
-        } finally {
-          session.destroy();
-        }
-      });
-    else {
-      await withSealedDocument(settings, room, kind, async (sealedModel, session) => {
-        if (session.connection.welcome?.role === 'viewer') {
-          throw new CliError('viewers cannot push: ask a lead for the editor role', ExitCode.AccessDenied);
-        }
-        write(sealedModel);
-        await session.flush();
-      });
-    }
-  } finally {
-    model.dispose();
-  }
+  await withDocument(settings, room, kind, async (model, session) => {
+    if (session.connection.welcome?.role === 'viewer')
+      throw new CliError('viewers cannot push: ask a lead for the editor role', ExitCode.AccessDenied);
+    if (model instanceof YNotebook) writeNotebook(model, notebookContent!);
+    else writeDraft(model, text);
+    await session.flush();
+  });
   const what = notebookContent ? `${notebookContent.cells.length} cells` : `${bytes.length} bytes`;
   process.stdout.write(`pushed ${file} to ${room.space}/${room.document} (${kind}, ${what})\n`);
 }
@@ -106,37 +77,11 @@ export async function pull(args: CommandArgs): Promise<void> {
     model instanceof YNotebook
       ? encodeDraftText(serializeIpynb(readNotebook(model)))
       : encodeDraftText(readDraft(model));
-  const sealed = await isSealed(settings, room.space);
-  const plain = sealed
-    ? undefined
-    : await withConnection(settings, room, async (connection, welcome) => {
-        if (welcome.agreement) throw unsignedAgreement(room.space);
-        if (!welcome.document)
-          throw new CliError(`there is no document ${room.space}/${room.document}`, ExitCode.NotFound);
-        const model = welcome.document.kind === 'notebook' ? new YNotebook() : new YFile();
-        model.awareness.setLocalState(null);
-        const session = new DocumentSession({ connection, doc: model.ydoc, awareness: model.awareness });
-        try {
-          await session.whenSynced();
-          return read(model);
-        } finally {
-          session.destroy();
-          model.dispose();
-        }
-      });
-  const bytes = plain ?? (await withSealedDocument(settings, room, undefined, async (model) => read(model)));
+  const bytes = await withDocument(settings, room, undefined, async (model) => read(model));
   const temporary = `${out}.${process.pid}.part`;
   writeFileSync(temporary, bytes);
   renameSync(temporary, out); // never leave a half-written file under the real name
   process.stderr.write(`pulled ${room.space}/${room.document} into ${out} (${bytes.length} bytes)\n`);
-}
-
-/** Asks the space's channel (never a document room, whose name a sealed space must not show the relay). */
-async function isSealed(settings: ClientSettings, space: string): Promise<boolean> {
-  return withConnection(settings, { space }, async (_, welcome) => {
-    if (welcome.agreement) throw unsignedAgreement(space);
-    return Boolean(welcome.sealed);
-  });
 }
 
 function parseOrFail(file: string, text: string): ReturnType<typeof parseIpynb> {

@@ -1,25 +1,25 @@
 /**
  * What the CLI does in a sealed space, where keys are the clients' work and the relay can read nothing:
- * start a space's first epoch, share keys with members who lack them, revoke by rotating, and push or pull a
- * document by its real name through a SealedSession.
+ * start a space's first epoch, share keys with members who lack them, revoke by rotating; and the one way
+ * push and pull open a document by its real name (shared's openDocument, which both editors use too).
  */
 import { YFile, YNotebook } from '@jupyter/ydoc';
 import {
   type DocumentKind,
   type EnclaveConnection,
-  findSealedDocument,
-  listSealedDocuments,
-  newDocumentId,
+  type LiveDocument,
   NoKeyYet,
+  openDocument,
+  type OpenedDocument,
   type PublicKeyText,
   type RoomAddress,
-  SealedSession,
+  shareMissingKeys,
   SpaceKeys,
 } from '@enclave/shared';
 import { CliError, ExitCode } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
-import { type ClientSettings, clientSettings, withConnection } from '../remote.js';
-import { onSpace, spaceArgument } from './space.js';
+import { type ClientSettings, clientSettings, namingTheRelay, openConnection } from '../remote.js';
+import { onSpace, spaceArgument, unsignedAgreement } from './space.js';
 
 const requester = (connection: EnclaveConnection): Parameters<SpaceKeys['refresh']>[0] =>
   ((request) => connection.request(request)) as Parameters<SpaceKeys['refresh']>[0];
@@ -38,8 +38,7 @@ export async function startSealedSpace(connection: EnclaveConnection, settings: 
 export async function shareKeys(connection: EnclaveConnection, settings: ClientSettings): Promise<number> {
   const keys = new SpaceKeys(connection.options.room.space, settings.identity);
   try {
-    await keys.refresh(requester(connection));
-    return await keys.wrapMissing(requester(connection));
+    return await shareMissingKeys(connection, keys);
   } finally {
     keys.destroy();
   }
@@ -70,63 +69,59 @@ export async function revokeByRotation(
 type Model = YNotebook | YFile;
 
 /**
- * Opens the sealed document called `room.document` (creating it when `create` is given), runs `work` on
- * its synced model, and closes everything.
+ * Opens the document called `room.document` in a plain or sealed space (shared's openDocument: the space
+ * channel is asked first, a sealed space's names resolve to opaque ids), creating it when `create` is given,
+ * runs `work` on its synced model, and closes everything, within the deadline.
  */
-export async function withSealedDocument<T>(
+export async function withDocument<T>(
   settings: ClientSettings,
   room: Required<RoomAddress>,
   create: DocumentKind | undefined,
-  work: (model: Model, session: SealedSession) => Promise<T>,
+  work: (model: Model, session: LiveDocument) => Promise<T>,
 ): Promise<T> {
-  const keys = new SpaceKeys(room.space, settings.identity);
-  try {
-    const found = await withConnection(settings, { space: room.space }, async (connection) => {
-      const id = await findSealedDocument(connection, keys, room.document);
-      try {
-        keys.current();
-      } catch (error) {
-        if (error instanceof NoKeyYet) throw new CliError(error.message, ExitCode.AccessDenied);
-        throw error;
-      }
-      if (id) {
-        const listed = (await listSealedDocuments(connection, keys)).find((d) => d.id === id)!;
-        return { id, kind: listed.info.kind };
-      }
-      return undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new CliError(`no answer from ${settings.relayUrl} within ${settings.timeoutMs / 1000} s`)),
+      settings.timeoutMs,
+    );
+  });
+  let opened: OpenedDocument<Model> | undefined;
+  const run = async (): Promise<T> => {
+    opened = await openDocument<Model>({
+      space: room.space,
+      name: room.document,
+      identity: settings.identity,
+      connect: (address) => openConnection(settings, address),
+      admit: async (connection) => {
+        const welcome = await connection.whenWelcomed();
+        if (welcome.agreement) throw unsignedAgreement(room.space);
+        return welcome;
+      },
+      ...(create ? { create } : {}),
+      model: (kind) => {
+        const model = kind === 'notebook' ? new YNotebook() : new YFile();
+        model.awareness.setLocalState(null);
+        return model;
+      },
     });
-    if (!found && !create) {
-      throw new CliError(`there is no document ${room.space}/${room.document}`, ExitCode.NotFound);
-    }
-    const id = found?.id ?? newDocumentId();
-    const kind = found?.kind ?? create!;
-    const model: Model = kind === 'notebook' ? new YNotebook() : new YFile();
-    model.awareness.setLocalState(null);
-    try {
-      return await withConnection(settings, { space: room.space, document: id }, async (connection) => {
-        const session = new SealedSession({
-          connection,
-          doc: model.ydoc,
-          awareness: model.awareness,
-          identity: settings.identity,
-          keys,
-          ...(found ? {} : { create: { kind, name: room.document } }),
-        });
-        const waiting = new Promise<never>((_, reject) =>
-          session.on('waiting-for-key', (message) => reject(new CliError(message, ExitCode.AccessDenied))),
-        );
-        try {
-          await Promise.race([session.whenSynced(), waiting]);
-          return await Promise.race([work(model, session), waiting]);
-        } finally {
-          session.destroy();
-        }
-      });
-    } finally {
-      model.dispose();
-    }
+    const { session, model } = opened;
+    const waiting = new Promise<never>((_, reject) =>
+      session.on('waiting-for-key', (message) => reject(new CliError(message, ExitCode.AccessDenied))),
+    );
+    await Promise.race([session.whenSynced(), waiting]);
+    return await Promise.race([work(model, session), waiting]);
+  };
+  try {
+    return await Promise.race([run(), deadline]);
+  } catch (error) {
+    if (error instanceof NoKeyYet) throw new CliError(error.message, ExitCode.AccessDenied);
+    throw namingTheRelay(error, settings.relayUrl);
   } finally {
-    keys.destroy();
+    clearTimeout(timer);
+    const done = opened as OpenedDocument<Model> | undefined;
+    done?.close();
+    done?.model.dispose();
   }
 }
 

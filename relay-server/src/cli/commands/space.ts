@@ -13,8 +13,7 @@ import {
   parsePublicKey,
   type PublicKeyText,
   type Role,
-  listSealedDocuments,
-  SpaceKeys,
+  listDocuments,
 } from '@enclave/shared';
 import { CliError, ExitCode, usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
@@ -164,17 +163,13 @@ export async function audit(args: CommandArgs): Promise<void> {
 export async function docs(args: CommandArgs): Promise<void> {
   const space = spaceArgument(args, 'docs');
   const settings = await clientSettings(args.values as Record<string, string>);
-  const documents = await onSpace(args, space, async (connection, welcome) => {
-    if (!welcome.sealed) return (await connection.request({ op: 'documents.list' })).documents;
-    // Sealed: the relay lists opaque ids; the real names open with this member's keys.
-    const keys = new SpaceKeys(space, settings.identity);
-    try {
-      const listed = await listSealedDocuments(connection, keys);
-      return listed.map((d) => ({ ...d.info, name: d.name ?? `(cannot open: ${d.id})` }));
-    } finally {
-      keys.destroy();
-    }
-  });
+  // Sealed: the relay lists opaque ids; the real names open with this member's keys (shared's listDocuments).
+  const documents = await onSpace(args, space, async (connection) =>
+    (await listDocuments(connection, settings.identity)).map((d) => ({
+      ...d.info,
+      name: d.name ?? `(cannot open: ${d.id})`,
+    })),
+  );
   if (args.values['json']) {
     process.stdout.write(`${JSON.stringify(documents, null, 2)}\n`);
     return;
