@@ -25,6 +25,7 @@ export * from './client/enclave-connection.js';
 export * from './client/document-session.js';
 export * from './client/agreement-gate.js';
 export * from './client/request-watch.js';
+export * from './client/my-spaces.js';
 export * from './client/sealed-session.js';
 export * from './client/sealed-documents.js';
 export * from './sealed/space-keys.js';

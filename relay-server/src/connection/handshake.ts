@@ -7,6 +7,7 @@
 import {
   type AuthenticateMessage,
   CloseCode,
+  isRelayChannel,
   type PublicKeyText,
   type RoomAddress,
   roomName,
@@ -78,6 +79,11 @@ export async function decideHandshake(
   const valid = await verifyAnswer(message, { nonce, relayId: context.relayId, room: roomName(room) });
   if (!valid) return refusal(CloseCode.Unauthenticated, 'invalid signature', message.publicKey);
   const { publicKey, protocol } = message;
+  // The relay channel admits every signed key: it only answers what concerns the key itself (spaces.mine).
+  if (isRelayChannel(room)) {
+    const admin = access.isAdmin(publicKey);
+    return { kind: 'admit', publicKey, protocol, member: undefined, admin, spaceExists: false, sealed: false };
+  }
   const found = await access.lookup(room.space, publicKey);
   const spaceExists = Boolean(found.space);
   if (found.space?.sealed && protocol < 2 && found.member) {

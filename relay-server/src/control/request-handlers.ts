@@ -11,6 +11,7 @@ import {
   type Role,
   canWrite,
   fromBase64Url,
+  isRelayChannel,
   toBase64Url,
 } from '@enclave/shared';
 import type { AccessService } from '../access/access-service.js';
@@ -75,7 +76,15 @@ export async function handleRequest(
     return who.document;
   };
 
+  // The relay channel is nobody's space: it answers only what concerns the caller.
+  if (isRelayChannel(who) && request.op !== 'spaces.mine') {
+    throw new RequestFailure('bad-request', `${request.op} is sent on a space or document channel`);
+  }
+
   switch (request.op) {
+    case 'spaces.mine':
+      return { spaces: await access.spacesOf(who.publicKey) };
+
     case 'space.create':
       onSpaceChannel();
       if (request.sealed && who.protocol < 2) throw new RequestFailure('bad-request', 'sealed spaces need protocol 2');

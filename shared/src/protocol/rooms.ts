@@ -24,7 +24,18 @@ export function checkName(kind: 'space' | 'document', name: string): string {
   return name;
 }
 
-/** The room string that is signed in the handshake: `space` or `space/doc`. */
+/**
+ * The relay's own channel, path `/`: not a space. Any identity that passes the handshake is admitted to it and
+ * may ask only what concerns itself (`spaces.mine`); it carries no content and no presence. Its signed room
+ * name is the empty string, which no space name can be.
+ */
+export const RELAY_CHANNEL: RoomAddress = Object.freeze({ space: '' });
+
+export function isRelayChannel(address: { readonly space: string; readonly document?: string | undefined }): boolean {
+  return address.space === '' && address.document === undefined;
+}
+
+/** The room string that is signed in the handshake: `space` or `space/doc` (empty for the relay channel). */
 export function roomName(address: RoomAddress): string {
   return address.document === undefined ? address.space : `${address.space}/${address.document}`;
 }
@@ -39,9 +50,10 @@ export function parseRoomName(text: string): RoomAddress {
   return document === undefined ? { space } : { space, document };
 }
 
-/** Parses a request path such as `/team/notes.ipynb?x=1`; undefined when it names no valid room. */
+/** Parses a request path such as `/team/notes.ipynb?x=1` (`/` is the relay channel); undefined when it names no valid room. */
 export function parseRoomPath(path: string): RoomAddress | undefined {
   const pathname = path.split('?')[0] ?? '';
+  if (pathname === '/' || pathname === '') return RELAY_CHANNEL;
   try {
     return parseRoomName(decodeURIComponent(pathname.replace(/^\/+/, '')));
   } catch {
