@@ -5,7 +5,7 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
-import { usersIcon } from '@jupyterlab/ui-components';
+import { listIcon, usersIcon } from '@jupyterlab/ui-components';
 import { EditorExtensionRegistry, IEditorExtensionRegistry } from '@jupyterlab/codemirror';
 import type { Awareness } from 'y-protocols/awareness';
 import type { Text as YText } from 'yjs';
@@ -24,6 +24,8 @@ import { offerHelp } from './ui/error-help.js';
 import { registerGovernanceCommands } from './ui/governance-commands.js';
 import { askToSignAgreement } from './ui/governance-dialogs.js';
 import { RequestsPanel } from './ui/requests-panel.js';
+import { EnclavePanel } from './ui/enclave-panel.js';
+import { browseActions } from './ui/browse-actions.js';
 import { EnclaveDocumentExtension } from './ui/document-extension.js';
 import { ViewerCommandGate } from './ui/viewer-commands.js';
 import { NotebookPanel } from '@jupyterlab/notebook';
@@ -91,6 +93,25 @@ const ui: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
   ) => {
     registerCommands(app, service, docManager);
+    const browser = new EnclavePanel(service, browseActions(app, service, docManager));
+    browser.title.icon = listIcon;
+    app.shell.add(browser, 'left', { rank: 950 });
+    // Refreshes on their own never ask the person to create an identity; the panel's button may.
+    const refresh = (): void => void browser.refresh({ createIdentity: false });
+    service.events.on('settings', refresh);
+    // Joining, importing an identity or a request approved changes which spaces are this person's.
+    const changesMembership = new Set<string>([CommandIds.join, CommandIds.importIdentity, CommandIds.requestAccess]);
+    app.commands.commandExecuted.connect((_, { id, result }) => {
+      if (changesMembership.has(id)) void result.then(refresh, refresh);
+    });
+    void app.restored.then(refresh);
+    app.commands.addCommand(CommandIds.browse, {
+      label: 'Browse Spaces',
+      execute: () => {
+        app.shell.activateById(browser.id);
+        return browser.refresh();
+      },
+    });
     const requests = new RequestsPanel(service.requests, (title, error) => void reportError(title, error));
     requests.title.icon = usersIcon;
     app.shell.add(requests, 'right', { rank: 900 });

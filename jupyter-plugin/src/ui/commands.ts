@@ -86,7 +86,10 @@ export function registerCommands(app: JupyterFrontEnd, service: EnclaveService, 
       const location =
         typeof args['target'] === 'string'
           ? resolveTarget(args['target'], relayNames())
-          : await askTarget('Share into Enclave', `${name}`);
+          : await askTarget(
+              'Share into Enclave',
+              typeof args['space'] === 'string' ? `${args['space']}/${name}` : name,
+            );
       if (!location || location.document === undefined) return undefined;
       const content =
         widget instanceof NotebookPanel && widget.content.model

@@ -1,0 +1,232 @@
+/**
+ * Issue 11, daily use in a real JupyterLab (the version ENCLAVE_JUPYTERLAB picks) against a real relay:
+ * browsing relays, spaces and documents in the Enclave panel (nobody types a path). The browser's identity
+ * is the fixture's editor; the lead is the client library in this process.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EnclaveConnection, type Identity, type Role, serializeIdentity } from '@enclave/shared';
+import type { Browser, Page } from 'playwright-core';
+import { publish } from '../../src/session/publish.js';
+import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
+import { launchBrowser, openLab } from './browser.js';
+import { JUPYTERLAB_VERSION, type JupyterLab, prepareEnvironment, startJupyterLab } from './jupyterlab-server.js';
+import { dismissDialogs, execute, onWidget, widgetIdFor } from './lab-helpers.js';
+
+const RELAY = 'test';
+const KERNELSPEC = { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
+
+describe(`Enclave daily use in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
+  this.timeout(90_000);
+  let relay: RelayFixture;
+  let lab: JupyterLab;
+  let browser: Browser;
+  let page: Page;
+  let me: Identity;
+  const closeLater: { destroy(): void }[] = [];
+
+  const onSpace = async <T>(space: string, run: (c: EnclaveConnection) => Promise<T>, who?: Identity): Promise<T> => {
+    const c = new EnclaveConnection({
+      relayUrl: relay.url,
+      room: { space },
+      identity: who ?? relay.lead,
+      WebSocket: NodeWebSocket,
+      reconnect: false,
+    }).connect();
+    try {
+      return await run(c);
+    } finally {
+      c.destroy();
+    }
+  };
+  const createSpace = (space: string, grants: [Identity, Role][] = []) =>
+    onSpace(space, async (c) => {
+      await c.request({ op: 'space.create' });
+      for (const [identity, role] of grants) {
+        await c.request({ op: 'members.grant', publicKey: identity.publicKey, role, name: identity.name });
+      }
+    });
+  const seed = (space: string, document: string, sources: string[]) =>
+    publish({
+      relayUrl: relay.url,
+      room: { space, document },
+      identity: relay.lead,
+      WebSocket: NodeWebSocket,
+      content: {
+        kind: 'notebook',
+        notebook: {
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: { kernelspec: KERNELSPEC },
+          cells: sources.map((source, i) => ({ id: `c${i}`, cell_type: 'markdown', source, metadata: {} })),
+        },
+      },
+    });
+  const documentNames = async (space: string) =>
+    (await onSpace(space, (c) => c.request({ op: 'documents.list' }))).documents.map((d) => d.name).sort();
+  const panel = () => page.locator('#enclave-browser');
+  const spaceItem = (space: string) =>
+    panel().locator(`.enclave-relay[data-relay="${RELAY}"] .enclave-space[data-space="${space}"]`);
+  const expand = async (space: string) => {
+    await spaceItem(space).locator('summary').click();
+    await spaceItem(space).locator('.enclave-space-body').waitFor({ timeout: 20_000 });
+  };
+
+  before(async function () {
+    this.timeout(900_000);
+    prepareEnvironment((line) => console.log(`      [setup] ${line}`));
+    relay = await startRelay('lab');
+    me = relay.editor;
+    await createSpace('led', [[me, 'lead']]);
+    await createSpace('elsewhere', [[relay.viewer, 'editor']]);
+    lab = await startJupyterLab({
+      '@enclave/jupyter-plugin:plugin': { relays: [{ name: RELAY, url: relay.url }] },
+      '@jupyterlab/apputils-extension:notification': { fetchNews: 'false', checkForUpdates: false },
+    });
+    browser = await launchBrowser();
+    ({ page } = await openLab(browser, lab.url, lab.token));
+    await execute(page, 'enclave:identity-import', { text: serializeIdentity(me) });
+  });
+
+  after(async () => {
+    closeLater.splice(0).forEach((c) => c.destroy());
+    await browser?.close();
+    await lab?.stop();
+    await relay?.close();
+  });
+
+  it("lists the person's spaces on each relay (and no one else's), and opens a document with a click", async () => {
+    await seed('lab', 'seen.ipynb', ['# seen from the panel']);
+    await execute(page, 'enclave:browse');
+    await eventually(async () => {
+      const spaces = await panel()
+        .locator('.enclave-space')
+        .evaluateAll((nodes) =>
+          nodes.map((n) => `${(n as HTMLElement).dataset['space']}:${n.querySelector('.enclave-role')?.textContent}`),
+        );
+      assert.deepEqual(spaces.sort(), ['lab:editor', 'led:lead'], 'not "elsewhere", which is not theirs');
+    }, 20_000);
+    await expand('lab');
+    await spaceItem('lab').locator('.enclave-document[data-document="seen.ipynb"]').click();
+    const path = `Enclave:${RELAY}/lab/seen.ipynb`;
+    await eventually(async () => assert.ok(await widgetIdFor(page, path)), 20_000);
+    await eventually(async () =>
+      assert.deepEqual(
+        await onWidget<string[]>(page, path, 'return widget.content.model.sharedModel.cells.map(c => c.getSource())'),
+        ['# seen from the panel'],
+      ),
+    );
+    // Members with roles; the person is marked present once their document is open.
+    await eventually(async () => {
+      const rows = await spaceItem('lab').locator('.enclave-member').allInnerTexts();
+      assert.ok(
+        rows.some((r) => r.includes('Ada Lead') && r.includes('lead')),
+        rows.join(' | '),
+      );
+      assert.ok(
+        rows.some((r) => r.includes('Vic Viewer') && r.includes('viewer')),
+        rows.join(' | '),
+      );
+      const present = await spaceItem('lab')
+        .locator('.enclave-present')
+        .evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset['publicKey']));
+      assert.deepEqual(present, [me.publicKey]);
+    }, 20_000);
+  });
+
+  it('creates a new notebook and a new draft in a space, and shares the local file in front into it', async () => {
+    await spaceItem('lab').locator('.enclave-new-notebook').click();
+    const input = page.locator('.jp-Dialog input');
+    await input.fill('fresh.ipynb');
+    await page.locator('.jp-Dialog .jp-mod-accept').click();
+    await eventually(async () => assert.ok(await widgetIdFor(page, `Enclave:${RELAY}/lab/fresh.ipynb`)), 20_000);
+    // A new notebook has no kernel yet: JupyterLab asks which one, as for any new notebook.
+    await page
+      .locator('.jp-Dialog')
+      .filter({ hasText: /kernel/i })
+      .waitFor({ timeout: 20_000 });
+    await dismissDialogs(page);
+    await spaceItem('lab').locator('.enclave-new-draft').click();
+    await input.fill('notes.md');
+    await page.locator('.jp-Dialog .jp-mod-accept').click();
+    await eventually(async () => assert.ok(await widgetIdFor(page, `Enclave:${RELAY}/lab/notes.md`)), 20_000);
+    assert.deepEqual(await documentNames('lab'), ['fresh.ipynb', 'notes.md', 'seen.ipynb']);
+    // The panel lists them too.
+    await spaceItem('lab').locator('.enclave-document[data-document="notes.md"]').waitFor({ timeout: 20_000 });
+
+    // A name already taken is not replaced from the panel: the person is told, the document keeps its content.
+    await spaceItem('lab').locator('.enclave-new-notebook').click();
+    await input.fill('seen.ipynb');
+    await page.locator('.jp-Dialog .jp-mod-accept').click();
+    await eventually(async () => {
+      const texts = await page.locator('.jp-Dialog').allInnerTexts();
+      assert.ok(
+        texts.some((t) => /already has content/.test(t)),
+        texts.join(' | '),
+      );
+    }, 20_000);
+    await dismissDialogs(page);
+
+    writeFileSync(
+      join(lab.rootDir, 'mine.ipynb'),
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: { kernelspec: KERNELSPEC },
+        cells: [{ id: 'm1', cell_type: 'code', source: 'mine = 1', metadata: {}, outputs: [], execution_count: null }],
+      }),
+    );
+    await execute(page, 'docmanager:open', { path: 'mine.ipynb' });
+    await eventually(async () => assert.ok(await widgetIdFor(page, 'mine.ipynb')), 20_000);
+    await onWidget(page, 'mine.ipynb', 'return widget.context.ready');
+    await spaceItem('lab').locator('.enclave-share-here').click();
+    await eventually(async () => assert.equal(await input.inputValue(), `${RELAY}/lab/mine.ipynb`), 20_000);
+    await page.locator('.jp-Dialog .jp-mod-accept').click();
+    await eventually(async () => assert.ok(await widgetIdFor(page, `Enclave:${RELAY}/lab/mine.ipynb`)), 20_000);
+    assert.ok((await documentNames('lab')).includes('mine.ipynb'));
+  });
+
+  it("shows a lead the space's pending requests and open invites, and acts on them", async () => {
+    const asking = new EnclaveConnection({
+      relayUrl: relay.url,
+      room: { space: 'led' },
+      identity: relay.stranger,
+      WebSocket: NodeWebSocket,
+      reconnect: false,
+      accessRequest: { name: relay.stranger.name, message: 'let me in please' },
+    }).connect();
+    closeLater.push(asking);
+    await eventually(() => assert.equal(asking.status, 'waiting'), 20_000);
+    const { invite } = await onSpace(
+      'led',
+      (c) => c.request({ op: 'invites.create', role: 'viewer', expiresInSeconds: 3600 }),
+      me,
+    );
+    await execute(page, 'enclave:browse');
+    await expand('led');
+    const request = spaceItem('led').locator('.enclave-space-request');
+    await eventually(async () => assert.match(await request.innerText(), /Sam Stranger.*let me in please/), 20_000);
+    const inviteRow = spaceItem('led').locator(`.enclave-space-invite[data-invite-id="${invite.id}"]`);
+    await inviteRow.waitFor({ timeout: 20_000 });
+    assert.match(await inviteRow.innerText(), /viewer/);
+
+    await request.locator('.enclave-deny').click();
+    await eventually(
+      async () => assert.equal(await spaceItem('led').locator('.enclave-space-request').count(), 0),
+      20_000,
+    );
+    const denied = await onSpace('led', (c) => c.request({ op: 'requests.list', status: 'denied' }), me);
+    assert.deepEqual(
+      denied.requests.map((r) => r.publicKey),
+      [relay.stranger.publicKey],
+    );
+    await inviteRow.locator('.enclave-revoke-invite').click();
+    await eventually(
+      async () => assert.equal(await spaceItem('led').locator('.enclave-space-invite').count(), 0),
+      20_000,
+    );
+    const invites = await onSpace('led', (c) => c.request({ op: 'invites.list' }), me);
+    assert.equal(invites.invites.find((i) => i.id === invite.id)?.status, 'revoked');
+  });
+});
