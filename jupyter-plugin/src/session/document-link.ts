@@ -6,6 +6,7 @@
  */
 import {
   type AgreementInfo,
+  CloseCode,
   type CloseInfo,
   type ConnectionStatus,
   type DocumentKind,
@@ -101,7 +102,12 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
   }
 
   get readOnly(): boolean {
-    return this.currentRole === 'viewer';
+    return this.currentRole === 'viewer' || this.removed;
+  }
+
+  /** True once a lead removed this member while it was open (4409): nothing here is shared any more. */
+  get removed(): boolean {
+    return this.connection.lastClose?.code === CloseCode.AccessRevoked;
   }
 
   /** Resolves once the model holds the room's content; rejects when refused, missing or closed for good. */
@@ -138,7 +144,10 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
   private readonly onWelcome = (welcome: { role: Role | null }): void => this.setRole(welcome.role);
   private readonly onRole = (role: Role): void => this.setRole(role);
   private readonly onNotice = (notice: NoticeMessage): void => this.emit('notice', [notice]);
-  private readonly onClosed = (info: CloseInfo): void => this.emit('closed', [info]);
+  private readonly onClosed = (info: CloseInfo): void => {
+    this.emit('closed', [info]);
+    if (this.removed) this.emit('role', [this.currentRole]); // read-only from now on: the UI asks again
+  };
 
   private readonly onAgreement = (agreement: AgreementInfo): void => {
     this.emit('agreement', [agreement]);

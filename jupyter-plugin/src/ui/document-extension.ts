@@ -4,6 +4,7 @@
  * the cells' legacy view state from being written on opening.
  */
 import type { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
+import { MainAreaWidget } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { DisposableDelegate, type IDisposable } from '@lumino/disposable';
 import type { Widget } from '@lumino/widgets';
@@ -11,6 +12,7 @@ import { DRIVE_NAME } from '../drive/enclave-path.js';
 import type { EnclaveService } from '../enclave-service.js';
 import type { DocumentLink } from '../session/document-link.js';
 import { PresenceBar } from './presence-bar.js';
+import { RemovedBanner } from './removed-banner.js';
 import { keepLegacyScrolledState } from './cell-view-state.js';
 import { KernelMetadataPolicy } from './kernel-metadata.js';
 import { NotebookReadOnlyGuard } from './read-only.js';
@@ -50,6 +52,7 @@ export class EnclaveDocumentExtension implements DocumentRegistry.IWidgetExtensi
         }),
       );
       this.onRoleChanged();
+      if (widget instanceof MainAreaWidget) parts.push(new RemovedBanner(widget, link));
       if (widget instanceof NotebookPanel) parts.push(new NotebookReadOnlyGuard(widget, link));
       else {
         const apply = (): void => {

@@ -3,9 +3,11 @@
  * participant (the names and colours the relay stamped into awareness).
  */
 import { Widget } from '@lumino/widgets';
-import { lastCloseText, reconnectText } from '@enclave/shared';
+import { statusSummary, type StatusTone } from '@enclave/shared';
 import { participantsOf } from '../presence/participants.js';
 import type { DocumentLink } from '../session/document-link.js';
+
+const TONE_ICONS: Record<StatusTone, string> = { ok: '●', working: '◌', offline: '↻', stopped: '⛔' };
 
 export class PresenceBar extends Widget {
   constructor(
@@ -33,17 +35,24 @@ export class PresenceBar extends Widget {
 
   private readonly render = (): void => {
     if (this.isDisposed) return;
-    const status = this.link.connection.status;
     const node = this.node;
     node.replaceChildren();
+    // Icon and words, not one small word: connected, reconnecting (counted down), offline, removed.
+    const summary = statusSummary(this.link.connection, this.link.role);
     const state = document.createElement('span');
-    state.className = `enclave-status enclave-status-${status}`;
-    // Offline: "reconnecting to ws://… in 8 s (attempt 4)", counted down, with the last failure in the tooltip.
-    const reconnecting = status === 'disconnected' ? reconnectText(this.link.connection) : undefined;
-    state.textContent = status === 'connected' ? (this.link.role ?? 'admin') : (reconnecting ?? status);
-    state.title = `Enclave ${this.link.name}: ${reconnecting ? (lastCloseText(this.link.connection) ?? status) : status}`;
+    state.className = `enclave-status enclave-status-${summary.tone}`;
+    state.dataset['status'] = this.link.connection.status;
+    const icon = document.createElement('span');
+    icon.className = 'enclave-status-icon';
+    icon.textContent = TONE_ICONS[summary.tone];
+    icon.setAttribute('aria-hidden', 'true');
+    const label = document.createElement('span');
+    label.className = 'enclave-status-label';
+    label.textContent = summary.label;
+    state.append(icon, label);
+    state.title = `Enclave ${this.link.name}: ${summary.detail}`;
     clearTimeout(this.tick);
-    if (reconnecting) this.tick = setTimeout(this.render, 1_000);
+    if (summary.tone === 'offline') this.tick = setTimeout(this.render, 1_000);
     node.appendChild(state);
     for (const participant of participantsOf(this.link.session.awareness, this.selfPublicKey)) {
       const badge = document.createElement('span');

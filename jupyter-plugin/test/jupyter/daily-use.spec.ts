@@ -229,4 +229,72 @@ describe(`Enclave daily use in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
     const invites = await onSpace('led', (c) => c.request({ op: 'invites.list' }), me);
     assert.equal(invites.invites.find((i) => i.id === invite.id)?.status, 'revoked');
   });
+
+  it('says connected at a glance, and marks a document read-only with a banner when a lead removes the person', async () => {
+    await createSpace('rev', [[me, 'editor']]);
+    await seed('rev', 'kept.ipynb', ['# before the revoke']);
+    await execute(page, 'enclave:open', { path: 'rev/kept.ipynb' });
+    const path = `Enclave:${RELAY}/rev/kept.ipynb`;
+    await eventually(async () => assert.ok(await widgetIdFor(page, path)), 20_000);
+    const id = (await widgetIdFor(page, path))!;
+    const status = page.locator(`#${id} .enclave-status`);
+    await eventually(async () => {
+      assert.equal(await status.locator('.enclave-status-label').innerText(), 'Connected · editor');
+      assert.match((await status.getAttribute('class')) ?? '', /enclave-status-ok/);
+      assert.equal(await status.locator('.enclave-status-icon').innerText(), '●');
+    }, 20_000);
+    assert.equal(await page.locator(`#${id} .enclave-removed-banner`).count(), 0, 'no banner while a member');
+
+    await onSpace('rev', (c) => c.request({ op: 'members.revoke', publicKey: me.publicKey }));
+    const banner = page.locator(`#${id} .enclave-removed-banner`);
+    await banner.waitFor({ timeout: 20_000 });
+    assert.match(await banner.innerText(), /removed from the space "rev".*no longer shared/s);
+    await eventually(async () => {
+      assert.match(await status.innerText(), /Removed · access revoked/);
+      assert.match((await status.getAttribute('class')) ?? '', /enclave-status-stopped/);
+    });
+    // Editing is disabled: the model and every cell are read-only, and typing changes nothing.
+    await eventually(async () =>
+      assert.deepEqual(
+        await onWidget<boolean[]>(
+          page,
+          path,
+          'return [widget.content.model.readOnly, ...widget.content.widgets.map(c => c.readOnly)]',
+        ),
+        [true, true],
+      ),
+    );
+    await page.locator(`#${id} .jp-Cell`).first().click();
+    await page.keyboard.press('Enter'); // edit mode, if it were allowed
+    await page.keyboard.type('zzz');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('d');
+    await page.keyboard.press('d');
+    assert.deepEqual(
+      await onWidget<string[]>(page, path, 'return widget.content.model.sharedModel.cells.map(c => c.getSource())'),
+      ['# before the revoke'],
+    );
+  });
+
+  it('says offline and when it reconnects, counting down, while the relay is away', async () => {
+    await seed('lab', 'away.ipynb', ['# away']);
+    await execute(page, 'enclave:open', { path: 'lab/away.ipynb' });
+    const path = `Enclave:${RELAY}/lab/away.ipynb`;
+    await eventually(async () => assert.ok(await widgetIdFor(page, path)), 20_000);
+    const id = (await widgetIdFor(page, path))!;
+    const label = page.locator(`#${id} .enclave-status .enclave-status-label`);
+    await eventually(async () => assert.equal(await label.innerText(), 'Connected · editor'), 20_000);
+    await relay.relay.close();
+    await eventually(async () => {
+      assert.match(await label.innerText(), /^Offline · reconnecting in \d+ s \(attempt \d+\)$/);
+      assert.match(
+        (await page.locator(`#${id} .enclave-status`).getAttribute('class')) ?? '',
+        /enclave-status-offline/,
+      );
+      assert.match(
+        (await page.locator(`#${id} .enclave-status`).getAttribute('title')) ?? '',
+        /sent when the relay is back/,
+      );
+    }, 20_000);
+  });
 });
