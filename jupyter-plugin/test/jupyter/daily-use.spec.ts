@@ -8,6 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnclaveConnection, type Identity, type Role, serializeIdentity } from '@enclave/shared';
 import type { Browser, Page } from 'playwright-core';
+import { YNotebook, type YCodeCell } from '@jupyter/ydoc';
+import { DocumentLink } from '../../src/session/document-link.js';
 import { publish } from '../../src/session/publish.js';
 import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
 import { launchBrowser, openLab } from './browser.js';
@@ -274,6 +276,62 @@ describe(`Enclave daily use in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
       await onWidget<string[]>(page, path, 'return widget.content.model.sharedModel.cells.map(c => c.getSource())'),
       ['# before the revoke'],
     );
+  });
+
+  it("undoes only the person's own edit: a collaborator's typing in the same cell stays, and redo brings it back", async () => {
+    await publish({
+      relayUrl: relay.url,
+      room: { space: 'lab', document: 'undo.ipynb' },
+      identity: relay.lead,
+      WebSocket: NodeWebSocket,
+      content: {
+        kind: 'notebook',
+        notebook: {
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: { kernelspec: KERNELSPEC },
+          cells: [{ id: 'u1', cell_type: 'code', source: 'x = 1', metadata: {}, outputs: [], execution_count: null }],
+        },
+      },
+    });
+    await execute(page, 'enclave:open', { path: 'lab/undo.ipynb' });
+    const path = `Enclave:${RELAY}/lab/undo.ipynb`;
+    await eventually(async () => assert.ok(await widgetIdFor(page, path)), 20_000);
+    const id = (await widgetIdFor(page, path))!;
+    const browserSource = () =>
+      onWidget<string>(page, path, 'return widget.content.model.sharedModel.cells[0].getSource()');
+    await eventually(async () => assert.equal(await browserSource(), 'x = 1'), 20_000);
+    const nb = new YNotebook();
+    const other = new DocumentLink({
+      relayUrl: relay.url,
+      room: { space: 'lab', document: 'undo.ipynb' },
+      identity: relay.lead,
+      model: nb,
+      WebSocket: NodeWebSocket,
+    });
+    closeLater.push(other, { destroy: () => nb.dispose() });
+    await other.whenSynced();
+
+    // A (the browser) types at the end of the cell...
+    const editor = page.locator(`#${id} .jp-Cell`).first().locator('.cm-content');
+    await editor.click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' # mine');
+    await eventually(() => assert.equal(nb.cells[0]!.getSource(), 'x = 1 # mine'), 20_000);
+    // ...B types at its start...
+    (nb.cells[0] as YCodeCell).updateSource(0, 0, 'theirs = 2; ');
+    await eventually(async () => assert.equal(await browserSource(), 'theirs = 2; x = 1 # mine'), 20_000);
+    // ...A presses undo: only A's typing goes, for everyone; B's stays.
+    await page.keyboard.press('Control+z');
+    await eventually(async () => assert.equal(await browserSource(), 'theirs = 2; x = 1'), 20_000);
+    await eventually(() => assert.equal(nb.cells[0]!.getSource(), 'theirs = 2; x = 1'), 20_000);
+    // A second undo has nothing of A's left to take back: B's edit is not on A's stack.
+    await page.keyboard.press('Control+z');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await browserSource(), 'theirs = 2; x = 1');
+    await page.keyboard.press('Control+Shift+z');
+    await eventually(() => assert.equal(nb.cells[0]!.getSource(), 'theirs = 2; x = 1 # mine'), 20_000);
+    await page.keyboard.press('Escape');
   });
 
   it('says offline and when it reconnects, counting down, while the relay is away', async () => {
