@@ -12,6 +12,7 @@ import type { Text as YText } from 'yjs';
 import { remoteCursors } from './presence/remote-cursors.js';
 import { browserWebSocket } from './browser-websocket.js';
 import { EnclaveDrive } from './drive/enclave-drive.js';
+import { drivePath } from './drive/enclave-path.js';
 import { EnclaveService } from './enclave-service.js';
 import { IdentityManager } from './identity/identity-manager.js';
 import { browserIdentityStore } from './identity/identity-store.js';
@@ -20,7 +21,7 @@ import { readSettings } from './settings.js';
 import { CommandIds, IEnclave } from './tokens.js';
 import { registerCommands } from './ui/commands.js';
 import { askRetry, askText, reportError } from './ui/dialogs.js';
-import { offerHelp } from './ui/error-help.js';
+import { closeDocumentTabs, offerHelp } from './ui/error-help.js';
 import { registerGovernanceCommands } from './ui/governance-commands.js';
 import { askToSignAgreement } from './ui/governance-dialogs.js';
 import { RequestsPanel } from './ui/requests-panel.js';
@@ -72,7 +73,11 @@ const core: JupyterFrontEndPlugin<EnclaveService> = {
         agreement: service.agreementPrompt,
         listDocuments: (relay, space) => service.documents(relay, space),
         retryUnreachable: (path, error) => askRetry(`Opening ${path}`, error),
-        explainFailure: async (location, error) => offerHelp(error, location, await service.identity(), app.commands),
+        explainFailure: async (location, error) => {
+          const shown = await offerHelp(error, location, await service.identity(), app.commands);
+          if (shown) closeDocumentTabs(app.shell, drivePath(location));
+          return shown;
+        },
       }),
     );
     return service;

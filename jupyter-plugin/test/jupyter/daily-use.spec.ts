@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EnclaveConnection, type Identity, type Role, serializeIdentity } from '@enclave/shared';
+import { EnclaveConnection, fingerprint, type Identity, type Role, serializeIdentity } from '@enclave/shared';
 import type { Browser, Page } from 'playwright-core';
 import { YNotebook, type YCodeCell } from '@jupyter/ydoc';
 import { DocumentLink } from '../../src/session/document-link.js';
@@ -276,6 +276,44 @@ describe(`Enclave daily use in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
       await onWidget<string[]>(page, path, 'return widget.content.model.sharedModel.cells.map(c => c.getSource())'),
       ['# before the revoke'],
     );
+  });
+
+  it('on a refusal shows only the helpful explanation (Request Access, Copy My Key), then closes the tab', async () => {
+    await seed('elsewhere', 'not-mine.ipynb', ['# not for this browser']);
+    await execute(page, 'enclave:open', { path: 'elsewhere/not-mine.ipynb' });
+    const help = page.locator('.jp-Dialog');
+    await help.filter({ hasText: 'Access denied to elsewhere' }).waitFor({ timeout: 20_000 });
+    const buttons = await help.locator('button').allInnerTexts();
+    assert.deepEqual(buttons.map((b) => b.trim()).sort(), ['Close', 'Copy My Key', 'Request Access']);
+    await help.locator('button', { hasText: 'Close' }).click();
+    await help.waitFor({ state: 'detached', timeout: 5000 });
+    // Nothing follows it: no generic "File Load Error" or "Cannot open" box, and no empty tab is left behind.
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline) {
+      assert.equal(
+        await page.locator('.jp-Dialog').count(),
+        0,
+        (await page.locator('.jp-Dialog').allInnerTexts()).join(' | '),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await eventually(async () =>
+      assert.equal(await widgetIdFor(page, `Enclave:${RELAY}/elsewhere/not-mine.ipynb`), null),
+    );
+  });
+
+  it('says what an identity import imported (name, fingerprint), or why it failed', async () => {
+    const failing = execute(page, 'enclave:identity-import', { text: '{"name": "x"' });
+    await page.locator('.jp-Dialog').filter({ hasText: 'Cannot import the identity' }).waitFor({ timeout: 20_000 });
+    const texts = await dismissDialogs(page);
+    assert.ok(
+      texts.some((t) => t.includes('the identity file is not JSON')),
+      texts.join(' | '),
+    );
+    assert.equal(await failing, undefined);
+    await execute(page, 'enclave:identity-import', { text: serializeIdentity(me) });
+    const print = await fingerprint(me.publicKey);
+    await page.getByText(`Imported the Enclave identity "${me.name}" (${print})`).first().waitFor({ timeout: 20_000 });
   });
 
   it("undoes only the person's own edit: a collaborator's typing in the same cell stays, and redo brings it back", async () => {
