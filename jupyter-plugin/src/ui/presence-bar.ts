@@ -10,9 +10,14 @@ import type { DocumentLink } from '../session/document-link.js';
 const TONE_ICONS: Record<StatusTone, string> = { ok: '●', working: '◌', offline: '↻', stopped: '⛔' };
 
 export class PresenceBar extends Widget {
+  /** The participant being followed (their badge is marked), if any. */
+  private followedKey: string | undefined;
+
   constructor(
     private readonly link: DocumentLink,
     private readonly selfPublicKey: string,
+    /** A click on someone else's badge: follow them (notebooks); optional. */
+    private readonly onPick?: (publicKey: string) => void,
   ) {
     super();
     this.addClass('enclave-presence');
@@ -23,6 +28,11 @@ export class PresenceBar extends Widget {
   }
 
   private tick: ReturnType<typeof setTimeout> | undefined;
+
+  set followed(publicKey: string | undefined) {
+    this.followedKey = publicKey;
+    this.render();
+  }
 
   override dispose(): void {
     if (this.isDisposed) return;
@@ -61,6 +71,13 @@ export class PresenceBar extends Widget {
       badge.textContent = participant.initials;
       badge.title = `${participant.name}${participant.self ? ' (you)' : ''} · ${participant.fingerprint}`;
       badge.dataset['publicKey'] = participant.publicKey;
+      if (this.onPick && !participant.self) {
+        const following = this.followedKey === participant.publicKey;
+        badge.classList.add('enclave-followable');
+        badge.classList.toggle('enclave-followed', following);
+        badge.title += following ? ' · following: act to stop' : ' · click to follow';
+        badge.onclick = () => this.onPick?.(participant.publicKey);
+      }
       node.appendChild(badge);
     }
   };

@@ -6,7 +6,18 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EnclaveConnection, fingerprint, type Identity, type Role, serializeIdentity } from '@enclave/shared';
+import {
+  CURSORS_FIELD,
+  cursorJson,
+  EnclaveConnection,
+  fingerprint,
+  readRunningCells,
+  readStampedUser,
+  RUNNING_FIELD,
+  type Identity,
+  type Role,
+  serializeIdentity,
+} from '@enclave/shared';
 import type { Browser, Page } from 'playwright-core';
 import { YNotebook, type YCodeCell } from '@jupyter/ydoc';
 import { DocumentLink } from '../../src/session/document-link.js';
@@ -14,7 +25,7 @@ import { publish } from '../../src/session/publish.js';
 import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
 import { launchBrowser, openLab } from './browser.js';
 import { JUPYTERLAB_VERSION, type JupyterLab, prepareEnvironment, startJupyterLab } from './jupyterlab-server.js';
-import { dismissDialogs, execute, onWidget, widgetIdFor } from './lab-helpers.js';
+import { activate, dismissDialogs, execute, onWidget, widgetIdFor } from './lab-helpers.js';
 
 const RELAY = 'test';
 const KERNELSPEC = { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
@@ -370,6 +381,139 @@ describe(`Enclave daily use in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
     await page.keyboard.press('Control+Shift+z');
     await eventually(() => assert.equal(nb.cells[0]!.getSource(), 'theirs = 2; x = 1 # mine'), 20_000);
     await page.keyboard.press('Escape');
+  });
+
+  it('follows a participant: jumps to the cell of their cursor, keeps up as they move, stops at an own click', async () => {
+    const sources = Array.from({ length: 8 }, (_, i) =>
+      Array.from({ length: 12 }, (_, l) => `c${i}_${l} = ${l}`).join('\n'),
+    );
+    await publish({
+      relayUrl: relay.url,
+      room: { space: 'lab', document: 'follow.ipynb' },
+      identity: relay.lead,
+      WebSocket: NodeWebSocket,
+      content: {
+        kind: 'notebook',
+        notebook: {
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: { kernelspec: KERNELSPEC },
+          cells: sources.map((source, i) => ({
+            id: `f${i}`,
+            cell_type: 'code',
+            source,
+            metadata: {},
+            outputs: [],
+            execution_count: null,
+          })),
+        },
+      },
+    });
+    await execute(page, 'enclave:open', { path: 'lab/follow.ipynb' });
+    const path = `Enclave:${RELAY}/lab/follow.ipynb`;
+    await eventually(async () => assert.ok(await widgetIdFor(page, path)), 20_000);
+    const id = (await widgetIdFor(page, path))!;
+    const nb = new YNotebook();
+    const other = new DocumentLink({
+      relayUrl: relay.url,
+      room: { space: 'lab', document: 'follow.ipynb' },
+      identity: relay.lead,
+      model: nb,
+      WebSocket: NodeWebSocket,
+    });
+    closeLater.push(other, { destroy: () => nb.dispose() });
+    await other.whenSynced();
+    const moveTo = (cell: number) =>
+      nb.awareness.setLocalStateField(CURSORS_FIELD, [cursorJson((nb.cells[cell] as YCodeCell).ysource, 5, 5)]);
+    const active = () => onWidget<number>(page, path, 'return widget.content.activeCellIndex');
+    moveTo(0);
+    const badge = page.locator(`#${id} .enclave-participant[data-public-key="${relay.lead.publicKey}"]`);
+    await badge.click({ timeout: 20_000 });
+    await eventually(async () => assert.match((await badge.getAttribute('class')) ?? '', /enclave-followed/));
+    moveTo(6);
+    await eventually(async () => assert.equal(await active(), 6), 20_000);
+    moveTo(2);
+    await eventually(async () => assert.equal(await active(), 2), 20_000);
+    // The follower's own click stops following: the view stays where they clicked.
+    await page.locator(`#${id} .jp-Cell`).nth(3).locator('.jp-InputPrompt').click();
+    await eventually(async () => assert.equal(await active(), 3));
+    await eventually(async () => assert.doesNotMatch((await badge.getAttribute('class')) ?? '', /enclave-followed/));
+    moveTo(7);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await active(), 3, 'no longer following');
+  });
+
+  it('shows who is running which cell, both ways', async () => {
+    await publish({
+      relayUrl: relay.url,
+      room: { space: 'lab', document: 'run.ipynb' },
+      identity: relay.lead,
+      WebSocket: NodeWebSocket,
+      content: {
+        kind: 'notebook',
+        notebook: {
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: { kernelspec: KERNELSPEC },
+          cells: ['import time\ntime.sleep(4)', 'x = 2'].map((source, i) => ({
+            id: `r${i}`,
+            cell_type: 'code',
+            source,
+            metadata: {},
+            outputs: [],
+            execution_count: null,
+          })),
+        },
+      },
+    });
+    await execute(page, 'enclave:open', { path: 'lab/run.ipynb' });
+    const path = `Enclave:${RELAY}/lab/run.ipynb`;
+    await eventually(async () => assert.ok(await widgetIdFor(page, path)), 20_000);
+    const id = (await widgetIdFor(page, path))!;
+    const nb = new YNotebook();
+    const other = new DocumentLink({
+      relayUrl: relay.url,
+      room: { space: 'lab', document: 'run.ipynb' },
+      identity: relay.lead,
+      model: nb,
+      WebSocket: NodeWebSocket,
+    });
+    closeLater.push(other, { destroy: () => nb.dispose() });
+    await other.whenSynced();
+    // The collaborator runs cell 1: the browser labels that cell with their name, and only that one.
+    nb.awareness.setLocalStateField(RUNNING_FIELD, ['r1']);
+    const label = page.locator(`#${id} .jp-Cell`).nth(1).locator('.enclave-running');
+    await label.waitFor({ timeout: 20_000 });
+    assert.equal(await label.innerText(), '▶ Ada Lead running');
+    assert.equal(await page.locator(`#${id} .enclave-running`).count(), 1);
+    nb.awareness.setLocalStateField(RUNNING_FIELD, []);
+    await label.waitFor({ state: 'detached', timeout: 20_000 });
+
+    // The browser runs cell 0 on its kernel: the collaborator sees who runs it until the run ends.
+    const browserRuns = () =>
+      [...nb.awareness.getStates().values()]
+        .filter((state) => readStampedUser(state)?.publicKey === me.publicKey)
+        .flatMap((state) => readRunningCells(state));
+    await activate(page, path);
+    await onWidget(page, path, 'return widget.sessionContext.ready');
+    await eventually(
+      async () => assert.ok(await onWidget<boolean>(page, path, 'return !!widget.sessionContext.session?.kernel')),
+      60_000,
+    );
+    // Every value the collaborator saw, however short the run.
+    const seen: string[][] = [];
+    nb.awareness.on('change', () => seen.push(browserRuns()));
+    await onWidget(page, path, 'widget.content.activeCellIndex = 0');
+    await execute(page, 'notebook:run-cell');
+    await eventually(
+      () =>
+        assert.ok(
+          seen.some((ids) => ids.join() === 'r0'),
+          JSON.stringify(seen),
+        ),
+      30_000,
+    );
+    await eventually(() => assert.deepEqual(browserRuns(), []), 60_000);
   });
 
   it('says offline and when it reconnects, counting down, while the relay is away', async () => {
