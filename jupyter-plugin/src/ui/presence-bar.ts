@@ -7,7 +7,7 @@ import { statusSummary, type StatusTone } from '@enclave/shared';
 import { participantsOf } from '../presence/participants.js';
 import type { DocumentLink } from '../session/document-link.js';
 
-const TONE_ICONS: Record<StatusTone, string> = { ok: '●', working: '◌', offline: '↻', stopped: '⛔' };
+const TONE_ICONS: Record<StatusTone, string> = { ok: '●', working: '◌', offline: '↻', stopped: '✖' };
 
 export class PresenceBar extends Widget {
   /** The participant being followed (their badge is marked), if any. */

@@ -262,6 +262,8 @@ describe(`Enclave daily use in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
     const banner = page.locator(`#${id} .enclave-removed-banner`);
     await banner.waitFor({ timeout: 20_000 });
     assert.match(await banner.innerText(), /removed from the space "rev".*no longer shared/s);
+    // Shown, not only present: it takes room above the notebook.
+    await eventually(async () => assert.ok(((await banner.boundingBox())?.height ?? 0) >= 40, 'the banner is visible'));
     await eventually(async () => {
       assert.match(await status.innerText(), /Removed · access revoked/);
       assert.match((await status.getAttribute('class')) ?? '', /enclave-status-stopped/);
