@@ -13,8 +13,10 @@ import {
   formatLink,
   type Identity,
   type InviteInfo,
+  listMySpaces,
   type Member,
   listDocuments,
+  type MySpaceInfo,
   type PublicKeyText,
   type RelayEntry,
   type Request,
@@ -24,6 +26,7 @@ import {
   suggestRelayName,
   type WebSocketConstructor,
 } from '@enclave/shared';
+import { ObservableV2 } from 'lib0/observable';
 import type { IdentityManager } from './identity/identity-manager.js';
 import { AccessRequest } from './governance/access-request.js';
 import { type AgreementPrompt, passAgreement, type StampedUser, stampedUser } from '@enclave/shared';
@@ -47,8 +50,14 @@ export interface EnclaveServiceOptions {
   readonly rememberRelay?: (entry: RelayEntry) => Promise<void>;
 }
 
+export interface EnclaveServiceEvents {
+  /** The settings were read again (relays may have been added or removed). */
+  settings: () => void;
+}
+
 export class EnclaveService {
   readonly links = new LinkRegistry();
+  readonly events = new ObservableV2<EnclaveServiceEvents>();
   /** Pending access requests of the spaces this person leads and watches. */
   readonly requests: RequestWatcher;
   private current: EnclaveSettings = DEFAULT_SETTINGS;
@@ -82,6 +91,7 @@ export class EnclaveService {
 
   set settings(settings: EnclaveSettings) {
     this.current = settings;
+    this.events.emit('settings', []);
   }
 
   relayUrl(name: string): string {
@@ -280,6 +290,11 @@ export class EnclaveService {
     return (await this.spaceRequest(relay, space, { op: 'members.revoke', publicKey })).removed;
   }
 
+  /** The spaces this identity is a member of on `relay`, with its role in each. */
+  async mySpaces(relay: string): Promise<readonly MySpaceInfo[]> {
+    return listMySpaces({ relayUrl: this.relayUrl(relay), identity: await this.identity(), WebSocket: this.WebSocket });
+  }
+
   async documents(relay: string, space: string): Promise<readonly { name: string; kind: string }[]> {
     // By real name, in a plain or a sealed space (whose names only members' keys open).
     return this.onSpace(relay, space, async (connection) =>
@@ -294,5 +309,6 @@ export class EnclaveService {
     this.requests.destroy();
     for (const request of this.asking) request.destroy();
     this.links.destroy();
+    this.events.destroy();
   }
 }

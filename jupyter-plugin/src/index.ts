@@ -5,13 +5,14 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
-import { searchIcon, usersIcon } from '@jupyterlab/ui-components';
+import { listIcon, searchIcon, usersIcon } from '@jupyterlab/ui-components';
 import { EditorExtensionRegistry, IEditorExtensionRegistry } from '@jupyterlab/codemirror';
 import type { Awareness } from 'y-protocols/awareness';
 import type { Text as YText } from 'yjs';
 import { remoteCursors } from './presence/remote-cursors.js';
 import { browserWebSocket } from './browser-websocket.js';
 import { EnclaveDrive } from './drive/enclave-drive.js';
+import { drivePath } from './drive/enclave-path.js';
 import { EnclaveService } from './enclave-service.js';
 import { IdentityManager } from './identity/identity-manager.js';
 import { browserIdentityStore } from './identity/identity-store.js';
@@ -20,11 +21,13 @@ import { readSettings } from './settings.js';
 import { CommandIds, IEnclave } from './tokens.js';
 import { registerCommands } from './ui/commands.js';
 import { askRetry, askText, reportError } from './ui/dialogs.js';
-import { offerHelp } from './ui/error-help.js';
+import { closeDocumentTabs, offerHelp } from './ui/error-help.js';
 import { registerGovernanceCommands } from './ui/governance-commands.js';
 import { askToSignAgreement } from './ui/governance-dialogs.js';
 import { DirectoryPanel } from './ui/directory-panel.js';
 import { RequestsPanel } from './ui/requests-panel.js';
+import { EnclavePanel } from './ui/enclave-panel.js';
+import { browseActions } from './ui/browse-actions.js';
 import { EnclaveDocumentExtension } from './ui/document-extension.js';
 import { ViewerCommandGate } from './ui/viewer-commands.js';
 import { NotebookPanel } from '@jupyterlab/notebook';
@@ -71,7 +74,11 @@ const core: JupyterFrontEndPlugin<EnclaveService> = {
         agreement: service.agreementPrompt,
         listDocuments: (relay, space) => service.documents(relay, space),
         retryUnreachable: (path, error) => askRetry(`Opening ${path}`, error),
-        explainFailure: async (location, error) => offerHelp(error, location, await service.identity(), app.commands),
+        explainFailure: async (location, error) => {
+          const shown = await offerHelp(error, location, await service.identity(), app.commands);
+          if (shown) closeDocumentTabs(app.shell, drivePath(location));
+          return shown;
+        },
       }),
     );
     return service;
@@ -92,6 +99,25 @@ const ui: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
   ) => {
     registerCommands(app, service, docManager);
+    const browser = new EnclavePanel(service, browseActions(app, service, docManager));
+    browser.title.icon = listIcon;
+    app.shell.add(browser, 'left', { rank: 950 });
+    // Refreshes on their own never ask the person to create an identity; the panel's button may.
+    const refresh = (): void => void browser.refresh({ createIdentity: false });
+    service.events.on('settings', refresh);
+    // Joining, importing an identity or a request approved changes which spaces are this person's.
+    const changesMembership = new Set<string>([CommandIds.join, CommandIds.importIdentity, CommandIds.requestAccess]);
+    app.commands.commandExecuted.connect((_, { id, result }) => {
+      if (changesMembership.has(id)) void result.then(refresh, refresh);
+    });
+    void app.restored.then(refresh);
+    app.commands.addCommand(CommandIds.browse, {
+      label: 'Browse Spaces',
+      execute: () => {
+        app.shell.activateById(browser.id);
+        return browser.refresh();
+      },
+    });
     const requests = new RequestsPanel(service.requests, (title, error) => void reportError(title, error));
     requests.title.icon = usersIcon;
     app.shell.add(requests, 'right', { rank: 900 });

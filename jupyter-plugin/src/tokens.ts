@@ -11,6 +11,7 @@ export const IEnclave = new Token<EnclaveService>(
 
 export const CommandIds = {
   open: 'enclave:open',
+  browse: 'enclave:browse',
   share: 'enclave:share',
   leave: 'enclave:leave',
   participants: 'enclave:participants',

@@ -27,6 +27,7 @@ export * from './client/document-session.js';
 export * from './client/agreement-gate.js';
 export * from './client/request-watch.js';
 export * from './client/directory.js';
+export * from './client/my-spaces.js';
 export * from './client/sealed-session.js';
 export * from './client/sealed-documents.js';
 export * from './client/live-document.js';

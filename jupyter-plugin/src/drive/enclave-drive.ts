@@ -35,8 +35,12 @@ export interface EnclaveDriveOptions {
    * resolve true to try again (the document's tab stays), false to let the open fail with the error.
    */
   readonly retryUnreachable?: (path: string, error: ConnectionClosedError) => Promise<boolean>;
-  /** Any other failure to open: tell the person what it means for them (e.g. whose key was refused); optional. */
-  readonly explainFailure?: (location: EnclaveLocation, error: unknown) => Promise<unknown>;
+  /**
+   * Any other failure to open: tell the person what it means for them (e.g. whose key was refused); optional.
+   * Resolve true when that explanation was shown and the document's tab closed: the open then ends quietly,
+   * with no second, generic "File Load Error" box after the helpful one.
+   */
+  readonly explainFailure?: (location: EnclaveLocation, error: unknown) => Promise<boolean>;
 }
 
 export class EnclaveDrive implements Contents.IDrive {
@@ -83,8 +87,13 @@ export class EnclaveDrive implements Contents.IDrive {
       } catch (error) {
         const retry = this.options.retryUnreachable;
         const unreachable = error instanceof ConnectionClosedError && error.unreachable;
-        if (!unreachable) await this.options.explainFailure?.(location, error).catch(() => undefined);
-        if (!unreachable || !retry) throw error;
+        if (!unreachable) {
+          const explained = await this.options.explainFailure?.(location, error).catch(() => false);
+          // The tab is closed (its context disposed), so JupyterLab ignores this empty answer.
+          if (explained === true) return this.fileModel(localPath, link, null);
+          throw error;
+        }
+        if (!retry) throw error;
         // Stop the failed link's own reconnects while the person decides: only a retry binds the model.
         if (this.options.links.get(path) === link) this.options.links.remove(path);
         if (!(await retry(path, error))) throw error;

@@ -10,6 +10,7 @@ import {
   AgreementDeclinedError,
   type AgreementInfo,
   type BindableModel,
+  CloseCode,
   type CloseInfo,
   type ConnectionStatus,
   type DocumentInfo,
@@ -155,7 +156,12 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
   }
 
   get readOnly(): boolean {
-    return this.currentRole === 'viewer';
+    return this.currentRole === 'viewer' || this.removed;
+  }
+
+  /** True once a lead removed this member while it was open (4409): nothing here is shared any more. */
+  get removed(): boolean {
+    return this.connection.lastClose?.code === CloseCode.AccessRevoked;
   }
 
   /** Resolves once the model holds the document's content; rejects when refused, missing or closed for good. */
@@ -259,7 +265,9 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
     if (notice.code !== 'epoch-changed') this.emit('notice', [notice]);
   };
   private readonly onClosed = (info: CloseInfo): void => {
-    if (this.current.options.room.document !== undefined) this.emit('closed', [info]);
+    if (this.current.options.room.document === undefined) return;
+    this.emit('closed', [info]);
+    if (this.removed) this.emit('role', [this.currentRole]); // read-only from now on: the UI asks again
   };
   private readonly onTampered = (message: string): void => this.sayOnce('tampered', message);
   private readonly onWaitingForKey = (message: string): void => this.sayOnce('waiting-for-key', message);

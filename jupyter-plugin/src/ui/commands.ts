@@ -5,6 +5,7 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { IDocumentManager } from '@jupyterlab/docmanager';
 import type { IDocumentWidget } from '@jupyterlab/docregistry';
+import { Notification } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { isPublicKeyText, isRole, ROLES, type NotebookContent } from '@enclave/shared';
 import { DRIVE_NAME, drivePath, parseLocation, resolveTarget, type EnclaveLocation } from '../drive/enclave-path.js';
@@ -86,7 +87,10 @@ export function registerCommands(app: JupyterFrontEnd, service: EnclaveService, 
       const location =
         typeof args['target'] === 'string'
           ? resolveTarget(args['target'], relayNames())
-          : await askTarget('Share into Enclave', `${name}`);
+          : await askTarget(
+              'Share into Enclave',
+              typeof args['space'] === 'string' ? `${args['space']}/${name}` : name,
+            );
       if (!location || location.document === undefined) return undefined;
       const content =
         widget instanceof NotebookPanel && widget.content.model
@@ -233,8 +237,15 @@ export function registerCommands(app: JupyterFrontEnd, service: EnclaveService, 
         );
         if (!ok) return undefined;
       }
-      const identity = await service.identities.importText(text);
-      return service.identities.summary(identity);
+      const summary = await service.identities.summary(await service.identities.importText(text));
+      // Say what was imported: the name others will see and the fingerprint a lead checks the key by.
+      if (summary) {
+        Notification.success(
+          `Imported the Enclave identity "${summary.name}" (${summary.fingerprint}): this browser connects as them from now on.`,
+          { autoClose: 8000 },
+        );
+      }
+      return summary;
     }),
   });
 }

@@ -4,13 +4,17 @@
  * the cells' legacy view state from being written on opening.
  */
 import type { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
+import { MainAreaWidget } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { DisposableDelegate, type IDisposable } from '@lumino/disposable';
 import type { Widget } from '@lumino/widgets';
 import { DRIVE_NAME } from '../drive/enclave-path.js';
 import type { EnclaveService } from '../enclave-service.js';
 import type { DocumentLink } from '../session/document-link.js';
+import { NotebookFollow } from '../presence/follow.js';
+import { RunningCells } from '../presence/running-cells.js';
 import { PresenceBar } from './presence-bar.js';
+import { RemovedBanner } from './removed-banner.js';
 import { keepLegacyScrolledState } from './cell-view-state.js';
 import { KernelMetadataPolicy } from './kernel-metadata.js';
 import { NotebookReadOnlyGuard } from './read-only.js';
@@ -34,7 +38,22 @@ export class EnclaveDocumentExtension implements DocumentRegistry.IWidgetExtensi
     }
     const attach = (link: DocumentLink): void => {
       const self = this.service.identities.current?.publicKey ?? '';
-      const bar = new PresenceBar(link, self);
+      let follow: NotebookFollow | undefined;
+      const pick =
+        widget instanceof NotebookPanel
+          ? (publicKey: string): void => {
+              const again = follow?.publicKey === publicKey;
+              follow?.dispose();
+              if (again) return; // a second click on the followed badge stops following
+              bar.followed = publicKey;
+              follow = new NotebookFollow(widget, link.awareness, link.doc, publicKey, () => {
+                follow = undefined;
+                if (!bar.isDisposed) bar.followed = undefined;
+              });
+            }
+          : undefined;
+      const bar = new PresenceBar(link, self, pick);
+      parts.push(new DisposableDelegate(() => follow?.dispose()));
       widget.toolbar.insertItem(0, 'enclave-presence', bar);
       parts.push(bar);
       // Declining the space's agreement closes the document: nothing of it was received.
@@ -50,6 +69,8 @@ export class EnclaveDocumentExtension implements DocumentRegistry.IWidgetExtensi
         }),
       );
       this.onRoleChanged();
+      if (widget instanceof MainAreaWidget) parts.push(new RemovedBanner(widget, link));
+      if (widget instanceof NotebookPanel) parts.push(new RunningCells(widget, link.awareness));
       if (widget instanceof NotebookPanel) parts.push(new NotebookReadOnlyGuard(widget, link));
       else {
         const apply = (): void => {

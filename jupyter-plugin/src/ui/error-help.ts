@@ -3,6 +3,7 @@
  * runs `enclave:request-access` for the space, "Copy My Key" puts the public key on the clipboard for a lead.
  */
 import { Clipboard, Dialog, showDialog } from '@jupyterlab/apputils';
+import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { CommandRegistry } from '@lumino/commands';
 import { fingerprint, HELP_ACTION_LABELS, type HelpAction, helpFor, type Identity } from '@enclave/shared';
 import type { EnclaveLocation } from '../drive/enclave-path.js';
@@ -38,4 +39,11 @@ export async function offerHelp(
     Clipboard.copyToSystem(identity.publicKey);
   }
   return true;
+}
+
+/** Closes every main-area tab showing the document at `path` (a drive path), e.g. after a refusal was explained. */
+export function closeDocumentTabs(shell: JupyterFrontEnd.IShell, path: string): void {
+  for (const widget of [...shell.widgets('main')]) {
+    if ((widget as { context?: { path?: string } }).context?.path === path) widget.close();
+  }
 }

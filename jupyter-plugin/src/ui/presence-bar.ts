@@ -3,14 +3,21 @@
  * participant (the names and colours the relay stamped into awareness).
  */
 import { Widget } from '@lumino/widgets';
-import { CloseCode, lastCloseText, reconnectText } from '@enclave/shared';
+import { statusSummary, type StatusTone } from '@enclave/shared';
 import { participantsOf } from '../presence/participants.js';
 import type { DocumentLink } from '../session/document-link.js';
 
+const TONE_ICONS: Record<StatusTone, string> = { ok: '●', working: '◌', offline: '↻', stopped: '✖' };
+
 export class PresenceBar extends Widget {
+  /** The participant being followed (their badge is marked), if any. */
+  private followedKey: string | undefined;
+
   constructor(
     private readonly link: DocumentLink,
     private readonly selfPublicKey: string,
+    /** A click on someone else's badge: follow them (notebooks); optional. */
+    private readonly onPick?: (publicKey: string) => void,
   ) {
     super();
     this.addClass('enclave-presence');
@@ -23,6 +30,11 @@ export class PresenceBar extends Widget {
   }
 
   private tick: ReturnType<typeof setTimeout> | undefined;
+
+  set followed(publicKey: string | undefined) {
+    this.followedKey = publicKey;
+    this.render();
+  }
 
   override dispose(): void {
     if (this.isDisposed) return;
@@ -37,21 +49,24 @@ export class PresenceBar extends Widget {
 
   private readonly render = (): void => {
     if (this.isDisposed) return;
-    const status = this.link.connection.status;
     const node = this.node;
     node.replaceChildren();
+    // Icon and words, not one small word: connected, reconnecting (counted down), offline, removed.
+    const summary = statusSummary(this.link.connection, this.link.role);
     const state = document.createElement('span');
-    state.className = `enclave-status enclave-status-${status}`;
-    // Offline: "reconnecting to ws://… in 8 s (attempt 4)", counted down, with the last failure in the tooltip.
-    const reconnecting = status === 'disconnected' ? reconnectText(this.link.connection) : undefined;
-    // Refused for good: say why ("access revoked"), with the relay's reason in the tooltip.
-    const revoked = status === 'denied' && this.link.connection.lastClose?.code === CloseCode.AccessRevoked;
-    state.textContent =
-      status === 'connected' ? (this.link.role ?? 'admin') : revoked ? 'access revoked' : (reconnecting ?? status);
-    const why = reconnecting || status === 'denied' ? lastCloseText(this.link.connection) : undefined;
-    state.title = `Enclave ${this.link.name}: ${why ?? status}`;
+    state.className = `enclave-status enclave-status-${summary.tone}`;
+    state.dataset['status'] = this.link.connection.status;
+    const icon = document.createElement('span');
+    icon.className = 'enclave-status-icon';
+    icon.textContent = TONE_ICONS[summary.tone];
+    icon.setAttribute('aria-hidden', 'true');
+    const label = document.createElement('span');
+    label.className = 'enclave-status-label';
+    label.textContent = summary.label;
+    state.append(icon, label);
+    state.title = `Enclave ${this.link.name}: ${summary.detail}`;
     clearTimeout(this.tick);
-    if (reconnecting) this.tick = setTimeout(this.render, 1_000);
+    if (summary.tone === 'offline') this.tick = setTimeout(this.render, 1_000);
     node.appendChild(state);
     if (this.link.sealed) {
       const sealed = document.createElement('span');
@@ -75,6 +90,13 @@ export class PresenceBar extends Widget {
       badge.textContent = participant.initials;
       badge.title = `${participant.name}${participant.self ? ' (you)' : ''} · ${participant.fingerprint}`;
       badge.dataset['publicKey'] = participant.publicKey;
+      if (this.onPick && !participant.self) {
+        const following = this.followedKey === participant.publicKey;
+        badge.classList.add('enclave-followable');
+        badge.classList.toggle('enclave-followed', following);
+        badge.title += following ? ' · following: act to stop' : ' · click to follow';
+        badge.onclick = () => this.onPick?.(participant.publicKey);
+      }
       node.appendChild(badge);
     }
   };

@@ -9,6 +9,7 @@ import {
   fingerprint,
   isUnnamed,
   type Member,
+  type MySpaceInfo,
   type Participant,
   type PublicKeyText,
   type Role,
@@ -39,6 +40,19 @@ export class AccessService {
 
   isAdmin(publicKey: string): boolean {
     return this.admins.has(publicKey);
+  }
+
+  /**
+   * The spaces `publicKey` is a member of, with its role in each: what `spaces.mine` answers. One member
+   * lookup per space: fine for a relay of hundreds of spaces; a storage index would serve thousands.
+   */
+  async spacesOf(publicKey: PublicKeyText): Promise<MySpaceInfo[]> {
+    const mine: MySpaceInfo[] = [];
+    for (const space of await this.storage.listSpaces()) {
+      const member = await this.storage.getMember(space.name, publicKey);
+      if (member) mine.push({ name: space.name, role: member.role, sealed: Boolean(space.sealed) });
+    }
+    return mine;
   }
 
   onMembershipChange(listener: MembershipListener): () => void {

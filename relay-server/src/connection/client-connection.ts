@@ -11,6 +11,7 @@ import {
   CloseCode,
   decodeClientMessage,
   isDirectoryRoom,
+  isRelayChannel,
   encodeServerMessage,
   type FromServerMessage,
   MessageTag,
@@ -321,9 +322,11 @@ export class ClientConnection implements FrameHandler {
     this.context.metrics.connections.dec({ state: 'handshake' });
     this.context.metrics.connections.inc({ state: 'admitted' });
     this.context.metrics.handshakes.inc({ outcome: 'admitted' });
-    if (isDirectoryRoom(this.room)) {
+    // The directory and the relay channel admit any signed key: a stranger must not hold a connection there.
+    if (isDirectoryRoom(this.room) || isRelayChannel(this.room)) {
+      const what = isDirectoryRoom(this.room) ? 'directory' : 'relay channel';
       this.visitTimer = setTimeout(
-        () => this.close(1000, 'directory visit over: connect again to read it again'),
+        () => this.close(1000, `${what} visit over: connect again to ask again`),
         this.context.limits.directoryVisitMs,
       );
     }

@@ -8,6 +8,7 @@ import {
   type AuthenticateMessage,
   CloseCode,
   isDirectoryRoom,
+  isRelayChannel,
   type PublicKeyText,
   type RoomAddress,
   roomName,
@@ -86,6 +87,11 @@ export async function decideHandshake(
     if (!context.directory.enabled) {
       return refusal(CloseCode.Forbidden, 'directory off', publicKey, { publicReason: DIRECTORY_OFF });
     }
+    const admin = access.isAdmin(publicKey);
+    return { kind: 'admit', publicKey, protocol, member: undefined, admin, spaceExists: false, sealed: false };
+  }
+  // The relay channel admits every signed key: it only answers what concerns the key itself (spaces.mine).
+  if (isRelayChannel(room)) {
     const admin = access.isAdmin(publicKey);
     return { kind: 'admit', publicKey, protocol, member: undefined, admin, spaceExists: false, sealed: false };
   }

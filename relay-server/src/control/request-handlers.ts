@@ -12,6 +12,7 @@ import {
   canWrite,
   fromBase64Url,
   isDirectoryRoom,
+  isRelayChannel,
   toBase64Url,
 } from '@enclave/shared';
 import type { AccessService } from '../access/access-service.js';
@@ -93,7 +94,15 @@ export async function handleRequest(
     return who.document;
   };
 
+  // The relay channel is nobody's space: it answers only what concerns the caller.
+  if (isRelayChannel(who) && request.op !== 'spaces.mine') {
+    throw new RequestFailure('bad-request', `${request.op} is sent on a space or document channel`);
+  }
+
   switch (request.op) {
+    case 'spaces.mine':
+      return { spaces: await access.spacesOf(who.publicKey) };
+
     case 'space.create':
       onSpaceChannel();
       if (request.sealed && who.protocol < 2) throw new RequestFailure('bad-request', 'sealed spaces need protocol 2');

@@ -5,7 +5,7 @@ import { generateIdentity, importSigningKey } from '../identity/keys.js';
 import { decodeClientMessage, encodeClientMessage, MessageTag, readTag } from './frames.js';
 import { answerChallenge, authPayload, newNonce, verifyAnswer } from './handshake.js';
 import { parseFromClient, ProtocolViolation } from './messages.js';
-import { parseRoomName, parseRoomPath, roomUrl } from './rooms.js';
+import { parseRoomName, parseRoomPath, RELAY_CHANNEL, roomName, roomUrl } from './rooms.js';
 import { negotiateVersion } from './version.js';
 
 describe('protocol messages', () => {
@@ -71,6 +71,8 @@ describe('protocol messages', () => {
       assert.throws(() => parseRoomName(bad), Error, bad);
     }
     assert.equal(parseRoomPath('/team/%2e%2e'), undefined);
+    assert.deepEqual(parseRoomPath('/?x=1'), RELAY_CHANNEL, 'the relay channel');
+    assert.equal(roomName(RELAY_CHANNEL), '', 'signed as no space name can be');
     assert.equal(roomUrl('ws://h:1/', { space: 's', document: 'd.md' }), 'ws://h:1/s/d.md');
   });
 });

@@ -82,6 +82,14 @@ export interface DocumentInfo {
   readonly sealedName?: string;
 }
 
+/** One space of the caller's, as `spaces.mine` lists it. */
+export interface MySpaceInfo {
+  readonly name: string;
+  readonly role: Role;
+  /** Sealed spaces need protocol 2 to open. */
+  readonly sealed: boolean;
+}
+
 export type ErrorCode =
   | 'bad-request'
   | 'forbidden'
@@ -174,6 +182,11 @@ export type Request =
   /** Space channel, any member. */
   | { readonly op: 'documents.list' }
   /**
+   * Any channel (the relay channel, path `/`, is for it), anyone authenticated: the spaces this identity is a
+   * member of on this relay, with its role in each. Nothing about other spaces.
+   */
+  | { readonly op: 'spaces.mine' }
+  /**
    * Document channel, editors and leads: create the document with a kind (no-op if it exists with that kind).
    * In a sealed space the room's document is an opaque id and `sealedName` its name, sealed (base64url).
    */
@@ -253,6 +266,7 @@ export interface ResultOf {
   'members.revoke': { readonly removed: boolean };
   'audit.list': { readonly entries: readonly AuditEntry[] };
   'documents.list': { readonly documents: readonly DocumentInfo[] };
+  'spaces.mine': { readonly spaces: readonly MySpaceInfo[] };
   'document.create': { readonly document: DocumentInfo };
   flush: { readonly stored: true };
   'invites.create': { readonly invite: InviteInfo; readonly token: string };
@@ -382,6 +396,7 @@ function parseRequest(value: unknown): Request {
     }
     case 'members.list':
     case 'documents.list':
+    case 'spaces.mine':
     case 'flush':
       return { op };
     case 'members.grant': {

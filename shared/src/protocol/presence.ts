@@ -52,3 +52,18 @@ function absolute(json: unknown, doc: Y.Doc): Y.AbsolutePosition | null {
     return null;
   }
 }
+
+/**
+ * Awareness field: the ids of the notebook cells this client is running (queued or executing), so the
+ * others can show who runs which cell. Untrusted like every awareness field: read it with `readRunningCells`.
+ */
+export const RUNNING_FIELD = 'running';
+
+const MAX_RUNNING = 256;
+
+/** The cell ids in a state's `running` field; anything malformed reads as none. */
+export function readRunningCells(state: unknown): string[] {
+  const value = state && typeof state === 'object' ? (state as Record<string, unknown>)[RUNNING_FIELD] : undefined;
+  if (!Array.isArray(value)) return [];
+  return value.slice(0, MAX_RUNNING).filter((id): id is string => typeof id === 'string' && id.length <= 128);
+}

@@ -26,7 +26,18 @@ export function checkName(kind: 'space' | 'document', name: string): string {
   return name;
 }
 
-/** The room string that is signed in the handshake: `space` or `space/doc`. */
+/**
+ * The relay's own channel, path `/`: not a space. Any identity that passes the handshake is admitted to it and
+ * may ask only what concerns itself (`spaces.mine`); it carries no content and no presence. Its signed room
+ * name is the empty string, which no space name can be.
+ */
+export const RELAY_CHANNEL: RoomAddress = Object.freeze({ space: '' });
+
+export function isRelayChannel(address: { readonly space: string; readonly document?: string | undefined }): boolean {
+  return address.space === '' && address.document === undefined;
+}
+
+/** The room string that is signed in the handshake: `space` or `space/doc` (empty for the relay channel). */
 export function roomName(address: RoomAddress): string {
   return address.document === undefined ? address.space : `${address.space}/${address.document}`;
 }
@@ -42,11 +53,12 @@ export function parseRoomName(text: string): RoomAddress {
 }
 
 /**
- * Parses a request path such as `/team/notes.ipynb?x=1`, or the directory's `/~directory`; undefined when it
- * names no valid room.
+ * Parses a request path such as `/team/notes.ipynb?x=1`, the relay channel `/`, or the directory's
+ * `/~directory`; undefined when it names no valid room.
  */
 export function parseRoomPath(path: string): RoomAddress | undefined {
   const pathname = path.split('?')[0] ?? '';
+  if (pathname === '/' || pathname === '') return RELAY_CHANNEL;
   try {
     const name = decodeURIComponent(pathname.replace(/^\/+/, ''));
     if (name === DIRECTORY_SPACE) return DIRECTORY_ROOM;
