@@ -15,7 +15,8 @@ const SUITES = [
   // Includes the PostgreSQL storage and restart tests: each starts a private PostgreSQL (scripts/setup.sh
   // installs Debian's postgresql; relay-server/src/testing/private-postgres.ts).
   { name: 'core', command: 'npx mocha', kind: 'mocha' },
-  // Part of core (it needs Debian's redis-server, which scripts/setup.sh installs); alone for quick runs.
+  // Part of core (it needs Debian's redis-server and postgresql, which scripts/setup.sh installs); alone for
+  // quick runs. relay-processes.test.ts runs real `enclave relay` processes on a private PostgreSQL and Redis.
   {
     name: 'cluster',
     command: 'npx mocha --no-config --timeout 60000 --exit "test/dist/cluster/**/*.test.js"',
