@@ -35,6 +35,9 @@ const SUITES = [
     kind: 'mocha',
   },
   { name: 'e2e', command: 'npm run test:e2e --silent', kind: 'mocha' },
+  // The same scenarios against two relays on PostgreSQL and Redis, VS Code on one and JupyterLab on the
+  // other (test/e2e/node/cluster-relay.ts); about 3 minutes more, so on demand.
+  { name: 'e2e-cluster', command: 'ENCLAVE_TEST_CLUSTER=1 npm run test:e2e --silent', kind: 'mocha', onDemand: true },
   // The stress suite's short configuration (about 60 s; `npm run stress` is the full one); one invariant per
   // "test".
   { name: 'stress-quick', command: 'node test/dist/stress/run.js --quick', kind: 'mocha' },
