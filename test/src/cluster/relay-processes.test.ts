@@ -105,15 +105,22 @@ describe('relay processes on one PostgreSQL and one Redis', function () {
     return peer;
   }
 
-  it('shares one relay identity, so a client meets the same relay id on each', async () => {
-    const { urls, relays, relayIdentityFile } = await setUp(2);
+  it('shares one relay identity: a listing signed through one relay verifies through the other', async () => {
+    const { relays, relayIdentityFile } = await setUp(2);
     const ids = relays.map((relay) => /relay id (\S+)/.exec(relay.output())?.[1]);
     assert.ok(ids[0], relays[0]!.output());
     assert.equal(ids[1], ids[0]);
     assert.equal(statSync(relayIdentityFile).mode & 0o777, 0o600);
-    // One connection may move between them: its signature binds the relay id, which both have.
-    const peer = await member(urls, ann.identity, 'draft');
-    assert.equal(peer.connection.relayUrl, urls[0]);
+    // A lead signs a directory listing for the relay id it met; a visitor reads it through the other relay.
+    const listed = await runCli(
+      ['space', 'list', 'team', '--title', 'Team', '--description', 'D'],
+      cluster!.cliEnv(cluster!.admin, [0]),
+    );
+    assert.equal(listed.code, 0, listed.stderr);
+    const visitor = await cluster!.newIdentity('Visitor');
+    const read = await runCli(['directory'], cluster!.cliEnv(visitor, [1]));
+    assert.equal(read.code, 0, read.stderr);
+    assert.match(read.stdout, /team: Team\n\s+verified: signed by Admin/);
   });
 
   it('three relays: CLI and library peers edit one notebook, converge, and `enclave pull` from each equals it', async () => {
