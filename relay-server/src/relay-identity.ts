@@ -3,6 +3,7 @@
  * Kept in the data folder with mode 0600 so that the id survives restarts; relays of one service share one
  * file (`--relay-identity FILE`), so a client pinned to the service meets the same id on each of them.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateIdentity, type Identity, parseIdentity } from '@enclave/shared';
@@ -21,7 +22,7 @@ export async function loadOrCreateRelayIdentity(dataDir: string): Promise<Identi
  */
 export async function loadOrCreateIdentityFile(file: string): Promise<Identity> {
   if (!existsSync(file)) {
-    const draft = `${file}.${process.pid}.new`;
+    const draft = `${file}.${randomUUID()}.new`;
     writePrivateFile(draft, await generateIdentity('relay'));
     try {
       linkSync(draft, file);
