@@ -15,7 +15,8 @@ const SUITES = [
   // Includes the PostgreSQL storage and restart tests: each starts a private PostgreSQL (scripts/setup.sh
   // installs Debian's postgresql; relay-server/src/testing/private-postgres.ts).
   { name: 'core', command: 'npx mocha', kind: 'mocha' },
-  // Part of core (it needs Debian's redis-server, which scripts/setup.sh installs); alone for quick runs.
+  // Part of core (it needs Debian's redis-server and postgresql, which scripts/setup.sh installs); alone for
+  // quick runs. relay-processes.test.ts runs real `enclave relay` processes on a private PostgreSQL and Redis.
   {
     name: 'cluster',
     command: 'npx mocha --no-config --timeout 60000 --exit "test/dist/cluster/**/*.test.js"',
@@ -34,6 +35,9 @@ const SUITES = [
     kind: 'mocha',
   },
   { name: 'e2e', command: 'npm run test:e2e --silent', kind: 'mocha' },
+  // The same scenarios against two relays on PostgreSQL and Redis, VS Code on one and JupyterLab on the
+  // other (test/e2e/node/cluster-relay.ts); about 3 minutes more, so on demand.
+  { name: 'e2e-cluster', command: 'ENCLAVE_TEST_CLUSTER=1 npm run test:e2e --silent', kind: 'mocha', onDemand: true },
   // The stress suite's short configuration (about 60 s; `npm run stress` is the full one); one invariant per
   // "test".
   { name: 'stress-quick', command: 'node test/dist/stress/run.js --quick', kind: 'mocha' },

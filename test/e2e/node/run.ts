@@ -22,6 +22,7 @@ import {
   prepareEnvironment,
   startJupyterLab,
 } from '../../../jupyter-plugin/test/jupyter/jupyterlab-server.js';
+import { ClusterRelay } from './cluster-relay.js';
 import { listenControl } from './control.js';
 import { captureVsCodeBrowser, vscodePage } from './vscode-browser.js';
 
@@ -36,6 +37,11 @@ const LAB_RELAY = 'e2e';
 const run = promisify(execFile);
 /** Set by `npm run screenshots`: the scenario's README screenshots replace docs/*.png. */
 const README_SCREENSHOTS = process.env['ENCLAVE_README_SCREENSHOTS'] === '1';
+/**
+ * ENCLAVE_TEST_CLUSTER=1: the relay is two relays on PostgreSQL and Redis (cluster-relay.ts); VS Code and
+ * the CLI's commands use the first, JupyterLab and `enclave pull` the second.
+ */
+const CLUSTER = process.env['ENCLAVE_TEST_CLUSTER'] === '1';
 
 /** Every byte of every file under `dir`, subfolders included (the relay's data folder: SQLite, WAL, parts). */
 async function treeBytes(dir: string): Promise<Buffer> {
@@ -51,14 +57,21 @@ async function main(): Promise<number> {
   const adminFile = join(temp, 'lead.json');
   await writeFile(adminFile, serializeIdentity(admin));
   chmodSync(adminFile, 0o600);
-  const dataDir = join(temp, 'relay-data');
-  const relay = new ControlledRelay([admin.publicKey], dataDir);
-  const cleanups: (() => Promise<unknown>)[] = [() => relay.close()];
+  // In a cluster the content is in PostgreSQL: /relay/data-contains searches this folder only (one relay).
+  const relayData = join(temp, 'relay-data');
+  const cleanups: (() => Promise<unknown>)[] = [];
   try {
+    const relay = CLUSTER
+      ? await ClusterRelay.create([admin.publicKey], relayData)
+      : new ControlledRelay([admin.publicKey], relayData);
+    cleanups.push(() => relay.close());
     prepareEnvironment((line) => console.log(`  [setup] ${line}`));
     const url = await relay.start();
+    const labUrl = relay instanceof ClusterRelay ? relay.secondUrl : url;
+    if (CLUSTER)
+      console.log(`  [setup] two-relay cluster on PostgreSQL and Redis: VS Code ${url}, JupyterLab ${labUrl}`);
     const lab = await startJupyterLab({
-      '@enclave/jupyter-plugin:plugin': { relays: [{ name: LAB_RELAY, url }] },
+      '@enclave/jupyter-plugin:plugin': { relays: [{ name: LAB_RELAY, url: labUrl }] },
       '@jupyterlab/apputils-extension:notification': { fetchNews: 'false', checkForUpdates: false },
     });
     cleanups.unshift(() => lab.stop());
@@ -85,7 +98,7 @@ async function main(): Promise<number> {
       '/relay/data-contains': async ({ text }) => {
         await relay.stop();
         try {
-          const bytes = await treeBytes(dataDir);
+          const bytes = await treeBytes(relayData);
           return { found: bytes.includes(String(text)), bytes: bytes.length };
         } finally {
           await relay.start();
@@ -145,7 +158,7 @@ async function main(): Promise<number> {
         const out = join(temp, `pulled-${Date.now()}.ipynb`);
         await run(
           process.execPath,
-          [CLI, 'pull', String(path), '--out', out, '--relay', url, '--identity', adminFile],
+          [CLI, 'pull', String(path), '--out', out, '--relay', labUrl, '--identity', adminFile],
           {
             timeout: 60_000,
           },

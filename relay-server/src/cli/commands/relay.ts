@@ -4,9 +4,10 @@
  * whatever happens: a second signal, or a shutdown past STOP_DEADLINE_MS, exits at once.
  */
 import { readFileSync } from 'node:fs';
-import { parsePublicKey } from '@enclave/shared';
+import { type Identity, parsePublicKey } from '@enclave/shared';
 import type { RelayLimits } from '../../config.js';
 import { createRelay } from '../../relay.js';
+import { loadOrCreateIdentityFile } from '../../relay-identity.js';
 import { jsonLogger, type LogLevel } from '../../observability/logger.js';
 import { usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
@@ -48,7 +49,7 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
   if (redis !== undefined && !/^rediss?:\/\//.test(redis))
     throw usageError('--redis takes a redis:// or rediss:// URL');
   const logger = jsonLogger(undefined, level);
-  if (redis) {
+  if (redis && storageUrl === undefined) {
     // SQLite is one process's database: relays in other processes cannot share it. Until a networked
     // storage is configured, --redis only links relays that share this process's storage.
     logger.log(
@@ -60,8 +61,11 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
     );
   }
 
+  const relayIdentity = await sharedRelayIdentity(values['relay-identity'] as string | undefined);
+
   const relay = createRelay({
     dataDir,
+    ...(relayIdentity ? { relayIdentity } : {}),
     ...(storageUrl === undefined ? {} : { storageUrl }),
     ...(redis ? { redis } : {}),
     commitWindowMs,
@@ -115,6 +119,21 @@ function storageChoice(flag: string | undefined): string | undefined {
   if (choice === 'sqlite' || choice === '') return undefined;
   if (/^postgres(ql)?:\/\//.test(choice)) return choice;
   throw usageError('--storage (or ENCLAVE_STORAGE) is sqlite or a postgres:// URL');
+}
+
+/**
+ * The relay key shared by the relays of one service (`--relay-identity FILE`, else ENCLAVE_RELAY_IDENTITY):
+ * clients pin a relay's id and sign it into every handshake, so relays a client may be sent to must have the
+ * same one. Created (0600) if missing. Undefined: the key in the data folder, as for a relay alone.
+ */
+async function sharedRelayIdentity(flag: string | undefined): Promise<Identity | undefined> {
+  const file = (flag ?? process.env['ENCLAVE_RELAY_IDENTITY'] ?? '').trim();
+  if (file === '') return undefined;
+  try {
+    return await loadOrCreateIdentityFile(file);
+  } catch (error) {
+    throw usageError(`--relay-identity: ${(error as Error).message}`);
+  }
 }
 
 /** A URL fit for the terminal: its password, if any, replaced. */
