@@ -17,6 +17,8 @@ import { registerUndoCommands } from './undo/undo-commands.js';
 import { registerLocalCopyCommand } from './files/local-copy.js';
 import { registerBrowse } from './browse/browse-commands.js';
 import type { BrowseNode } from './browse/spaces-view.js';
+import { registerDirectory } from './browse/directory-commands.js';
+import type { DirectoryNode } from './browse/directory-view.js';
 import { trackSharedEditorContext } from './ui/shared-editor-context.js';
 import { ConnectionFailures, type ShownFailure } from './ui/connection-failures.js';
 import { RefusalHelp, type ShownHelp } from './ui/error-help.js';
@@ -38,6 +40,8 @@ export interface EnclaveApi {
   refusals(): readonly ShownHelp[];
   /** The Enclave Spaces view's tree (relays, spaces, documents, members, requests, invites). */
   readonly spaces: vscode.TreeDataProvider<BrowseNode>;
+  /** The Enclave Directory view's tree (relays, their listings checked, each listing's details). */
+  readonly directory: vscode.TreeDataProvider<DirectoryNode>;
 }
 
 export function activate(context: vscode.ExtensionContext): EnclaveApi {
@@ -57,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
   const presence = new PresenceView(sessions);
   const governance = registerGovernance(services);
   const browse = registerBrowse(services, context.globalState);
+  const directory = registerDirectory(services);
   context.subscriptions.push(
     views,
     agreements,
@@ -73,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     trackSharedEditorContext(sessions),
     registerLocalCopyCommand(services),
     browse,
+    directory,
     governance.disposable,
   );
   return {
@@ -84,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     connectionFailures: () => failures.pending(),
     refusals: () => refusals.pending(),
     spaces: browse.view,
+    directory: directory.view,
   };
 }
 

@@ -20,6 +20,8 @@ export interface RequestAccessArgs extends SpaceArgs {
   readonly name?: string;
   /** Open this document once approved (otherwise the person picks one). */
   readonly document?: string;
+  /** Asked from the space's listing in the directory (leads see where the request came from). */
+  readonly via?: 'directory';
 }
 
 export type RequestOutcome =
@@ -54,7 +56,7 @@ async function requestAccess(services: Services, args: RequestAccessArgs): Promi
     identity,
     WebSocket: globalWebSocket(),
     reconnect: false,
-    accessRequest: { name: args.name ?? identity.name, message },
+    accessRequest: { name: args.name ?? identity.name, message, ...(args.via ? { via: args.via } : {}) },
   });
   try {
     const admitted = await vscode.window.withProgress(

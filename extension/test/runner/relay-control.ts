@@ -4,7 +4,8 @@
  * folder, so a restart keeps the documents, as a real relay does.
  */
 import { createServer, type Server } from 'node:http';
-import { createRelay, type Relay } from '@enclave/relay';
+import { join } from 'node:path';
+import { createRelay, DATABASE_FILE, type Relay, SqliteStorage } from '@enclave/relay';
 import { FreezableProxy } from '@enclave/test/freezable-proxy';
 
 export class ControlledRelay {
@@ -45,7 +46,27 @@ export class ControlledRelay {
     return this.proxy.url;
   }
 
-  /** `POST /relay/stop` and `POST /relay/start`; answers with CORS headers for the VS Code web worker. */
+  /**
+   * Changes a listing's title in the relay's storage behind its lead's back (the relay is stopped meanwhile),
+   * as a relay operator could: the directory then serves text its lead never signed.
+   */
+  async alterListing(space: string): Promise<void> {
+    await this.stop();
+    const storage = new SqliteStorage(join(this.dataDir, DATABASE_FILE));
+    try {
+      const stored = await storage.getListing(space);
+      if (!stored) throw new Error(`${space} is not listed`);
+      await storage.putListing({ ...stored, title: `${stored.title} (altered)` });
+    } finally {
+      await storage.close();
+      await this.start();
+    }
+  }
+
+  /**
+   * `POST /relay/stop`, `POST /relay/start` and `POST /listing/alter?space=NAME`; answers with CORS headers
+   * for the VS Code web worker.
+   */
   async listenControl(): Promise<string> {
     const server = createServer((request, response) => {
       response.setHeader('access-control-allow-origin', '*');
@@ -54,8 +75,11 @@ export class ControlledRelay {
         response.end(body);
       };
       if (request.method === 'OPTIONS') return done(204, '');
-      const action =
-        request.method === 'POST' && request.url === '/relay/stop'
+      const alter = request.method === 'POST' && request.url?.startsWith('/listing/alter?');
+      const space = alter ? new URLSearchParams(request.url?.slice('/listing/alter?'.length)).get('space') : null;
+      const action = space
+        ? this.alterListing(space)
+        : request.method === 'POST' && request.url === '/relay/stop'
           ? this.stop()
           : request.method === 'POST' && request.url === '/relay/start'
             ? this.start()
