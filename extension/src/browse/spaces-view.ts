@@ -1,14 +1,24 @@
 /**
- * The "Enclave Spaces" view: relays, then the spaces known here, then per space its documents (click to
- * open), its members with their roles and who is present, and for leads the pending access requests and
- * open invites. A space is read over one control channel when expanded, and again on refresh.
+ * The "Enclave Spaces" view: relays, then per relay the spaces this person is a member of (the relay
+ * channel's `spaces.mine`) and those known here (opened or added by hand), then per space its documents
+ * (click to open), its members with their roles and who is present, and for leads the pending access
+ * requests and open invites. A space is read over one control channel when expanded, and again on refresh.
  */
 import * as vscode from 'vscode';
-import type { AccessRequestInfo, DocumentInfo, Identity, InviteInfo, Member, RelayEntry } from '@enclave/shared';
-import { personLabel } from '@enclave/shared';
+import type {
+  AccessRequestInfo,
+  DocumentInfo,
+  Identity,
+  InviteInfo,
+  Member,
+  MySpaceInfo,
+  RelayEntry,
+} from '@enclave/shared';
+import { listMySpaces, personLabel } from '@enclave/shared';
 import { withSpace } from '../commands/space-channel.js';
 import { readSettings } from '../config/settings.js';
 import { relayName } from '../files/document-uri.js';
+import { globalWebSocket } from '../session/connect.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { KnownSpaces } from './known-spaces.js';
 
@@ -24,7 +34,13 @@ type Section = 'documents' | 'members' | 'requests' | 'invites';
 
 export type BrowseNode =
   | { readonly kind: 'relay'; readonly relay: RelayEntry }
-  | { readonly kind: 'space'; readonly relay: string; readonly space: string }
+  | {
+      readonly kind: 'space';
+      readonly relay: string;
+      readonly space: string;
+      /** From `spaces.mine`; absent for a space only remembered here. */
+      readonly mine?: MySpaceInfo;
+    }
   | { readonly kind: 'section'; readonly section: Section; readonly relay: string; readonly space: string }
   | { readonly kind: 'document'; readonly relay: string; readonly space: string; readonly document: DocumentInfo }
   | { readonly kind: 'member'; readonly member: Member; readonly you: boolean; readonly present: boolean }
@@ -43,6 +59,8 @@ export class SpacesView implements vscode.TreeDataProvider<BrowseNode>, vscode.D
   private readonly changed = new vscode.EventEmitter<BrowseNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly loaded = new Map<string, Promise<SpaceContent>>();
+  /** Per relay URL and key, the spaces that key is a member of there. */
+  private readonly mine = new Map<string, Promise<readonly MySpaceInfo[]>>();
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
@@ -61,17 +79,15 @@ export class SpacesView implements vscode.TreeDataProvider<BrowseNode>, vscode.D
   /** Reads every space again on its next expansion. */
   refresh(): void {
     this.loaded.clear();
+    this.mine.clear();
     this.changed.fire(undefined);
   }
 
   async getChildren(node?: BrowseNode): Promise<BrowseNode[]> {
     if (!node) return this.relays().map((relay) => ({ kind: 'relay', relay }));
     switch (node.kind) {
-      case 'relay': {
-        const spaces = this.known.all().filter((s) => s.relay === node.relay.url);
-        if (spaces.length === 0) return [{ kind: 'message', text: 'No spaces yet: Add Space… or join by invite' }];
-        return spaces.map((s) => ({ kind: 'space', relay: s.relay, space: s.space }));
-      }
+      case 'relay':
+        return this.relaySpaces(node.relay.url);
       case 'space':
         return this.spaceSections(node.relay, node.space);
       case 'section':
@@ -93,6 +109,7 @@ export class SpacesView implements vscode.TreeDataProvider<BrowseNode>, vscode.D
       }
       case 'space': {
         const item = new vscode.TreeItem(node.space, collapsed);
+        if (node.mine) item.description = node.mine.sealed ? `${node.mine.role} · sealed` : node.mine.role;
         item.iconPath = new vscode.ThemeIcon('organization');
         item.contextValue = 'space';
         return item;
@@ -154,6 +171,38 @@ export class SpacesView implements vscode.TreeDataProvider<BrowseNode>, vscode.D
     const result = [...configured];
     for (const { relay } of this.known.all()) {
       if (!result.some((r) => r.url === relay)) result.push({ name: relayName(relay, result), url: relay });
+    }
+    return result;
+  }
+
+  /** The spaces the relay says this key is in, then those only remembered here (added by hand, say). */
+  private async relaySpaces(relay: string): Promise<BrowseNode[]> {
+    const nodes: BrowseNode[] = [];
+    let mine: readonly MySpaceInfo[] = [];
+    try {
+      mine = await this.mySpaces(relay);
+    } catch (error) {
+      nodes.push({ kind: 'message', text: `Could not ask the relay for your spaces: ${(error as Error).message}` });
+    }
+    for (const info of mine) nodes.push({ kind: 'space', relay, space: info.name, mine: info });
+    for (const { space } of this.known.all().filter((s) => s.relay === relay)) {
+      if (!mine.some((info) => info.name === space)) nodes.push({ kind: 'space', relay, space });
+    }
+    if (nodes.length === 0) return [{ kind: 'message', text: 'No spaces yet: Add Space… or join by invite' }];
+    return nodes;
+  }
+
+  /** Asked once per relay and identity until the next refresh. */
+  private async mySpaces(relay: string): Promise<readonly MySpaceInfo[]> {
+    const identity = await this.identity();
+    // Without an identity there is nothing to ask; the remembered spaces still show.
+    if (!identity) return [];
+    const key = JSON.stringify([relay, identity.publicKey]);
+    let result = this.mine.get(key);
+    if (!result) {
+      result = listMySpaces({ relayUrl: relay, identity, WebSocket: globalWebSocket() });
+      result.catch(() => this.mine.delete(key));
+      this.mine.set(key, result);
     }
     return result;
   }

@@ -1,4 +1,7 @@
-/** The Enclave Spaces view: relays, spaces, documents (open, new), members with roles, a lead's requests and invites. */
+/**
+ * The Enclave Spaces view: relays, the person's spaces (from the relay's spaces.mine, and added by hand),
+ * documents (open, new), members with roles, a lead's requests and invites.
+ */
 import * as vscode from 'vscode';
 import { EnclaveConnection, type Identity } from '@enclave/shared';
 import type { BrowseNode } from '../../src/browse/spaces-view.js';
@@ -67,6 +70,31 @@ describe('the Enclave Spaces view', () => {
       }
     await vscode.window.tabGroups.close(tabs);
     await leaveAll();
+  });
+
+  it("lists the person's spaces on a configured relay from spaces.mine, beside one added by hand", async () => {
+    const { relay } = await testEnvironment();
+    const me = await newIdentity('Member Person');
+    const led = await createSpace([{ identity: me, role: 'lead' }]);
+    const edited = await createSpace([{ identity: me, role: 'editor' }]);
+    const notMine = await createSpace([]);
+    const config = vscode.workspace.getConfiguration('enclave');
+    const saved = config.inspect('relays')?.workspaceValue;
+    await config.update('relays', [{ name: 'mine-test', url: relay }], vscode.ConfigurationTarget.Workspace);
+    try {
+      await useIdentity(me);
+      await vscode.commands.executeCommand('enclave.addSpace', { relay, space: notMine });
+      await vscode.commands.executeCommand('enclave.refreshSpaces');
+      const relayNode = (await children()).find((n) => n.kind === 'relay' && n.relay.url === relay);
+      assert.ok(relayNode, 'the configured relay is listed');
+      const shown = await labels(relayNode);
+      assert.ok(shown.includes(`${led} — lead`), shown.join(', '));
+      assert.ok(shown.includes(`${edited} — editor`), shown.join(', '));
+      assert.ok(shown.includes(notMine), `the space added by hand stays: ${shown.join(', ')}`);
+      assert.strictEqual(shown.filter((l) => l.startsWith(led)).length, 1, 'each space once');
+    } finally {
+      await vscode.workspace.getConfiguration('enclave').update('relays', saved, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('lists relays, spaces, documents and members with roles; a document opens from it', async () => {
