@@ -27,7 +27,9 @@ describe('enclave relay on PostgreSQL', function () {
     const admin = await generateIdentity('Admin');
     const database = await server.createDatabase();
     const withPassword = database.replace('enclave@', 'enclave:secret@'); // trust auth ignores it
-    const relay = await startRelayProcess(join(dir, 'a'), admin.publicKey, 0, { env: { ENCLAVE_STORAGE: withPassword } });
+    const relay = await startRelayProcess(join(dir, 'a'), admin.publicKey, 0, {
+      env: { ENCLAVE_STORAGE: withPassword },
+    });
     try {
       assert.match(relay.output(), /data in PostgreSQL postgres:\/\/enclave:\*\*\*@/);
       assert.doesNotMatch(relay.output(), /secret/);
