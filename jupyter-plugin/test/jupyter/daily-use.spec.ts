@@ -15,7 +15,6 @@ import {
   readStampedUser,
   RUNNING_FIELD,
   type Identity,
-  type Role,
   serializeIdentity,
 } from '@enclave/shared';
 import type { Browser, Page } from 'playwright-core';
@@ -25,10 +24,10 @@ import { publish } from '../../src/session/publish.js';
 import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
 import { launchBrowser, openLab } from './browser.js';
 import { JUPYTERLAB_VERSION, type JupyterLab, prepareEnvironment, startJupyterLab } from './jupyterlab-server.js';
+import { KERNELSPEC, relayHelpers } from './relay-helpers.js';
 import { activate, dismissDialogs, execute, onWidget, widgetIdFor } from './lab-helpers.js';
 
 const RELAY = 'test';
-const KERNELSPEC = { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' };
 
 describe(`Enclave daily use in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
   this.timeout(90_000);
@@ -39,43 +38,7 @@ describe(`Enclave daily use in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
   let me: Identity;
   const closeLater: { destroy(): void }[] = [];
 
-  const onSpace = async <T>(space: string, run: (c: EnclaveConnection) => Promise<T>, who?: Identity): Promise<T> => {
-    const c = new EnclaveConnection({
-      relayUrl: relay.url,
-      room: { space },
-      identity: who ?? relay.lead,
-      WebSocket: NodeWebSocket,
-      reconnect: false,
-    }).connect();
-    try {
-      return await run(c);
-    } finally {
-      c.destroy();
-    }
-  };
-  const createSpace = (space: string, grants: [Identity, Role][] = []) =>
-    onSpace(space, async (c) => {
-      await c.request({ op: 'space.create' });
-      for (const [identity, role] of grants) {
-        await c.request({ op: 'members.grant', publicKey: identity.publicKey, role, name: identity.name });
-      }
-    });
-  const seed = (space: string, document: string, sources: string[]) =>
-    publish({
-      relayUrl: relay.url,
-      room: { space, document },
-      identity: relay.lead,
-      WebSocket: NodeWebSocket,
-      content: {
-        kind: 'notebook',
-        notebook: {
-          nbformat: 4,
-          nbformat_minor: 5,
-          metadata: { kernelspec: KERNELSPEC },
-          cells: sources.map((source, i) => ({ id: `c${i}`, cell_type: 'markdown', source, metadata: {} })),
-        },
-      },
-    });
+  const { onSpace, createSpace, seed } = relayHelpers(() => relay);
   const documentNames = async (space: string) =>
     (await onSpace(space, (c) => c.request({ op: 'documents.list' }))).documents.map((d) => d.name).sort();
   const panel = () => page.locator('#enclave-browser');

@@ -34,6 +34,7 @@ import {
   startJupyterLab,
 } from './jupyterlab-server.js';
 import { dismissDialogs, execute, onWidget, widgetIdFor } from './lab-helpers.js';
+import { relayHelpers } from './relay-helpers.js';
 
 const CLI = join(PLUGIN_DIR, '..', 'relay-server', 'dist', 'cli', 'main.js');
 const RELAY = 'test';
@@ -50,43 +51,7 @@ describe(`Enclave governance in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
   const storage = new MemoryStorage();
   const closeLater: { destroy(): void }[] = [];
 
-  const onSpace = async <T>(space: string, run: (c: EnclaveConnection) => Promise<T>, who?: Identity): Promise<T> => {
-    const c = new EnclaveConnection({
-      relayUrl: relay.url,
-      room: { space },
-      identity: who ?? relay.lead,
-      WebSocket: NodeWebSocket,
-      reconnect: false,
-    }).connect();
-    try {
-      return await run(c);
-    } finally {
-      c.destroy();
-    }
-  };
-  const createSpace = (space: string, grants: [Identity, Role][] = []) =>
-    onSpace(space, async (c) => {
-      await c.request({ op: 'space.create' });
-      for (const [identity, role] of grants) {
-        await c.request({ op: 'members.grant', publicKey: identity.publicKey, role, name: identity.name });
-      }
-    });
-  const seed = (space: string, document: string, sources: string[]) =>
-    publish({
-      relayUrl: relay.url,
-      room: { space, document },
-      identity: relay.lead,
-      WebSocket: NodeWebSocket,
-      content: {
-        kind: 'notebook',
-        notebook: {
-          nbformat: 4,
-          nbformat_minor: 5,
-          metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } },
-          cells: sources.map((source, i) => ({ id: `c${i}`, cell_type: 'markdown', source, metadata: {} })),
-        },
-      },
-    });
+  const { onSpace, createSpace, seed } = relayHelpers(() => relay);
   const seedDraft = (space: string, document: string, text: string) =>
     publish({
       relayUrl: relay.url,
