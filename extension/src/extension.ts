@@ -13,6 +13,7 @@ import { SessionRegistry } from './session/session-registry.js';
 import { ParticipantsView } from './ui/participants-view.js';
 import { type DrawnCursor, PresenceView } from './ui/presence-view.js';
 import { StatusBar } from './ui/status-bar.js';
+import { RemovedNotices, type ShownRemoval } from './ui/removed-notice.js';
 import { registerUndoCommands } from './undo/undo-commands.js';
 import { registerLocalCopyCommand } from './files/local-copy.js';
 import { registerBrowse } from './browse/browse-commands.js';
@@ -38,6 +39,8 @@ export interface EnclaveApi {
   connectionFailures(): readonly ShownFailure[];
   /** "Access denied" notifications still shown, each with Request Access and Copy My Key. */
   refusals(): readonly ShownHelp[];
+  /** "No longer shared" warnings still shown, one per removed document. */
+  removals(): readonly ShownRemoval[];
   /** The Enclave Spaces view's tree (relays, spaces, documents, members, requests, invites). */
   readonly spaces: vscode.TreeDataProvider<BrowseNode>;
   /** The Enclave Directory view's tree (relays, their listings checked, each listing's details). */
@@ -58,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
   const refusals = new RefusalHelp(reportError);
   const services: Services = { views, agreements, identities, sessions, log, reportError, failures, refusals };
   const statusBar = new StatusBar(sessions);
+  const removals = new RemovedNotices(sessions);
   const presence = new PresenceView(sessions);
   const governance = registerGovernance(services);
   const browse = registerBrowse(services, context.globalState);
@@ -69,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     identities,
     sessions,
     statusBar,
+    removals,
     presence,
     new ParticipantsView(sessions),
     registerIdentityCommands(identities),
@@ -89,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     pendingAgreements: () => agreements.waiting(),
     connectionFailures: () => failures.pending(),
     refusals: () => refusals.pending(),
+    removals: () => removals.pending(),
     spaces: browse.view,
     directory: directory.view,
   };

@@ -13,6 +13,8 @@ import type { SharedSession } from '../session/shared-session.js';
 export interface LocalCopyArgs {
   /** Where to write (a URI); asked with a save dialog when absent. */
   readonly target?: string;
+  /** The shared editor's URI to copy (the active one when absent), e.g. from a removal warning. */
+  readonly document?: string;
   /** Scripts and tests: no "Open Copy" offer. */
   readonly quiet?: boolean;
 }
@@ -30,7 +32,9 @@ function suggestedTarget(session: SharedSession): vscode.Uri | undefined {
 
 export function registerLocalCopyCommand(services: Services): vscode.Disposable {
   return vscode.commands.registerCommand('enclave.saveLocalCopy', async (args: LocalCopyArgs = {}) => {
-    const session = services.sessions.active();
+    const session = args.document
+      ? services.sessions.all().find((s) => s.editorUri.toString() === args.document)
+      : services.sessions.active();
     if (!session) {
       void vscode.window.showWarningMessage('Enclave: open the shared document to copy first.');
       return undefined;

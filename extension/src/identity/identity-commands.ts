@@ -83,8 +83,21 @@ export function registerIdentityCommands(store: IdentityStore): vscode.Disposabl
         if (!uri) return undefined;
         text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
       }
-      const identity = parseIdentity(text);
+      let identity: Identity;
+      try {
+        identity = parseIdentity(text);
+      } catch (error) {
+        // Said, then rethrown so a script calling the command sees the failure too; the stored identity stays.
+        const why = error instanceof Error ? error.message : String(error);
+        void vscode.window.showErrorMessage(
+          `Enclave: the identity was not imported: ${why}. Your identity is unchanged.`,
+        );
+        throw error;
+      }
       await store.set(identity);
+      void vscode.window.showInformationMessage(
+        `Enclave identity imported: ${identity.name} (${await fingerprint(identity.publicKey)}). VS Code now joins spaces as them.`,
+      );
       return identity.publicKey;
     }),
   );

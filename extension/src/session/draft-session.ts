@@ -24,7 +24,7 @@ export class DraftSession extends SharedSession {
   ) {
     super(address, opened);
     this.binding = new TextBinding(model.ysource, new TextDocumentPort(document), this.origin, onError);
-    this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address));
+    this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address), () => this.removed);
     this.ownEdits = new OwnEditsUndo(model.ysource, this.origin);
     this.followRole();
   }

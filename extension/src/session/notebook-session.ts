@@ -28,7 +28,7 @@ export class NotebookSession extends SharedSession {
   ) {
     super(address, opened);
     this.binding = new NotebookBinding({ notebook: model, port: new NotebookDocumentPort(notebook), initial, onError });
-    this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address));
+    this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address), () => this.removed);
     // The cells (list, sources, outputs, cell metadata); the notebook's metadata (kernel) is not undone.
     this.ownEdits = new OwnEditsUndo(model.ydoc.getArray('cells'), this.binding.origin);
     this.followRole();

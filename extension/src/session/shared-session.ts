@@ -48,7 +48,15 @@ export abstract class SharedSession implements vscode.Disposable {
     this.opened = opened;
     const connection = (this.connection = opened.connection);
     const sync = (this.sync = opened.session);
-    const onStatus = (): void => this.changed.fire();
+    const onStatus = (): void => {
+      // Denied (revoked by a lead, or refused on reconnect): nothing here is shared any more, so the editor
+      // keeps a stale copy that must not look live or take edits. Sticky: the relay will not let us back.
+      if (connection.status === 'denied' && !this.wasRemoved) {
+        this.wasRemoved = true;
+        this.setReadOnly(true);
+      }
+      this.changed.fire();
+    };
     const onRole = (role: Role): void => {
       this.applyRole(role);
       this.changed.fire();
@@ -113,6 +121,13 @@ export abstract class SharedSession implements vscode.Disposable {
 
   private lastRole: Role | null = null;
 
+  /** True once the relay denied this session while open (revoked or refused): a stale, read-only copy. */
+  get removed(): boolean {
+    return this.wasRemoved;
+  }
+
+  private wasRemoved = false;
+
   /** Everyone else in the document. */
   others(): Presence[] {
     return participantsOf(this.awareness).filter((p) => p.clientId !== this.awareness.clientID);
@@ -132,7 +147,7 @@ export abstract class SharedSession implements vscode.Disposable {
 
   private applyRole(role: Role): void {
     this.lastRole = role;
-    this.setReadOnly(!canWrite(role));
+    this.setReadOnly(this.removed || !canWrite(role));
   }
 
   /** Viewers: local edits are undone and a message says why. */

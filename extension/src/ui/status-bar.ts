@@ -1,6 +1,6 @@
 /** A status bar item: the active shared document's connection state and how many people are in it. */
 import * as vscode from 'vscode';
-import { lastCloseText, reconnectText } from '@enclave/shared';
+import { lastCloseText, reconnectText, statusSummary } from '@enclave/shared';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { SharedSession } from '../session/shared-session.js';
 
@@ -22,7 +22,8 @@ export function describeStatus(session: SharedSession): string {
   if (status === 'connected') return `${people} ${people === 1 ? 'person' : 'people'}${role}${sealed}`;
   // "offline: reconnecting to ws://… in 8 s (attempt 4)": the backoff is visible, edits are kept meanwhile.
   if (status === 'disconnected') return `offline: ${reconnectText(session.connection) ?? 'reconnecting'}`;
-  if (status === 'denied') return 'access denied';
+  // Removed or refused: shared's label ("Removed · access revoked", "Access denied"), said alike everywhere.
+  if (status === 'denied' || status === 'closed') return statusSummary(session.connection, session.role).label;
   return status;
 }
 
@@ -64,8 +65,12 @@ export class StatusBar implements vscode.Disposable {
     const sealed = session.sealed ? '\nSealed space: the relay stores and forwards only ciphertext.' : '';
     const where = `${session.address.space}/${session.address.document} on ${session.address.relay}${sealed}`;
     const why = lastCloseText(session.connection);
-    this.item.tooltip =
-      offline && why ? `${where}\n${why}\nYour edits are kept and merge when the relay is back.` : where;
+    const stopped = session.status === 'denied' || session.status === 'closed';
+    this.item.tooltip = stopped
+      ? `${where}\n${statusSummary(session.connection, session.role).detail}`
+      : offline && why
+        ? `${where}\n${why}\nYour edits are kept and merge when the relay is back.`
+        : where;
     this.item.show();
   }
 

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
+import { EnclaveConnection } from '@enclave/shared';
 import * as assert from './support/assert.js';
 import { testEnvironment } from './support/environment.js';
 import { enclave, leaveAll, openSharedNotebook, useIdentity } from './support/extension.js';
 import { eventually } from './support/poll.js';
 import { NotebookPeer } from './support/peer.js';
-import { createSpace, newIdentity, uniqueName } from './support/space.js';
+import { createSpace, newIdentity, uniqueName, webSocket } from './support/space.js';
 
 describe('access control as VS Code sees it', () => {
   afterEach(leaveAll);
@@ -93,6 +94,69 @@ describe('access control as VS Code sees it', () => {
       peer.notebook.cells[0]!.ysource.insert(8, '!');
       await eventually(() => assert.strictEqual(notebook.cellAt(0).document.getText(), 'original!'));
     } finally {
+      peer.leave();
+    }
+  });
+
+  it('a member a lead removes while the notebook is open gets a read-only stale copy, and is told', async () => {
+    const member = await newIdentity('Removed');
+    const editor = await newIdentity('Stays');
+    const space = await createSpace([
+      { identity: member, role: 'editor' },
+      { identity: editor, role: 'editor' },
+    ]);
+    const document = uniqueName('removed') + '.ipynb';
+    const peer = await NotebookPeer.join(editor, space, document, true);
+    const { relay, admin } = await testEnvironment();
+    const lead = new EnclaveConnection({
+      relayUrl: relay,
+      room: { space },
+      identity: admin,
+      WebSocket: webSocket(),
+      reconnect: false,
+    }).connect();
+    try {
+      await peer.write({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [{ id: 'k', cell_type: 'code', source: 'kept', metadata: {}, execution_count: null, outputs: [] }],
+      });
+      await useIdentity(member);
+      const notebook = await openSharedNotebook(space, document);
+      const api = await enclave();
+      const session = api.sessions.all().find((s) => s.editorUri.toString() === notebook.uri.toString());
+      assert.ok(session, 'the notebook has a session');
+      await lead.whenWelcomed();
+      await lead.request({ op: 'members.revoke', publicKey: member.publicKey });
+
+      await eventually(() => assert.ok(session.removed, 'the session knows it was removed'));
+      assert.match(api.statusText(), /Removed · access revoked/);
+      const notice = await eventually(() => {
+        const shown = api.removals().find((r) => r.message.includes(document));
+        assert.ok(shown, 'a warning naming the document is shown');
+        return shown;
+      });
+      assert.match(notice.message, /no longer shared.*stale copy/);
+      assert.deepStrictEqual(notice.actions, ['Save a Local Copy As…']);
+
+      let received = 0;
+      peer.notebook.ydoc.on('update', (_update: Uint8Array, origin: unknown) => {
+        if (origin === peer.session) received++;
+      });
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(notebook.cellAt(0).document.uri, new vscode.Position(0, 0), 'after removal ');
+      await vscode.workspace.applyEdit(edit);
+      await eventually(() => assert.strictEqual(notebook.cellAt(0).document.getText(), 'kept'));
+      // Absence can only be checked by waiting: give a stray update time to arrive.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.strictEqual(received, 0, 'nothing the removed member typed reached the relay');
+      assert.deepStrictEqual(
+        peer.notebook.cells.map((c) => c.source),
+        ['kept'],
+      );
+    } finally {
+      lead.close();
       peer.leave();
     }
   });

@@ -23,6 +23,20 @@ describe('identity, link and access commands', () => {
     assert.strictEqual(await vscode.commands.executeCommand<string>('enclave.copyPublicKey'), me.publicKey);
   });
 
+  it('refuses a broken identity file, says why, and keeps the identity it had', async () => {
+    const me = await newIdentity('Keeper');
+    await useIdentity(me);
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('enclave.importIdentity', '{"name":"x"}')),
+      /publicKey/,
+    );
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('enclave.importIdentity', 'not json')),
+      /not JSON/,
+    );
+    assert.strictEqual(await vscode.commands.executeCommand<string>('enclave.copyPublicKey'), me.publicKey);
+  });
+
   it('copies a link that opens the same document again', async () => {
     const me = await newIdentity('Linker');
     const other = await newIdentity('Peer');
