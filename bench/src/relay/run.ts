@@ -107,9 +107,11 @@ if (!config.servers.includes('reference')) console.warn('without the reference s
 
 const children = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
+const clusterBackends = new Set<ClusterBackends>();
 
 function cleanup(): void {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const backends of clusterBackends) backends.kill();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
@@ -258,6 +260,7 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
   try {
     if (relayCount(kind) > 1) {
       backends = await startClusterBackends();
+      clusterBackends.add(backends);
       log(`PostgreSQL and Redis for ${kind} (pids ${backends.pids.join(', ')})`);
     }
     const cluster = backends ? [backends.storageUrl, backends.redisUrl] : [];
@@ -382,7 +385,10 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
       loadgens.map((lg) => ask(lg, { type: 'close' }, 'closed', 30_000).catch(() => lg.kill('SIGKILL'))),
     );
     await Promise.all(servers.map(stopServer));
-    await backends?.close().catch((error: unknown) => log(`closing PostgreSQL and Redis: ${String(error)}`));
+    if (backends) {
+      clusterBackends.delete(backends);
+      await backends.close().catch((error: unknown) => log(`closing PostgreSQL and Redis: ${String(error)}`));
+    }
     rmSync(dataDir, { recursive: true, force: true });
     tempDirs.delete(dataDir);
   }
