@@ -58,6 +58,8 @@ export function createClient(options: ClientOptions): BenchClient {
     case 'enclave':
     case 'enclave-memory':
     case 'enclave-window':
+    case 'enclave-cluster2':
+    case 'enclave-cluster3':
       if (!options.identity) throw new Error('an Enclave client needs an identity');
       return new EnclaveClient(options.url, options.document, options.identity, options.create, doc);
     case 'reference':

@@ -12,7 +12,14 @@ import type { Identity } from '@enclave/shared';
  * update (SealedSession), so the relay stores and forwards real envelopes.
  */
 export type ServerKind =
-  'reference' | 'enclave' | 'enclave-sealed' | 'enclave-memory' | 'enclave-window' | 'hocuspocus';
+  | 'reference'
+  | 'enclave'
+  | 'enclave-sealed'
+  | 'enclave-memory'
+  | 'enclave-window'
+  | 'enclave-cluster2'
+  | 'enclave-cluster3'
+  | 'hocuspocus';
 
 export const SERVER_KINDS: readonly ServerKind[] = [
   'reference',
@@ -20,8 +27,12 @@ export const SERVER_KINDS: readonly ServerKind[] = [
   'enclave-sealed',
   'enclave-memory',
   'enclave-window',
+  'enclave-cluster2',
+  'enclave-cluster3',
   'hocuspocus',
 ];
+/** What `--cluster` adds: the relay as 2 and as 3 processes on one PostgreSQL and one Redis. */
+export const CLUSTER_SERVERS: readonly ServerKind[] = ['enclave-cluster2', 'enclave-cluster3'];
 /** The servers of a default run; the order rotates between rounds, so none always runs first or last. */
 export const DEFAULT_SERVERS: readonly ServerKind[] = ['reference', 'enclave', 'enclave-sealed', 'hocuspocus'];
 
@@ -31,11 +42,18 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
   'enclave-sealed': 'Enclave relay (sealed space, auth+SQLite)',
   'enclave-memory': 'Enclave relay (auth, memory)',
   'enclave-window': 'Enclave relay (auth+SQLite, 1 ms commit window)',
+  'enclave-cluster2': 'Enclave, 2 relays (auth+PostgreSQL+Redis)',
+  'enclave-cluster3': 'Enclave, 3 relays (auth+PostgreSQL+Redis)',
   hocuspocus: 'Hocuspocus 4.7',
 };
 
 export function isEnclave(kind: ServerKind): boolean {
-  return kind === 'enclave' || kind === 'enclave-sealed' || kind === 'enclave-memory' || kind === 'enclave-window';
+  return kind !== 'reference' && kind !== 'hocuspocus';
+}
+
+/** How many relay processes a kind runs (the cluster kinds share one PostgreSQL and one Redis). */
+export function relayCount(kind: ServerKind): number {
+  return kind === 'enclave-cluster2' ? 2 : kind === 'enclave-cluster3' ? 3 : 1;
 }
 
 export function isSealed(kind: ServerKind): boolean {
@@ -72,7 +90,8 @@ export type FromServer =
 export interface SetupCommand {
   readonly type: 'setup';
   readonly kind: ServerKind;
-  readonly url: string;
+  /** One per relay process: client i of a room connects to urls[i mod urls.length]. */
+  readonly urls: readonly string[];
   /** Room (document) names this load generator drives. */
   readonly rooms: readonly string[];
   readonly clientsPerRoom: number;

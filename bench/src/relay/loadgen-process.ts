@@ -98,7 +98,7 @@ async function connectAll(command: SetupCommand): Promise<number> {
   const connect = async (room: Room, index: number): Promise<void> => {
     const client = createClient({
       kind: command.kind,
-      url: command.url,
+      url: command.urls[index % command.urls.length]!,
       document: room.name,
       identity: command.members[index],
       create: 'draft',
@@ -223,7 +223,7 @@ async function runJoin(command: JoinCommand): Promise<JoinResult> {
   const open = async (index: number, create: boolean): Promise<BenchClient> => {
     const client = createClient({
       kind: setup!.kind,
-      url: setup!.url,
+      url: setup!.urls[index % setup!.urls.length]!,
       document: command.document,
       identity: setup!.members[index % setup!.members.length],
       ...(create ? { create: 'notebook' as const } : {}),

@@ -188,3 +188,49 @@ export function roundRatios(rounds: readonly ServerFigures[][], phaseNames: read
   });
   return lines.join('\n');
 }
+
+/**
+ * `--cluster`: the single SQLite relay beside the relay as 2 and 3 processes on PostgreSQL + Redis, each
+ * figure with its ratio to the single relay. CPU per edit of a cluster is summed over its relays, Redis
+ * and PostgreSQL.
+ */
+export function renderClusterTable(results: readonly ServerFigures[], phaseNames: readonly string[]): string {
+  const single = results.find((r) => r.kind === 'enclave');
+  const clusters = results.filter((r) => r.kind === 'enclave-cluster2' || r.kind === 'enclave-cluster3');
+  const columns = [...(single ? [single] : []), ...clusters];
+  const header = [
+    '',
+    ...columns.map((c) => (c === single ? '1 relay (SQLite)' : `${c.kind.slice(-1)} relays (PG+Redis)`)),
+  ];
+  const lines: string[][] = [header];
+  for (const name of phaseNames) {
+    const rows: [string, (s: ServerFigures) => number | undefined, number][] = [
+      [`${name}: fan-out p99 ms`, (s) => s.phases[name]?.p99, 2],
+      [`${name}: edits lost`, (s) => s.phases[name]?.lostEdits, 0],
+      [`${name}: CPU ms/edit (all processes)`, (s) => s.phases[name]?.serverCpuMsPerEdit, 4],
+    ];
+    for (const [label, value, digits] of rows) {
+      lines.push([
+        label,
+        ...columns.map((c) => {
+          const v = value(c);
+          const base = single ? value(single) : undefined;
+          const ratio =
+            c !== single && base !== undefined && v !== undefined && base > 0 ? ` (${(v / base).toFixed(2)}x)` : '';
+          return `${fmt(v, digits)}${label.includes('lost') ? '' : ratio}`;
+        }),
+      ]);
+    }
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  const table = lines.map((l) =>
+    l.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
+  );
+  return [
+    '',
+    "Cluster: each room's clients spread over the relays (client i on relay i mod N); ratios to the single relay.",
+    'On this machine every relay, PostgreSQL, Redis and the load generators share the same cores: this shows the',
+    'overhead of running several relays, not their capacity.',
+    ...table,
+  ].join('\n');
+}

@@ -9,6 +9,8 @@
  *        what they received, when the load ends; edits count as lost only if not opened by then)
  *        --profile DIR (run the Enclave relay under --cpu-prof, profiles written to DIR)
  *        --rounds N (3: every server runs N times, interleaved; the table gives each figure's median)
+ *        --cluster (adds the relay as 2 and as 3 processes on one private PostgreSQL and one private Redis,
+ *        client i of a room on relay i mod N; a second table compares them with the single SQLite relay)
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +30,8 @@ import {
 import {
   ask,
   BENCH_SPACE,
+  CLUSTER_SERVERS,
+  relayCount,
   isEnclave,
   isSealed,
   type JoinResult,
@@ -38,11 +42,13 @@ import {
   type ServerKind,
   type ServerStats,
 } from './ipc.js';
+import { startClusterBackends, type ClusterBackends, processTreeCpuUs } from './cluster-backends.js';
 import { type ProcSample, ProcSampler } from './proc-sampler.js';
 import {
   medianFigures,
   type PhaseFigures,
   percentile,
+  renderClusterTable,
   renderTable,
   roundRatios,
   type ServerFigures,
@@ -70,6 +76,7 @@ const { values: flags } = parseArgs({
     notebook: { type: 'string', default: DEFAULT_NOTEBOOK },
     profile: { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    cluster: { type: 'boolean', default: false },
   },
 });
 
@@ -90,7 +97,9 @@ const config = {
   notebook: flags.notebook,
   profileDir: flags.profile ? resolve(flags.profile) : undefined,
   rounds: Math.max(1, Number(flags.rounds)),
+  cluster: flags.cluster,
 };
+if (config.cluster) for (const kind of CLUSTER_SERVERS) if (!config.servers.includes(kind)) config.servers.push(kind);
 for (const kind of config.servers) if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server ${kind}`);
 if (!config.servers.includes('reference')) console.warn('without the reference server there are no ratios');
 
@@ -98,9 +107,11 @@ if (!config.servers.includes('reference')) console.warn('without the reference s
 
 const children = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
+const clusterBackends = new Set<ClusterBackends>();
 
 function cleanup(): void {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const backends of clusterBackends) backends.kill();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
@@ -124,6 +135,24 @@ function spawn(script: string, args: string[], execArgv: string[] = []): ChildPr
 
 async function serverStats(server: ChildProcess): Promise<ServerStats> {
   return ask<ServerStats & { type: string }>(server, { type: 'stats' }, 'stats', 10_000);
+}
+
+/**
+ * One server's own figures; for a cluster, CPU summed over the relays and the process trees of Redis and
+ * PostgreSQL (read from /proc), RSS summed over the relays, event-loop delay the worst relay's.
+ */
+async function combinedStats(servers: readonly ChildProcess[], backends?: ClusterBackends): Promise<ServerStats> {
+  const each = await Promise.all(servers.map(serverStats));
+  if (!backends) return each[0]!;
+  const cpu = processTreeCpuUs([...servers.map((s) => s.pid!), ...backends.pids]);
+  return {
+    userUs: cpu.userUs,
+    systemUs: cpu.systemUs,
+    maxRssBytes: each.reduce((n, s) => n + s.maxRssBytes, 0),
+    rssBytes: each.reduce((n, s) => n + s.rssBytes, 0),
+    loopDelayP99Ms: Math.max(...each.map((s) => s.loopDelayP99Ms)),
+    loopDelayMaxMs: Math.max(...each.map((s) => s.loopDelayMaxMs)),
+  };
 }
 
 /**
@@ -223,13 +252,29 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
     Array.from({ length: config.clientsPerRoom }, (_, i) => generateIdentity(`bench-${i}`)),
   );
   const execArgv = config.profileDir && isEnclave(kind) ? ['--cpu-prof', `--cpu-prof-dir=${config.profileDir}`] : [];
-  const server = spawn('server-process.js', [kind, dataDir, admin.publicKey], execArgv);
+  const servers: ChildProcess[] = [];
+  let backends: ClusterBackends | undefined;
   const loadgens: ChildProcess[] = [];
   const phases: Record<string, PhaseFigures> = {};
+  const stats = (): Promise<ServerStats> => combinedStats(servers, backends);
   try {
-    const { url } = await ask<{ type: 'ready'; url: string }>(server, undefined, 'ready', 30_000);
-    log(`${SERVER_LABELS[kind]} listening at ${url} (pid ${server.pid})`);
-    if (isEnclave(kind)) await prepareEnclaveSpace(url, admin, members, isSealed(kind));
+    if (relayCount(kind) > 1) {
+      backends = await startClusterBackends();
+      clusterBackends.add(backends);
+      log(`PostgreSQL and Redis for ${kind} (pids ${backends.pids.join(', ')})`);
+    }
+    const cluster = backends ? [backends.storageUrl, backends.redisUrl] : [];
+    const urls: string[] = [];
+    // One after the other: the first relay creates the shared relay key in dataDir, the others load it.
+    for (let i = 0; i < relayCount(kind); i++) {
+      const server = spawn('server-process.js', [kind, dataDir, admin.publicKey, ...cluster], execArgv);
+      servers.push(server);
+      const { url } = await ask<{ type: 'ready'; url: string }>(server, undefined, 'ready', 30_000);
+      log(`${SERVER_LABELS[kind]} listening at ${url} (pid ${server.pid})`);
+      urls.push(url);
+    }
+    const server = servers[0]!;
+    if (isEnclave(kind)) await prepareEnclaveSpace(urls[0]!, admin, members, isSealed(kind));
 
     const rooms = Array.from({ length: config.rooms }, (_, i) => `room-${String(i).padStart(3, '0')}`);
     for (let i = 0; i < config.loadgens; i++) loadgens.push(spawn('loadgen-process.js', []));
@@ -240,7 +285,7 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
           {
             type: 'setup',
             kind,
-            url,
+            urls,
             rooms: rooms.filter((_, r) => r % config.loadgens === i),
             clientsPerRoom: config.clientsPerRoom,
             members,
@@ -262,7 +307,7 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
     // and can end a phase far behind: they get longer to catch up, so that lateness is not counted as loss.
     const drainMs = isSealed(kind) ? Math.max(config.drainMs, config.sealedDrainMs) : config.drainMs;
     for (const phase of phaseList) {
-      const before = await serverStats(server);
+      const before = await stats();
       const sampler = new ProcSampler(server.pid!);
       const results = await Promise.all(
         loadgens.map((lg) =>
@@ -281,7 +326,7 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
         ),
       );
       const proc = sampler.stop();
-      const after = await serverStats(server);
+      const after = await stats();
       const target = Math.round(config.rooms * config.clientsPerRoom * phase.rate * (config.durationMs / 1000));
       const figures = mergePhase(results, before, after, target, proc);
       phases[phase.name] = figures;
@@ -293,7 +338,7 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
           `IO pressure ${proc.ioPressurePct.toFixed(1)}%, load average ${loadavg()[0]!.toFixed(2)}`,
       );
     }
-    const peakLoad = (await serverStats(server)).maxRssBytes;
+    const peakLoad = (await stats()).maxRssBytes;
     let join: JoinResult | undefined;
     if (config.join) {
       join = await ask<JoinResult>(
@@ -315,7 +360,7 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
           `(seed update ${(join.seedUpdateBytes / 2 ** 20).toFixed(2)} MB), converged: ${join.converged}`,
       );
     }
-    const peak = (await serverStats(server)).maxRssBytes;
+    const peak = (await stats()).maxRssBytes;
     return {
       kind,
       phases,
@@ -339,21 +384,29 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
     await Promise.all(
       loadgens.map((lg) => ask(lg, { type: 'close' }, 'closed', 30_000).catch(() => lg.kill('SIGKILL'))),
     );
-    await ask(server, { type: 'stop' }, 'stopped', 30_000).catch(() => server.kill('SIGKILL'));
-    await new Promise<void>((done) => {
-      if (server.exitCode !== null || server.signalCode !== null) return done();
-      const timer = setTimeout(() => {
-        server.kill('SIGKILL');
-        done();
-      }, 10_000);
-      server.once('exit', () => {
-        clearTimeout(timer);
-        done();
-      });
-    });
+    await Promise.all(servers.map(stopServer));
+    if (backends) {
+      clusterBackends.delete(backends);
+      await backends.close().catch((error: unknown) => log(`closing PostgreSQL and Redis: ${String(error)}`));
+    }
     rmSync(dataDir, { recursive: true, force: true });
     tempDirs.delete(dataDir);
   }
+}
+
+async function stopServer(server: ChildProcess): Promise<void> {
+  await ask(server, { type: 'stop' }, 'stopped', 30_000).catch(() => server.kill('SIGKILL'));
+  await new Promise<void>((done) => {
+    if (server.exitCode !== null || server.signalCode !== null) return done();
+    const timer = setTimeout(() => {
+      server.kill('SIGKILL');
+      done();
+    }, 10_000);
+    server.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -381,6 +434,7 @@ async function main(): Promise<void> {
   );
   console.log(renderTable(results, ['A', 'B']));
   if (config.rounds > 1) console.log(roundRatios(rounds, ['A', 'B']));
+  if (config.cluster) console.log(renderClusterTable(results, ['A', 'B']));
   if (rounds.flat().some((r) => r.error)) process.exitCode = 1;
 }
 

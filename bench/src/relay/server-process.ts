@@ -1,6 +1,7 @@
 /**
  * Child process running exactly one server under test on 127.0.0.1, port 0, so that its CPU time and
- * peak RSS are its own. Usage (forked by run.ts): server-process.js <kind> <dataDir> <adminPublicKey>.
+ * peak RSS are its own. Usage (forked by run.ts): server-process.js <kind> <dataDir> <adminPublicKey>
+ * [<postgresUrl> <redisUrl>] (the cluster kinds: one of several relays on that storage, Redis between them).
  * Reports { type: 'ready', url } and answers 'stats' and 'stop' over IPC.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
@@ -43,11 +44,20 @@ async function startReference(): Promise<Running> {
   };
 }
 
-/** Without a data folder the relay keeps everything in memory. */
-async function startEnclave(dataDir: string | undefined, admin: string, commitWindowMs = 0): Promise<Running> {
+/**
+ * Without a data folder the relay keeps everything in memory. With a cluster, the data folder holds only
+ * the relay key, shared by the relays of that cluster (they are one relay to clients).
+ */
+async function startEnclave(
+  dataDir: string | undefined,
+  admin: string,
+  commitWindowMs = 0,
+  cluster?: { storageUrl: string; redis: string },
+): Promise<Running> {
   const { createRelay, silentLogger } = await import('@enclave/relay');
   const relay = createRelay({
     dataDir,
+    ...(cluster ? { storageUrl: cluster.storageUrl, redis: cluster.redis } : {}),
     admins: [admin],
     host: '127.0.0.1',
     port: 0,
@@ -69,12 +79,18 @@ async function startHocuspocus(): Promise<Running> {
 }
 
 async function main(): Promise<void> {
-  const [kind, dataDir, admin] = process.argv.slice(2) as [ServerKind, string, string];
+  const [kind, dataDir, admin, storageUrl, redis] = process.argv.slice(2) as [ServerKind, string, string, ...string[]];
+  const cluster = storageUrl && redis ? { storageUrl, redis } : undefined;
   const running =
     kind === 'reference'
       ? await startReference()
       : isEnclave(kind)
-        ? await startEnclave(kind === 'enclave-memory' ? undefined : dataDir, admin, kind === 'enclave-window' ? 1 : 0)
+        ? await startEnclave(
+            kind === 'enclave-memory' ? undefined : dataDir,
+            admin,
+            kind === 'enclave-window' ? 1 : 0,
+            cluster,
+          )
         : await startHocuspocus();
   // The parent going away (crash, kill) must not leave this server behind.
   process.on('disconnect', () => process.exit(0));
