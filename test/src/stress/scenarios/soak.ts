@@ -80,7 +80,7 @@ export async function soak(report: Report, options: SoakOptions): Promise<void> 
           {
             type: 'setup',
             kind: 'enclave',
-            url,
+            urls: [url],
             rooms: rooms.filter((_, r) => r % options.loadgens === i),
             clientsPerRoom: options.clientsPerRoom,
             members,
