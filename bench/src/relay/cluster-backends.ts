@@ -3,12 +3,10 @@
  * redis-server, on loopback, and the CPU time of their processes read from /proc, so that CPU per edit
  * can be summed over the relays, Redis and PostgreSQL (whose backends are children of the postmaster).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { startPrivatePostgres } from '@enclave/relay/testing/private-postgres';
+import { RedisServer } from '@enclave/relay/testing/private-redis';
 
 export interface ClusterBackends {
   readonly storageUrl: string;
@@ -22,34 +20,22 @@ export interface ClusterBackends {
 
 export async function startClusterBackends(): Promise<ClusterBackends> {
   const postgres = await startPrivatePostgres();
-  let redis: ChildProcess | undefined;
-  const redisDir = mkdtempSync(join(tmpdir(), 'enclave-bench-redis-'));
+  let redis: RedisServer | undefined;
   try {
     const storageUrl = await postgres.createDatabase();
-    const port = await freePort();
-    redis = spawn(
-      process.env['ENCLAVE_REDIS_SERVER'] ?? 'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir],
-      { stdio: 'ignore' },
-    );
-    const deadline = Date.now() + 10_000;
-    while (!(await answersPing(port))) {
-      if (redis.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on ${port}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    redis = await RedisServer.start();
     const postmaster = findPostmaster(postgres.port);
-    const child = redis;
+    const started = redis;
     return {
       storageUrl,
-      redisUrl: `redis://127.0.0.1:${port}`,
-      pids: [child.pid!, postmaster],
+      redisUrl: started.url,
+      pids: [started.pid!, postmaster],
       async close() {
-        child.kill('SIGKILL');
+        await started.close();
         await postgres.close();
-        rmSync(redisDir, { recursive: true, force: true });
       },
       kill() {
-        child.kill('SIGKILL');
+        started.kill();
         try {
           process.kill(postmaster, 'SIGQUIT');
         } catch {
@@ -58,9 +44,8 @@ export async function startClusterBackends(): Promise<ClusterBackends> {
       },
     };
   } catch (error) {
-    redis?.kill('SIGKILL');
+    await redis?.close();
     await postgres.close();
-    rmSync(redisDir, { recursive: true, force: true });
     throw error;
   }
 }
@@ -127,27 +112,4 @@ function findPostmaster(port: number): number {
     }
   }
   throw new Error(`no postmaster found listening on port ${port}`);
-}
-
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || !address) throw new Error('no free port');
-  return address.port;
 }
