@@ -1,0 +1,125 @@
+import * as vscode from 'vscode';
+import { readRunningCells, readStampedUser, RUNNING_FIELD } from '@enclave/shared';
+import * as assert from './support/assert.js';
+import { enclave, leaveAll, openSharedNotebook, useIdentity } from './support/extension.js';
+import { eventually } from './support/poll.js';
+import { NotebookPeer } from './support/peer.js';
+import { createSpace, newIdentity, uniqueName } from './support/space.js';
+import { EXTENSION_ID } from '../../src/session/address.js';
+
+const CELLS = ['first', 'second'].map((name) => ({
+  id: `cell-${name}`,
+  cell_type: 'code' as const,
+  source: `${name} = 1`,
+  metadata: {},
+  execution_count: null,
+  outputs: [],
+}));
+
+/**
+ * A kernel for the test: VS Code runs cells through it like through any controller; each run stays
+ * open until the test lets it end, so the test sees the cell while it runs.
+ */
+class HeldKernel implements vscode.Disposable {
+  readonly controller: vscode.NotebookController;
+  private release: (() => void) | undefined;
+  started = 0;
+
+  constructor() {
+    this.controller = vscode.notebooks.createNotebookController(
+      'enclave-test-held-kernel',
+      'jupyter-notebook',
+      'Enclave Test Kernel',
+    );
+    this.controller.supportedLanguages = ['python'];
+    this.controller.executeHandler = async (cells) => {
+      for (const cell of cells) {
+        const execution = this.controller.createNotebookCellExecution(cell);
+        execution.start(Date.now());
+        this.started++;
+        await new Promise<void>((resolve) => (this.release = resolve));
+        execution.executionOrder = this.started;
+        execution.end(true, Date.now());
+      }
+    };
+  }
+
+  /** Ends the run in progress. */
+  finish(): void {
+    assert.ok(this.release, 'a run is in progress');
+    this.release();
+    this.release = undefined;
+  }
+
+  dispose(): void {
+    this.release?.();
+    this.controller.dispose();
+  }
+}
+
+describe('who is running which cell', () => {
+  afterEach(leaveAll);
+
+  async function setUp(): Promise<{ peer: NotebookPeer; notebook: vscode.NotebookDocument }> {
+    const me = await newIdentity('VS Code User');
+    const other = await newIdentity('Ada Peer');
+    const space = await createSpace([
+      { identity: me, role: 'editor' },
+      { identity: other, role: 'editor' },
+    ]);
+    const document = uniqueName('running') + '.ipynb';
+    const peer = await NotebookPeer.join(other, space, document, true);
+    await peer.write({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: CELLS });
+    await useIdentity(me);
+    const notebook = await openSharedNotebook(space, document);
+    return { peer, notebook };
+  }
+
+  it("shows the peer's name on the cell it runs, until its run ends", async () => {
+    const { peer, notebook } = await setUp();
+    try {
+      const api = await enclave();
+      peer.notebook.awareness.setLocalStateField(RUNNING_FIELD, ['cell-second']);
+      await eventually(
+        () => assert.deepStrictEqual(api.cellStatus(notebook.cellAt(1)), ['▶ Ada Peer running']),
+        30_000,
+      );
+      assert.deepStrictEqual(api.cellStatus(notebook.cellAt(0)), []);
+      peer.notebook.awareness.setLocalStateField(RUNNING_FIELD, []);
+      await eventually(() => assert.deepStrictEqual(api.cellStatus(notebook.cellAt(1)), []), 30_000);
+    } finally {
+      peer.leave();
+    }
+  });
+
+  it('publishes the cell VS Code runs while it runs', async () => {
+    const { peer, notebook } = await setUp();
+    const kernel = new HeldKernel();
+    try {
+      await vscode.window.showNotebookDocument(notebook);
+      await vscode.commands.executeCommand('notebook.selectKernel', {
+        id: kernel.controller.id,
+        extension: EXTENSION_ID,
+      });
+      const runningHere = (): string[] => {
+        const mine = [...peer.notebook.awareness.getStates().values()].find(
+          (state) => readStampedUser(state)?.name === 'VS Code User',
+        );
+        return readRunningCells(mine);
+      };
+      // Not awaited: the command may resolve only when the run has ended.
+      const run = vscode.commands.executeCommand('notebook.cell.execute', {
+        ranges: [{ start: 1, end: 2 }],
+        document: notebook.uri,
+      });
+      await eventually(() => assert.deepStrictEqual(runningHere(), ['cell-second']), 30_000);
+      await eventually(() => assert.strictEqual(kernel.started, 1), 30_000);
+      kernel.finish();
+      await run;
+      await eventually(() => assert.deepStrictEqual(runningHere(), []), 30_000);
+    } finally {
+      kernel.dispose();
+      peer.leave();
+    }
+  });
+});
