@@ -13,11 +13,18 @@ export class RunningCellStatus implements vscode.NotebookCellStatusBarItemProvid
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCellStatusBarItems = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
+  /** Who ran what when the cells were last asked, to ask again only when that changes (not per cursor move). */
+  private shown = '';
 
   constructor(private readonly sessions: SessionRegistry) {
     this.subscriptions = [
       // Awareness changes reach the registry as session changes.
-      sessions.onDidChange(() => this.changed.fire()),
+      sessions.onDidChange(() => {
+        const now = whoRunsWhat(sessions);
+        if (now === this.shown) return;
+        this.shown = now;
+        this.changed.fire();
+      }),
       vscode.notebooks.registerNotebookCellStatusBarItemProvider(NOTEBOOK_TYPE, this),
     ];
   }
@@ -39,4 +46,10 @@ export class RunningCellStatus implements vscode.NotebookCellStatusBarItemProvid
     for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/** Every open notebook's running cells and their labels, as one comparable text. */
+function whoRunsWhat(sessions: SessionRegistry): string {
+  const perSession = sessions.all().map((session) => [...runnersByCell(session.awareness)]);
+  return JSON.stringify(perSession.map((cells) => cells.map(([id, users]) => [id, runningLabel(users)])));
 }

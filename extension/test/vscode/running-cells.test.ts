@@ -5,7 +5,7 @@ import { enclave, leaveAll, openSharedNotebook, useIdentity } from './support/ex
 import { eventually } from './support/poll.js';
 import { NotebookPeer } from './support/peer.js';
 import { createSpace, newIdentity, uniqueName } from './support/space.js';
-import { EXTENSION_ID } from '../../src/session/address.js';
+import { HeldKernel } from './support/held-kernel.js';
 
 const CELLS = ['first', 'second'].map((name) => ({
   id: `cell-${name}`,
@@ -15,47 +15,6 @@ const CELLS = ['first', 'second'].map((name) => ({
   execution_count: null,
   outputs: [],
 }));
-
-/**
- * A kernel for the test: VS Code runs cells through it like through any controller; each run stays
- * open until the test lets it end, so the test sees the cell while it runs.
- */
-class HeldKernel implements vscode.Disposable {
-  readonly controller: vscode.NotebookController;
-  private release: (() => void) | undefined;
-  started = 0;
-
-  constructor() {
-    this.controller = vscode.notebooks.createNotebookController(
-      'enclave-test-held-kernel',
-      'jupyter-notebook',
-      'Enclave Test Kernel',
-    );
-    this.controller.supportedLanguages = ['python'];
-    this.controller.executeHandler = async (cells) => {
-      for (const cell of cells) {
-        const execution = this.controller.createNotebookCellExecution(cell);
-        execution.start(Date.now());
-        this.started++;
-        await new Promise<void>((resolve) => (this.release = resolve));
-        execution.executionOrder = this.started;
-        execution.end(true, Date.now());
-      }
-    };
-  }
-
-  /** Ends the run in progress. */
-  finish(): void {
-    assert.ok(this.release, 'a run is in progress');
-    this.release();
-    this.release = undefined;
-  }
-
-  dispose(): void {
-    this.release?.();
-    this.controller.dispose();
-  }
-}
 
 describe('who is running which cell', () => {
   afterEach(leaveAll);
@@ -97,10 +56,7 @@ describe('who is running which cell', () => {
     const kernel = new HeldKernel();
     try {
       await vscode.window.showNotebookDocument(notebook);
-      await vscode.commands.executeCommand('notebook.selectKernel', {
-        id: kernel.controller.id,
-        extension: EXTENSION_ID,
-      });
+      await kernel.select();
       const runningHere = (): string[] => {
         const mine = [...peer.notebook.awareness.getStates().values()].find(
           (state) => readStampedUser(state)?.name === 'VS Code User',
