@@ -56,7 +56,7 @@ describe('who is running which cell', () => {
     const kernel = new HeldKernel();
     try {
       await vscode.window.showNotebookDocument(notebook);
-      await kernel.select();
+      kernel.prefer(notebook);
       const runningHere = (): string[] => {
         const mine = [...peer.notebook.awareness.getStates().values()].find(
           (state) => readStampedUser(state)?.name === 'VS Code User',

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { EXTENSION_ID } from '../../../src/session/address.js';
 import * as assert from './assert.js';
 
 /**
@@ -30,12 +29,9 @@ export class HeldKernel implements vscode.Disposable {
     };
   }
 
-  /**
-   * Makes this the kernel of the active notebook editor. `owner`: the extension the test code runs in (the
-   * controller is that extension's), Enclave itself in the VS Code suite.
-   */
-  async select(owner = EXTENSION_ID): Promise<void> {
-    await vscode.commands.executeCommand('notebook.selectKernel', { id: this.controller.id, extension: owner });
+  /** Makes this the kernel VS Code picks for `notebook` (the only one there is, and preferred). */
+  prefer(notebook: vscode.NotebookDocument): void {
+    this.controller.updateNotebookAffinity(notebook, vscode.NotebookControllerAffinity.Preferred);
   }
 
   /** Ends the run in progress. */
