@@ -13,6 +13,8 @@ import { SessionRegistry } from './session/session-registry.js';
 import { ParticipantsView } from './ui/participants-view.js';
 import { type DrawnCursor, PresenceView } from './ui/presence-view.js';
 import { StatusBar } from './ui/status-bar.js';
+import { FollowCommands } from './ui/follow-commands.js';
+import { RunningCellStatus } from './ui/running-cell-status.js';
 import { RemovedNotices, type ShownRemoval } from './ui/removed-notice.js';
 import { registerUndoCommands } from './undo/undo-commands.js';
 import { registerLocalCopyCommand } from './files/local-copy.js';
@@ -31,6 +33,12 @@ export interface EnclaveApi {
   statusText(): string;
   /** Remote cursors currently drawn in visible editors. */
   cursors(): readonly DrawnCursor[];
+  /** Whom this window follows now (Enclave: Follow Participant). */
+  following(): { readonly name: string; readonly publicKey: string } | undefined;
+  /** The latest message about following ("Stopped following NAME"). */
+  followMessage(): string | undefined;
+  /** The status bar items Enclave gives a notebook cell ("▶ NAME running"). */
+  cellStatus(cell: vscode.NotebookCell): readonly string[];
   /** Access requests leads see live in the watched spaces. */
   accessRequests(): readonly (AccessRequestInfo & WatchedSpace)[];
   /** Agreements shown and waiting for the person's answer. */
@@ -63,6 +71,8 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
   const statusBar = new StatusBar(sessions);
   const removals = new RemovedNotices(sessions);
   const presence = new PresenceView(sessions);
+  const follow = new FollowCommands(sessions);
+  const running = new RunningCellStatus(sessions);
   const governance = registerGovernance(services);
   const browse = registerBrowse(services, context.globalState);
   const directory = registerDirectory(services);
@@ -75,6 +85,8 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     statusBar,
     removals,
     presence,
+    follow,
+    running,
     new ParticipantsView(sessions),
     registerIdentityCommands(identities),
     registerDocumentCommands(services),
@@ -90,6 +102,9 @@ export function activate(context: vscode.ExtensionContext): EnclaveApi {
     sessions,
     statusText: () => statusBar.text,
     cursors: () => presence.cursors(),
+    following: () => follow.following(),
+    followMessage: () => follow.lastMessage(),
+    cellStatus: (cell) => running.provideCellStatusBarItems(cell).map((item) => item.text),
     accessRequests: () => governance.leads.pending(),
     pendingAgreements: () => agreements.waiting(),
     connectionFailures: () => failures.pending(),

@@ -38,6 +38,7 @@ export * from './sealed/sealed-names.js';
 export * from './sealed/sequence-guard.js';
 export * from './client/audit-view.js';
 export * from './client/relay-settings.js';
+export * from './client/participant-activity.js';
 export * from './protocol/governance.js';
 export * from './protocol/directory.js';
 export * from './protocol/links.js';

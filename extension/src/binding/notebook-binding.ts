@@ -98,6 +98,16 @@ export class NotebookBinding<C> {
     }
   }
 
+  /** The shared cell (Y.Map) an editor cell is bound to. */
+  sharedCellOf(cell: C): Y.Map<unknown> | undefined {
+    return this.byCell.get(cell)?.ymodel;
+  }
+
+  /** The editor cell that shows a shared cell, once the editor has it. */
+  editorCellOf(ymodel: Y.Map<unknown>): C | undefined {
+    return this.entries.get(ymodel)?.cell;
+  }
+
   /** When set, local changes are not shared but undone: the editor is brought back to the shared notebook. */
   get readOnly(): boolean {
     return this.viewOnly;

@@ -13,7 +13,7 @@ export class DraftSession extends SharedSession {
   readonly kind = 'draft' as const;
   readonly binding: TextBinding;
   readonly ownEdits: OwnEditsUndo;
-  private readonly origin = {};
+  readonly localOrigin = {};
 
   constructor(
     address: DocumentAddress,
@@ -23,9 +23,9 @@ export class DraftSession extends SharedSession {
     onError: (error: unknown) => void,
   ) {
     super(address, opened);
-    this.binding = new TextBinding(model.ysource, new TextDocumentPort(document), this.origin, onError);
+    this.binding = new TextBinding(model.ysource, new TextDocumentPort(document), this.localOrigin, onError);
     this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address), () => this.removed);
-    this.ownEdits = new OwnEditsUndo(model.ysource, this.origin);
+    this.ownEdits = new OwnEditsUndo(model.ysource, this.localOrigin);
     this.followRole();
   }
 

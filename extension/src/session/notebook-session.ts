@@ -5,6 +5,7 @@ import type { BindableModel, OpenedDocument } from '@enclave/shared';
 import type * as Y from 'yjs';
 import { NotebookBinding } from '../binding/notebook-binding.js';
 import { OwnEditsUndo } from '../undo/own-edits-undo.js';
+import { OwnCellRuns } from './own-cell-runs.js';
 import { cellsChangesOf, NotebookDocumentPort } from '../vscode/notebook-document-port.js';
 import { textChangesOf } from '../vscode/text-document-port.js';
 import { type DocumentAddress, describeAddress } from './address.js';
@@ -15,6 +16,8 @@ export class NotebookSession extends SharedSession {
   readonly kind = 'notebook' as const;
   readonly binding: NotebookBinding<vscode.NotebookCell>;
   readonly ownEdits: OwnEditsUndo;
+  /** The cells this VS Code runs, published for the others. */
+  readonly runs: OwnCellRuns;
   private lastEdited: vscode.NotebookCell | undefined;
 
   constructor(
@@ -31,11 +34,22 @@ export class NotebookSession extends SharedSession {
     this.binding.onRejectedEdit = readOnlyNotice(describeAddress(address), () => this.removed);
     // The cells (list, sources, outputs, cell metadata); the notebook's metadata (kernel) is not undone.
     this.ownEdits = new OwnEditsUndo(model.ydoc.getArray('cells'), this.binding.origin);
+    this.runs = new OwnCellRuns(this.awareness, (cell) => this.sharedIdOf(cell));
     this.followRole();
   }
 
   get editorUri(): vscode.Uri {
     return this.notebook.uri;
+  }
+
+  get localOrigin(): object {
+    return this.binding.origin;
+  }
+
+  /** The id of the shared cell an editor cell shows (what awareness names cells by). */
+  sharedIdOf(cell: vscode.NotebookCell): string | undefined {
+    const id = this.binding.sharedCellOf(cell)?.get('id');
+    return typeof id === 'string' ? id : undefined;
   }
 
   onNotebookChanged(event: vscode.NotebookDocumentChangeEvent): void {
@@ -51,6 +65,7 @@ export class NotebookSession extends SharedSession {
       }
     }
     if (event.metadata) this.binding.onEditorMetadata();
+    this.runs.onNotebookChanged(event);
   }
 
   ownsTextDocument(document: vscode.TextDocument): boolean {

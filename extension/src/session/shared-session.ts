@@ -28,6 +28,8 @@ export abstract class SharedSession implements vscode.Disposable {
   abstract readonly model: YNotebook | YFile;
   /** Undo/redo of this person's own edits only (remote edits stay). */
   abstract readonly ownEdits: OwnEditsUndo;
+  /** The origin of the transactions this editor's own edits make (anything else came from others). */
+  abstract readonly localOrigin: object;
   /** The document VS Code shows this session in. */
   abstract readonly editorUri: vscode.Uri;
   private readonly changed = new vscode.EventEmitter<void>();

@@ -6,7 +6,9 @@ import type { SessionRegistry } from '../session/session-registry.js';
 import type { SharedSession } from '../session/shared-session.js';
 import { describeStatus } from './status-bar.js';
 
-type Node = { readonly session: SharedSession } | { readonly presence: Presence };
+/** A shared document, or a participant in one (the node is the Follow action's argument). */
+type Node = { readonly session: SharedSession; readonly presence?: undefined } | ParticipantNode;
+type ParticipantNode = { readonly session: SharedSession; readonly presence: Presence };
 
 export class ParticipantsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -22,12 +24,13 @@ export class ParticipantsView implements vscode.TreeDataProvider<Node>, vscode.D
 
   getChildren(node?: Node): Node[] {
     if (!node) return this.sessions.all().map((session) => ({ session }));
-    if ('session' in node) return node.session.others().map((presence) => ({ presence }));
-    return [];
+    if (node.presence) return [];
+    const session = node.session;
+    return session.others().map((presence) => ({ session, presence }));
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
-    if ('session' in node) {
+    if (!node.presence) {
       const item = new vscode.TreeItem(describeAddress(node.session.address), vscode.TreeItemCollapsibleState.Expanded);
       item.description = describeStatus(node.session);
       item.tooltip = node.session.address.relay;
@@ -38,6 +41,7 @@ export class ParticipantsView implements vscode.TreeDataProvider<Node>, vscode.D
     item.description = node.presence.fingerprint;
     item.tooltip = node.presence.publicKey;
     item.iconPath = new vscode.ThemeIcon('account', new vscode.ThemeColor('charts.blue'));
+    item.contextValue = 'participant';
     return item;
   }
 

@@ -3,7 +3,7 @@
  * up while they move, and stops at the follower's own first action (a key, a click, the scroll wheel).
  * The cursor is read from awareness (`cursors`, Yjs relative positions), where the relay stamped who it is.
  */
-import { readStampedUser, resolveCursors } from '@enclave/shared';
+import { whereIs } from '@enclave/shared';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 import type { Awareness } from 'y-protocols/awareness';
@@ -53,20 +53,15 @@ export class NotebookFollow implements IDisposable {
     const notebook = this.panel.content;
     const shared = notebook.model?.sharedModel;
     if (!shared) return;
-    for (const state of this.awareness.getStates().values()) {
-      if (readStampedUser(state)?.publicKey !== this.publicKey) continue;
-      const cursor = resolveCursors(state, this.doc)[0];
-      if (!cursor) continue;
-      const index = shared.cells.findIndex((cell) => (cell as unknown as { ysource: unknown }).ysource === cursor.type);
-      const cell = notebook.widgets[index];
-      if (!cell) continue;
-      if (notebook.activeCellIndex !== index) notebook.activeCellIndex = index;
-      void notebook.scrollToCell(cell).then(() => {
-        const editor = cell.editor;
-        if (editor && !this.disposed)
-          editor.revealPosition(editor.getPositionAt(cursor.head) ?? { line: 0, column: 0 });
-      });
-      return;
-    }
+    const cursor = whereIs(this.awareness, this.doc, this.publicKey)?.cursor;
+    if (!cursor) return;
+    const index = shared.cells.findIndex((cell) => (cell as unknown as { ysource: unknown }).ysource === cursor.type);
+    const cell = notebook.widgets[index];
+    if (!cell) return;
+    if (notebook.activeCellIndex !== index) notebook.activeCellIndex = index;
+    void notebook.scrollToCell(cell).then(() => {
+      const editor = cell.editor;
+      if (editor && !this.disposed) editor.revealPosition(editor.getPositionAt(cursor.head) ?? { line: 0, column: 0 });
+    });
   };
 }

@@ -3,7 +3,7 @@
  * (awareness `running`, from JupyterLab's execution signals), and each cell someone else runs gets a label
  * with their stamped name and colour until their run ends.
  */
-import { readRunningCells, readStampedUser, RUNNING_FIELD } from '@enclave/shared';
+import { RUNNING_FIELD, runnersByCell, runningLabel } from '@enclave/shared';
 import type { Cell } from '@jupyterlab/cells';
 import { type Notebook, NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
@@ -55,12 +55,7 @@ export class RunningCells implements IDisposable {
 
   private readonly draw = (): void => {
     if (this.disposed) return;
-    const runners = new Map<string, { name: string; color: string }[]>();
-    for (const [clientId, state] of this.awareness.getStates()) {
-      const user = readStampedUser(state);
-      if (!user || clientId === this.awareness.clientID) continue;
-      for (const id of readRunningCells(state)) runners.set(id, [...(runners.get(id) ?? []), user]);
-    }
+    const runners = runnersByCell(this.awareness);
     for (const cell of this.panel.content.widgets) {
       const who = runners.get(cell.model.id);
       let label = cell.node.querySelector<HTMLElement>(':scope > .enclave-running');
@@ -73,7 +68,7 @@ export class RunningCells implements IDisposable {
         label.className = 'enclave-running';
         cell.node.prepend(label);
       }
-      label.textContent = `▶ ${who.map((u) => u.name).join(', ')} running`;
+      label.textContent = runningLabel(who);
       label.style.borderLeftColor = who[0]!.color;
     }
   };

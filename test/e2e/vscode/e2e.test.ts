@@ -16,6 +16,7 @@ import { applyAsUser } from '../../../extension/test/vscode/support/edit.js';
 import { readWorkspaceText, testEnvironment } from '../../../extension/test/vscode/support/environment.js';
 import { enclave, openSharedNotebook, useIdentity } from '../../../extension/test/vscode/support/extension.js';
 import { eventually } from '../../../extension/test/vscode/support/poll.js';
+import { HeldKernel } from '../../../extension/test/vscode/support/held-kernel.js';
 import { DraftPeer, NotebookPeer } from '../../../extension/test/vscode/support/peer.js';
 import { createSpace, newIdentity, webSocket } from '../../../extension/test/vscode/support/space.js';
 import { call, lab, labOpen, labSources, labType, screenshot } from './orchestrator.js';
@@ -294,6 +295,43 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
       );
       assert.ok(labels.includes('Ada in VS Code'), `JupyterLab shows carets of ${JSON.stringify(labels)}`);
     }, 40_000);
+  });
+
+  // After 5: the JupyterLab user's cursor is in the third cell.
+  it('11. VS Code follows the JupyterLab user from cell to cell; JupyterLab shows the cell VS Code runs', async () => {
+    const api = await enclave();
+    const editor = await vscode.window.showNotebookDocument(notebook);
+    const selected = (): number[] => [editor.selection.start, editor.selection.end];
+    await vscode.commands.executeCommand('enclave.follow', { publicKey: labUser.publicKey });
+    await eventually(() => assert.deepStrictEqual(selected(), [2, 3]), 30_000);
+    await lab(
+      "const w = widget(arg); w.content.activeCellIndex = 1; w.content.mode = 'edit'; const e = w.content.activeCell.editor; e.focus(); e.setSelection({ start: { line: 0, column: 1 }, end: { line: 0, column: 1 } });",
+      labNb,
+    );
+    await eventually(() => assert.deepStrictEqual(selected(), [1, 2]), 30_000);
+    assert.strictEqual(api.following()?.name, 'Grace in JupyterLab');
+    await vscode.commands.executeCommand('enclave.stopFollowing');
+    assert.strictEqual(api.following(), undefined);
+
+    const running = (): Promise<string[]> =>
+      lab(
+        "return [...document.querySelectorAll('#' + widget(arg).id + ' .enclave-running')].map(n => n.textContent)",
+        labNb,
+      );
+    const kernel = new HeldKernel();
+    try {
+      kernel.prefer(notebook);
+      const run = vscode.commands.executeCommand('notebook.cell.execute', {
+        ranges: [{ start: 1, end: 2 }],
+        document: notebook.uri,
+      });
+      await eventually(async () => assert.deepStrictEqual(await running(), ['▶ Ada in VS Code running']), 30_000);
+      kernel.finish();
+      await run;
+      await eventually(async () => assert.deepStrictEqual(await running(), []), 30_000);
+    } finally {
+      kernel.dispose();
+    }
   });
 
   it('6. a viewer in one editor cannot change anything, in either editor', async () => {
