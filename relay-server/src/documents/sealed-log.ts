@@ -21,6 +21,7 @@ import type * as decoding from 'lib0/decoding';
 import {
   CloseCode,
   decodeClientSealed,
+  encodeEntryFrame,
   encodeRelaySealed,
   equalBytes,
   type FromClientSealed,
@@ -44,7 +45,7 @@ import type { DocumentPeer } from './document-peer.js';
 import type { RelayDocument } from './relay-document.js';
 
 /** How long a Stored may wait for another frame to the same peer to share its write. */
-export const ACK_DELAY_MS = 50;
+export const ACK_DELAY_MS = 200;
 
 export interface SealedLogContext {
   readonly storage: Storage;
@@ -268,7 +269,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
       const entry = { seq, envelope };
       this.keep(entry);
       // Encoded once for every peer, as a Buffer (ws would make a Buffer view of it for each peer).
-      const bytes = encodeRelaySealed({ type: 'entry', entry });
+      const bytes = encodeEntryFrame(entry);
       const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const acksApart = author.protocol >= STORED_ACK_PROTOCOL && this.peers.has(author);
       for (const peer of this.peers) if (peer !== author || !acksApart) this.deliver(peer, frame);

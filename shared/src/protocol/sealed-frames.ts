@@ -155,11 +155,8 @@ export function encodeRelaySealed(message: FromRelaySealed): Uint8Array {
       for (const entry of message.entries) writeEntry(encoder, entry);
       return encoding.toUint8Array(encoder);
     }
-    case 'entry': {
-      const encoder = start(SealedFrame.Entry);
-      writeEntry(encoder, message.entry);
-      return encoding.toUint8Array(encoder);
-    }
+    case 'entry':
+      return encodeEntryFrame(message.entry);
     case 'presence-of': {
       const encoder = start(SealedFrame.PresenceOf);
       encoding.writeVarString(encoder, message.author);
@@ -227,6 +224,40 @@ export function decodeRelaySealed(decoder: decoding.Decoder): FromRelaySealed {
         throw new ProtocolViolation(`unknown sealed frame ${type}`);
     }
   });
+}
+
+/**
+ * An Entry frame, written straight into one buffer of its exact size: the relay makes one per append, for
+ * all of the document's peers, and an encoder's chunks would copy the envelope twice more.
+ */
+export function encodeEntryFrame(entry: LogEntry): Uint8Array {
+  const { seq, envelope } = entry;
+  const frame = new Uint8Array(2 + varUintLength(seq) + varUintLength(envelope.length) + envelope.length);
+  frame[0] = MessageTag.Sealed;
+  frame[1] = SealedFrame.Entry;
+  let at = writeVarUintAt(frame, 2, seq);
+  at = writeVarUintAt(frame, at, envelope.length);
+  frame.set(envelope, at);
+  return frame;
+}
+
+/** lib0's varuint: 7 bits a byte, low bits first. */
+function varUintLength(n: number): number {
+  let length = 1;
+  while (n > 0x7f) {
+    n = Math.floor(n / 0x80);
+    length++;
+  }
+  return length;
+}
+
+function writeVarUintAt(out: Uint8Array, at: number, n: number): number {
+  while (n > 0x7f) {
+    out[at++] = 0x80 | (n & 0x7f);
+    n = Math.floor(n / 0x80);
+  }
+  out[at++] = n;
+  return at;
 }
 
 function writeEntry(encoder: encoding.Encoder, entry: LogEntry): void {
