@@ -132,7 +132,7 @@ export function createRelay(options: RelayOptions): Relay {
     const ctx = context;
     const watcher = keepAlive;
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new ClientConnection(ws, room, ctx, lease);
+      const connection = new ClientConnection(ws, socket, room, ctx, lease);
       const seconds = Math.round(ctx.heartbeatMs / 100) / 10;
       watcher?.watch(ws, () => connection.close(CloseCode.Silent, `no answer to pings (every ${seconds} s)`));
     });

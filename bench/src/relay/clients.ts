@@ -3,7 +3,9 @@
  * - Enclave: the real client library (EnclaveConnection + DocumentSession, Ed25519 handshake).
  * - Enclave, sealed space: the real client library's SealedSession, which seals (encrypts + signs) every
  *   update it sends and opens (verifies + decrypts) every log entry it receives, with the member's own
- *   unwrapped space key. The room name is the document's opaque id; its real name travels sealed.
+ *   unwrapped space key. The room name is the document's opaque id; its real name travels sealed. The load
+ *   phases use createLoadClient instead: it seals what it sends but does not open what it receives
+ *   (sealed-load-client.ts).
  * - Reference y-websocket server: the plain y-websocket protocol (sync + awareness frames), as
  *   y-websocket's WebsocketProvider speaks it, without its timers.
  * - Hocuspocus: the same frames prefixed with the document name, after Hocuspocus's auth message.
@@ -25,6 +27,7 @@ import {
   type WebSocketConstructor,
 } from '@enclave/shared';
 import { BENCH_SPACE, type ServerKind } from './ipc.js';
+import { type ArrivalListener, SealedLoadClient } from './sealed-load-client.js';
 
 /** Transaction origin of edits made by the benchmark itself. */
 export const LOCAL = Symbol('local edit');
@@ -37,6 +40,10 @@ export interface BenchClient {
   onDisconnect(listener: () => void): void;
   /** Sealed spaces: messages that failed verification or a sequence check (the benchmark expects none). */
   readonly tampered?: readonly string[];
+  /** The sealed load client: the session its headers carry, its updates so far, and arrivals of others'. */
+  readonly headerSession?: number;
+  readonly updatesMade?: number;
+  onArrival?(listener: ArrivalListener): void;
   close(): void;
 }
 
@@ -69,6 +76,16 @@ export function createClient(options: ClientOptions): BenchClient {
       return new YWebsocketClient(`${options.url}/${name}`, name, doc);
     }
   }
+}
+
+/**
+ * A client for the load phases: as createClient, except in a sealed space, where it seals what it sends
+ * and reports what arrives without opening it (SealedLoadClient); its edits' doc holds only its own.
+ */
+export function createLoadClient(options: ClientOptions): BenchClient {
+  if (options.kind !== 'enclave-sealed') return createClient(options);
+  if (!options.identity) throw new Error('an Enclave client needs an identity');
+  return new SealedLoadClient(options.url, options.document, options.identity, options.create, LOCAL);
 }
 
 class EnclaveClient implements BenchClient {

@@ -120,7 +120,19 @@ export interface JoinCommand {
   readonly timeoutMs: number;
 }
 
-export type ToLoadgen = SetupCommand | PhaseCommand | JoinCommand | { type: 'close' };
+export type ToLoadgen = SetupCommand | PhaseCommand | JoinCommand | { type: 'verify' } | { type: 'close' };
+
+/** Sealed spaces: the last phase's edits checked in the stored log, opened by a fresh member. */
+export interface VerifyResult {
+  readonly type: 'verify-result';
+  /** Edits made in the phase by this load generator's clients. */
+  readonly edits: number;
+  /** Of those, how many the opened log lacks. */
+  readonly missing: number;
+  /** Messages that failed verification, sequence or decryption checks, and appends the relay refused. */
+  readonly invalid: number;
+  readonly ms: number;
+}
 
 export interface PhaseResult {
   readonly type: 'phase-result';
@@ -161,6 +173,7 @@ export type FromLoadgen =
   | { type: 'ready'; connectMs: number }
   | PhaseResult
   | JoinResult
+  | VerifyResult
   | { type: 'closed' }
   | { type: 'error'; message: string };
 

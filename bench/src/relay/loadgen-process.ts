@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as Y from 'yjs';
 import { notebookFromContent, parseIpynb } from '@enclave/shared';
-import { type BenchClient, createClient, LOCAL } from './clients.js';
+import { type BenchClient, createClient, createLoadClient, LOCAL } from './clients.js';
 import type {
   FromLoadgen,
   JoinCommand,
@@ -15,6 +15,7 @@ import type {
   PhaseResult,
   SetupCommand,
   ToLoadgen,
+  VerifyResult,
 } from './ipc.js';
 
 const CONNECT_CONCURRENCY = 25;
@@ -28,6 +29,10 @@ interface Slot {
   readonly text: Y.Text;
   next: number;
   seq: number;
+  /** When each of this phase's edits was made (performance.now()), by phase seq. */
+  sentAt: Float64Array;
+  /** Sealed load clients: updates made before this phase (the phase's edit n is message seq base + n + 1). */
+  seqBase: number;
 }
 
 interface Room {
@@ -35,12 +40,16 @@ interface Room {
   readonly slots: Slot[];
   /** deliveries[sender][seq] = how many other clients received that edit (this phase). */
   deliveries: Uint8Array[];
+  /** Sealed load clients by the session their headers carry. */
+  readonly bySession: Map<number, Slot>;
 }
 
 let setup: SetupCommand | undefined;
 let rooms: Room[] = [];
 let phaseTag = -1;
 let phaseCounter = 0;
+/** The tag of the last phase run, which `verify` checks. */
+let lastPhaseTag = -1;
 let latencies = new Float64Array(1024);
 let latencyCount = 0;
 let deliveryCount = 0;
@@ -91,12 +100,28 @@ function onRemoteUpdate(room: Room, update: Uint8Array): void {
   }
 }
 
+/**
+ * A sealed load client saw an entry of someone else's arrive (not opened: its header says who and which).
+ * Latency is from the moment the sender made the edit to its arrival at this client's socket.
+ */
+function onSealedArrival(room: Room, session: number, messageSeq: number): void {
+  const now = performance.now();
+  const slot = room.bySession.get(session);
+  if (!slot || phaseTag < 0) return;
+  const seq = messageSeq - slot.seqBase - 1;
+  const counts = room.deliveries[slot.index];
+  if (!counts || seq < 0 || seq >= slot.seq) return;
+  counts[seq]!++;
+  deliveryCount++;
+  recordLatency(now - slot.sentAt[seq]!);
+}
+
 async function connectAll(command: SetupCommand): Promise<number> {
   const started = performance.now();
   setup = command;
-  rooms = command.rooms.map((name) => ({ name, slots: [], deliveries: [] }));
+  rooms = command.rooms.map((name) => ({ name, slots: [], deliveries: [], bySession: new Map() }));
   const connect = async (room: Room, index: number): Promise<void> => {
-    const client = createClient({
+    const client = createLoadClient({
       kind: command.kind,
       url: command.urls[index % command.urls.length]!,
       document: room.name,
@@ -104,7 +129,12 @@ async function connectAll(command: SetupCommand): Promise<number> {
       create: 'draft',
     });
     await withTimeout(client.whenSynced(), SYNC_TIMEOUT_MS, `client ${index} of ${room.name} syncing`);
-    const slot: Slot = { client, room, index, text: client.doc.getText('source'), next: 0, seq: 0 };
+    const text = client.doc.getText('source');
+    const slot: Slot = { client, room, index, text, next: 0, seq: 0, sentAt: new Float64Array(0), seqBase: 0 };
+    if (client.onArrival) {
+      room.bySession.set(client.headerSession!, slot);
+      client.onArrival((session, seq) => onSealedArrival(room, session, seq));
+    }
     client.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== LOCAL) onRemoteUpdate(room, update);
     });
@@ -136,6 +166,8 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
   const end = start + command.durationMs;
   for (const slot of slots) {
     slot.seq = 0;
+    slot.sentAt = new Float64Array(perSender);
+    slot.seqBase = slot.client.updatesMade ?? 0;
     slot.next = start + Math.random() * period; // spread the clients over the period
   }
   let sent = 0;
@@ -148,6 +180,7 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
         while (slot.next <= now && slot.next < end && slot.seq < perSender) {
           maxLag = Math.max(maxLag, now - slot.next);
           const sentAt = performance.now();
+          slot.sentAt[slot.seq] = sentAt;
           slot.client.doc.transact(() => {
             slot.text.insert(slot.text.length, `${phaseTag}:${slot.index}:${slot.seq}:${sentAt.toFixed(3)};`);
           }, LOCAL);
@@ -178,6 +211,7 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
       for (let seq = 0; seq < slot.seq; seq++) if (counts[seq]! < clientsPerRoom - 1) lostEdits++;
     });
   }
+  lastPhaseTag = phaseTag;
   phaseTag = -1; // late arrivals after this point are not counted
   const tampered = slots.flatMap((slot) => slot.client.tampered ?? []);
   if (tampered.length > 0)
@@ -195,6 +229,41 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
     maxSchedulerLagMs: maxLag,
     disconnects,
   };
+}
+
+/**
+ * Sealed spaces: after the phase (outside its measurement), each room's stored log is opened by a fresh
+ * member with the real client library (SealedSession: every entry verified, sequence-checked, decrypted and
+ * applied). Every edit of the last phase must be in the document, and nothing may fail a check.
+ */
+async function verifyStored(): Promise<VerifyResult> {
+  if (!setup) throw new Error('setup first');
+  const started = performance.now();
+  const kind = setup.kind;
+  const member = setup.members[0];
+  let edits = 0;
+  let missing = 0;
+  let invalid = 0;
+  await inBatches(rooms, 4, async (room) => {
+    const reader = createClient({ kind, url: setup!.urls[0]!, document: room.name, identity: member });
+    try {
+      await withTimeout(reader.whenSynced(), 120_000, `verifying ${room.name}`);
+      const seen = room.slots.map(() => new Set<number>());
+      for (const edit of reader.doc.getText('source').toString().split(';')) {
+        const [phase, sender, seq] = edit.split(':').map(Number) as [number, number, number];
+        if (phase === lastPhaseTag) seen[sender]?.add(seq);
+      }
+      room.slots.forEach((slot, sender) => {
+        edits += slot.seq;
+        for (let seq = 0; seq < slot.seq; seq++) if (!seen[sender]!.has(seq)) missing++;
+      });
+      invalid += reader.tampered?.length ?? 0;
+    } finally {
+      reader.close();
+    }
+  });
+  const failures = rooms.flatMap((room) => room.slots.flatMap((slot) => slot.client.tampered ?? []));
+  return { type: 'verify-result', edits, missing, invalid: invalid + failures.length, ms: performance.now() - started };
 }
 
 function stateVectorsEqual(a: Y.Doc, b: Y.Doc): boolean {
@@ -304,6 +373,9 @@ async function handle(message: ToLoadgen): Promise<void> {
         return;
       case 'join':
         reply(await runJoin(message));
+        return;
+      case 'verify':
+        reply(await verifyStored());
         return;
       case 'close':
         for (const room of rooms) room.slots.forEach((slot) => slot.client.close());

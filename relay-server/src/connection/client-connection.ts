@@ -38,7 +38,7 @@ import type { GovernanceService } from '../access/governance-service.js';
 import type { DirectoryService } from '../directory/directory-service.js';
 import { AccessRequestWait } from './access-request-wait.js';
 import type { AdmissionLease } from './admission-limits.js';
-import { FrameChannel, type FrameHandler } from './frame-channel.js';
+import { type Corkable, FrameChannel, type FrameHandler } from './frame-channel.js';
 import { decideHandshake, type HandshakeOutcome, type Refusal, refusal } from './handshake.js';
 import type { HandshakeRefusals } from './handshake-refusals.js';
 import { isPing, PONG_FRAME } from './keep-alive.js';
@@ -85,12 +85,14 @@ export class ClientConnection implements FrameHandler {
 
   constructor(
     socket: WebSocket,
+    /** The TCP socket under `socket`. */
+    stream: Corkable,
     readonly room: RoomAddress,
     private readonly context: ConnectionContext,
     /** This connection's place in the relay's admission limits. */
     private readonly admission: AdmissionLease,
   ) {
-    this.channel = new FrameChannel(socket, context.limits, context.metrics, this, (error) =>
+    this.channel = new FrameChannel(socket, stream, context.limits, context.metrics, this, (error) =>
       context.logger.log('debug', 'socket error', { error: error.message }),
     );
     this.handshakeTimer = setTimeout(
@@ -312,7 +314,11 @@ export class ClientConnection implements FrameHandler {
         spaceExists,
         address: this.admission.address,
       },
-      { send: (frame) => this.channel.send(frame), close: (code, reason) => this.close(code, reason) },
+      {
+        send: (frame) => this.channel.send(frame),
+        sendTogether: (frames) => this.channel.sendTogether(frames),
+        close: (code, reason) => this.close(code, reason),
+      },
       agreement,
     );
     this.session = session;

@@ -22,6 +22,12 @@ export interface FrameHandler {
 
 const WS_OPEN = 1;
 
+/** The TCP socket under the WebSocket (the upgrade's), corked to write several frames in one system call. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
 export class FrameChannel {
   private readonly rate: RateLimiter;
   private queue: Promise<void> = Promise.resolve();
@@ -31,6 +37,7 @@ export class FrameChannel {
 
   constructor(
     private readonly socket: WebSocket,
+    private readonly stream: Corkable,
     limits: { readonly messagesPerSecond: number; readonly messageBurst: number },
     private readonly metrics: RelayMetrics,
     private readonly handler: FrameHandler,
@@ -51,6 +58,17 @@ export class FrameChannel {
 
   send(frame: Uint8Array): void {
     if (this.socket.readyState === WS_OPEN) this.socket.send(frame);
+  }
+
+  /** Sends `frames` in order as one write to the socket: one system call rather than one per frame. */
+  sendTogether(frames: readonly Uint8Array[]): void {
+    if (this.socket.readyState !== WS_OPEN) return;
+    this.stream.cork();
+    try {
+      for (const frame of frames) this.socket.send(frame);
+    } finally {
+      this.stream.uncork();
+    }
   }
 
   close(code: number, reason: string): void {

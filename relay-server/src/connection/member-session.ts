@@ -54,6 +54,7 @@ export interface Admitted {
 /** What the session needs from its connection. */
 export interface SessionLink {
   send(frame: Uint8Array): void;
+  sendTogether(frames: readonly Uint8Array[]): void;
   close(code: number, reason: string): void;
 }
 
@@ -158,8 +159,16 @@ export class MemberSession implements DocumentPeer {
     return this.who.user;
   }
 
+  get protocol(): number {
+    return this.who.protocol;
+  }
+
   send(frame: Uint8Array): void {
     this.link.send(frame);
+  }
+
+  sendTogether(frames: readonly Uint8Array[]): void {
+    this.link.sendTogether(frames);
   }
 
   close(code: number, reason: string): void {

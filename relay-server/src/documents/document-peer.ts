@@ -8,7 +8,11 @@ export interface DocumentPeer {
   readonly canWrite: boolean;
   /** The identity stamped into this peer's awareness states. */
   readonly user: StampedUser;
+  /** The protocol version the peer's connection speaks (shared/src/protocol/version.ts). */
+  readonly protocol: number;
   send(frame: Uint8Array): void;
+  /** Sends several frames in one write to the socket (one system call): held acknowledgements with a frame. */
+  sendTogether(frames: readonly Uint8Array[]): void;
   /** Tells the peer, at most now and then, that its edit was dropped because it may only read. */
   noticeReadOnly(): void;
   /** Closes the peer's connection (storage failure, revocation). */

@@ -11,11 +11,17 @@
  * way from another relay: with others, the log is read from storage (after an append here, or when another
  * relay announces an entry past this relay's head) and forwarded in seq order from there; a message only
  * says that there is something to read. Reads are coalesced: at most one waits behind the one running.
+ *
+ * Acknowledgements (protocol 3): alone, the relay does not echo an entry to its sender; it holds a Stored
+ * for it and sends it in the same socket write as the next frame that peer gets, or after ACK_DELAY_MS, or
+ * when a `flush` drains the document, whichever comes first. A sender learns that each append is stored
+ * without a write of its own per edit. Protocol-2 peers, and every peer with other relays, get the echo.
  */
 import type * as decoding from 'lib0/decoding';
 import {
   CloseCode,
   decodeClientSealed,
+  encodeEntryFrame,
   encodeRelaySealed,
   equalBytes,
   type FromClientSealed,
@@ -26,6 +32,8 @@ import {
   readRawSealedHeader,
   SealedKind,
   type SealedRejection,
+  STORED_ACK_PROTOCOL,
+  type StoredAppend,
 } from '@enclave/shared';
 import { EarlyMessages } from '../fanout/early-messages.js';
 import type { DocumentChannel, DocumentListener, FanOut } from '../fanout/fan-out.js';
@@ -35,6 +43,9 @@ import type { SpaceEpochs } from '../sealed/space-epochs.js';
 import type { DocumentRecord, Storage } from '../storage/storage.js';
 import type { DocumentPeer } from './document-peer.js';
 import type { RelayDocument } from './relay-document.js';
+
+/** How long a Stored may wait for another frame to the same peer to share its write. */
+export const ACK_DELAY_MS = 200;
 
 export interface SealedLogContext {
   readonly storage: Storage;
@@ -52,6 +63,9 @@ export class SealedLog implements RelayDocument, DocumentListener {
   private queue: Promise<void> = Promise.resolve();
   private failed: Error | undefined;
   private catchUpQueued = false;
+  /** Stored appends not yet acknowledged to their (protocol 3) senders, and the timer that sends them. */
+  private readonly heldAcks = new Map<DocumentPeer, StoredAppend[]>();
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     readonly space: string,
@@ -99,6 +113,8 @@ export class SealedLog implements RelayDocument, DocumentListener {
 
   removePeer(peer: DocumentPeer): void {
     this.peers.delete(peer);
+    // Its client resends what it has no ack for; receivers skip the copies as replays.
+    this.heldAcks.delete(peer);
   }
 
   receive(peer: DocumentPeer, tag: number, decoder: decoding.Decoder): Promise<void> | void {
@@ -106,7 +122,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
     const message = decodeClientSealed(decoder);
     switch (message.type) {
       case 'fetch':
-        return this.enqueue(() => peer.send(encodeRelaySealed(this.logAfter(message.after))), 'peer');
+        return this.enqueue(() => this.deliver(peer, encodeRelaySealed(this.logAfter(message.after))), 'peer');
       case 'presence':
         return this.forwardPresence(peer, message.envelope);
       case 'append':
@@ -115,8 +131,9 @@ export class SealedLog implements RelayDocument, DocumentListener {
     }
   }
 
+  /** Everything received so far is stored, and its senders have their acknowledgements. */
   drain(): Promise<void> {
-    return this.enqueue(() => undefined, 'peer');
+    return this.enqueue(() => this.sendHeldAcks(), 'peer');
   }
 
   /** Nothing to fold: clients compact sealed logs. */
@@ -127,6 +144,8 @@ export class SealedLog implements RelayDocument, DocumentListener {
   destroy(): void {
     this.channel.leave();
     this.peers.clear();
+    this.heldAcks.clear();
+    clearTimeout(this.ackTimer);
   }
 
   // ---------------------------------------------------------------- from other relays (fan-out)
@@ -142,7 +161,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
   }
 
   presence(frame: Uint8Array): void {
-    for (const peer of this.peers) peer.send(frame);
+    for (const peer of this.peers) this.deliver(peer, frame);
   }
 
   /** The fan-out may have lost something: read storage and forward the entries this copy lacks. */
@@ -162,14 +181,14 @@ export class SealedLog implements RelayDocument, DocumentListener {
       this.adoptSnapshot(state.snapshotSeq, state.snapshot);
       state.updates.forEach((envelope, i) => this.keep({ seq: state.updateSeqs[i]!, envelope }));
       const frame = encodeRelaySealed(this.logAfter(before));
-      for (const peer of this.peers) peer.send(frame);
+      for (const peer of this.peers) this.deliver(peer, frame);
       return;
     }
     state.updates.forEach((envelope, i) => {
       const entry = { seq: state.updateSeqs[i]!, envelope };
       if (entry.seq <= before || !this.keep(entry)) return;
       const frame = encodeRelaySealed({ type: 'entry', entry });
-      for (const peer of this.peers) peer.send(frame);
+      for (const peer of this.peers) this.deliver(peer, frame);
     });
   }
 
@@ -206,7 +225,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
       return this.reject(peer, 'not-yours', 'presence must be sealed by the connection’s own identity');
     }
     const frame = encodeRelaySealed({ type: 'presence-of', author: peer.user.publicKey, envelope });
-    for (const other of this.peers) if (other !== peer) other.send(frame);
+    for (const other of this.peers) if (other !== peer) this.deliver(other, frame);
     this.channel.publishPresence(frame);
   }
 
@@ -230,7 +249,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
       return this.reject(peer, 'stale-epoch', `the space is at epoch ${epoch}: fetch its key and seal again`);
     }
     if (this.failed) return Promise.reject(this.failed);
-    if (message.type === 'append') return this.append(message.envelope);
+    if (message.type === 'append') return this.append(peer, message.envelope, header.seq);
     return this.replacePrefix(peer, message.covers, message.envelope);
   }
 
@@ -240,7 +259,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
     return equalBytes(key, authorKey);
   }
 
-  private append(envelope: Uint8Array): Promise<void> {
+  private append(author: DocumentPeer, envelope: Uint8Array, messageSeq: number): Promise<void> {
     return this.enqueue(async () => {
       const seq = await this.context.storage.appendUpdate(this.space, this.name, envelope);
       this.context.metrics.hot.updatesStored++;
@@ -249,12 +268,36 @@ export class SealedLog implements RelayDocument, DocumentListener {
       if (this.context.fanOut.shared) return this.pull();
       const entry = { seq, envelope };
       this.keep(entry);
-      // To the sender too: the entry is its acknowledgement and tells it the seq. A Buffer once here,
-      // rather than a Buffer view made by ws for every peer.
-      const bytes = encodeRelaySealed({ type: 'entry', entry });
+      // Encoded once for every peer, as a Buffer (ws would make a Buffer view of it for each peer).
+      const bytes = encodeEntryFrame(entry);
       const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (const peer of this.peers) peer.send(frame);
+      const acksApart = author.protocol >= STORED_ACK_PROTOCOL && this.peers.has(author);
+      for (const peer of this.peers) if (peer !== author || !acksApart) this.deliver(peer, frame);
+      if (acksApart) this.holdAck(author, { seq, messageSeq });
     }, 'storage');
+  }
+
+  /** Sends `frame` to `peer`, with any acknowledgement held for it in the same write, ahead of the frame. */
+  private deliver(peer: DocumentPeer, frame: Uint8Array): void {
+    const held = this.heldAcks.get(peer);
+    if (!held) return peer.send(frame);
+    this.heldAcks.delete(peer);
+    peer.sendTogether([encodeRelaySealed({ type: 'stored', stored: held }), frame]);
+  }
+
+  private holdAck(peer: DocumentPeer, stored: StoredAppend): void {
+    const held = this.heldAcks.get(peer);
+    if (held) held.push(stored);
+    else this.heldAcks.set(peer, [stored]);
+    // One timer per document, not per peer: whatever is held when it fires goes out then.
+    this.ackTimer ??= setTimeout(() => this.sendHeldAcks(), ACK_DELAY_MS);
+  }
+
+  private sendHeldAcks(): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    for (const [peer, stored] of this.heldAcks) peer.send(encodeRelaySealed({ type: 'stored', stored }));
+    this.heldAcks.clear();
   }
 
   /** Compare-and-set: the snapshot must cover more than the current one and no more than the log holds. */
@@ -275,13 +318,13 @@ export class SealedLog implements RelayDocument, DocumentListener {
       this.adoptSnapshot(covers, envelope);
       this.channel.publishCompacted(covers, envelope);
       this.context.metrics.compactions.inc();
-      peer.send(encodeRelaySealed({ type: 'snapshot-stored', covers }));
+      this.deliver(peer, encodeRelaySealed({ type: 'snapshot-stored', covers }));
     }, 'storage');
   }
 
   private reject(peer: DocumentPeer, reason: SealedRejection, message: string): void {
     this.context.metrics.updatesDropped.inc({ reason });
-    peer.send(encodeRelaySealed({ type: 'rejected', reason, message }));
+    this.deliver(peer, encodeRelaySealed({ type: 'rejected', reason, message }));
   }
 
   private enqueue(task: () => void | Promise<void>, kind: 'storage' | 'peer'): Promise<void> {
@@ -307,6 +350,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
       document: this.name,
       error: this.failed.message,
     });
+    this.heldAcks.clear();
     for (const peer of [...this.peers]) peer.close(CloseCode.InternalError, 'storage failed; reconnect');
   }
 }

@@ -26,6 +26,8 @@ import {
   encodeClientSealed,
   type FromRelaySealed,
   type LogEntry,
+  STORED_ACK_PROTOCOL,
+  type StoredAppend,
 } from '../protocol/sealed-frames.js';
 import type { DocumentKind } from '../schema/document-kind.js';
 import { openSealed, seal, type SealedHeader, SealedKind, type Sealer, TamperedMessage } from '../sealed/envelope.js';
@@ -122,10 +124,14 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
     return whenSynced(this, this.connection);
   }
 
-  /** Resolves once every local change so far is stored by the relay (seen back in its log). */
+  /** Resolves once every local change so far is stored by the relay (acknowledged, or seen back in its log). */
   async flush(): Promise<void> {
     await this.whenSynced();
     await this.work;
+    if (this.outbox.length > 0 && (this.connection.welcome?.protocol ?? 0) >= STORED_ACK_PROTOCOL) {
+      // The relay may hold acknowledgements back for a moment; a flush has it send them now.
+      await this.connection.request({ op: 'flush' }).catch(() => undefined);
+    }
     while (this.outbox.length > 0) {
       await new Promise<void>((resolve) => {
         const check = (): void => {
@@ -227,6 +233,10 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
       case 'snapshot-stored':
         this.snapshotSeq = Math.max(this.snapshotSeq, message.covers);
         return;
+      case 'stored':
+        for (const stored of message.stored) this.stored(stored);
+        await this.maybeSnapshot();
+        return;
     }
   }
 
@@ -262,6 +272,22 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
     if (this.snapshotPoint(entry.seq, out.sent!.epoch)) this.snapshotDue = true;
     this.lastEpoch = out.sent!.epoch;
     return true;
+  }
+
+  /**
+   * Protocol 3: the relay stored this session's append `messageSeq` as entry `seq` (it no longer echoes the
+   * entry): the same bookkeeping as acknowledge(). The relay sent this connection every entry before `seq`
+   * ahead of this acknowledgement, so they are applied: `applied` moves to `seq` (a snapshot covers it).
+   */
+  private stored({ seq, messageSeq }: StoredAppend): void {
+    const out = this.outbox.find((o) => o.seq === messageSeq && o.sent !== undefined);
+    if (!out) return; // seen already, in a log fetched after a reconnect
+    this.outbox = this.outbox.filter((o) => o.seq > messageSeq);
+    this.applied = Math.max(this.applied, seq);
+    const header = { author: this.options.identity.publicKey, session: this.session, seq: messageSeq };
+    if (this.guard.check(header) === 'replay') return;
+    if (this.snapshotPoint(seq, out.sent!.epoch)) this.snapshotDue = true;
+    this.lastEpoch = out.sent!.epoch;
   }
 
   private async applySnapshot(entry: LogEntry): Promise<void> {

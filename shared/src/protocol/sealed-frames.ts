@@ -9,10 +9,12 @@
  *                    Snapshot(3) covers envelope    a sealed snapshot of everything up to log seq `covers`
  *                    Fetch(4) after                 the log after seq `after` (after a (re)connect)
  *   relay -> client  Log(10) head snapshotSeq [snapshot] count (seq envelope)*
- *                    Entry(11) seq envelope         a new entry (to the sender too: its acknowledgement)
+ *                    Entry(11) seq envelope         a new entry (to its sender too under protocol 2: the ack)
  *                    PresenceOf(12) author envelope presence, with the author the relay authenticated
  *                    Rejected(13) reason message    a frame the relay refused (the connection stays open)
  *                    SnapshotStored(14) covers
+ *                    Stored(15) count (seq messageSeq)*   protocol 3: the sender's appends stored, in the order
+ *                                                   it sent them (log seq, and the header's seq): its ack
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -29,7 +31,17 @@ export const SealedFrame = {
   PresenceOf: 12,
   Rejected: 13,
   SnapshotStored: 14,
+  Stored: 15,
 } as const;
+
+/** The protocol from which the relay acknowledges a sender's appends with Stored instead of echoing them. */
+export const STORED_ACK_PROTOCOL = 3;
+
+/** One of the sender's appends, stored: where in the log, and which of its messages (the header's seq). */
+export interface StoredAppend {
+  readonly seq: number;
+  readonly messageSeq: number;
+}
 
 export interface LogEntry {
   readonly seq: number;
@@ -57,7 +69,13 @@ export type FromRelaySealed =
   | { readonly type: 'entry'; readonly entry: LogEntry }
   | { readonly type: 'presence-of'; readonly author: string; readonly envelope: Uint8Array }
   | { readonly type: 'rejected'; readonly reason: SealedRejection; readonly message: string }
-  | { readonly type: 'snapshot-stored'; readonly covers: number };
+  | { readonly type: 'snapshot-stored'; readonly covers: number }
+  /**
+   * Protocol 3: appends of the receiving connection stored since the last Stored, in the order it sent them.
+   * The relay may hold one back briefly to send it with the connection's next frame, and sends every one
+   * held before it answers `flush`.
+   */
+  | { readonly type: 'stored'; readonly stored: readonly StoredAppend[] };
 
 const REJECTIONS: readonly SealedRejection[] = [
   'stale-epoch',
@@ -137,11 +155,8 @@ export function encodeRelaySealed(message: FromRelaySealed): Uint8Array {
       for (const entry of message.entries) writeEntry(encoder, entry);
       return encoding.toUint8Array(encoder);
     }
-    case 'entry': {
-      const encoder = start(SealedFrame.Entry);
-      writeEntry(encoder, message.entry);
-      return encoding.toUint8Array(encoder);
-    }
+    case 'entry':
+      return encodeEntryFrame(message.entry);
     case 'presence-of': {
       const encoder = start(SealedFrame.PresenceOf);
       encoding.writeVarString(encoder, message.author);
@@ -157,6 +172,15 @@ export function encodeRelaySealed(message: FromRelaySealed): Uint8Array {
     case 'snapshot-stored': {
       const encoder = start(SealedFrame.SnapshotStored);
       encoding.writeVarUint(encoder, message.covers);
+      return encoding.toUint8Array(encoder);
+    }
+    case 'stored': {
+      const encoder = start(SealedFrame.Stored);
+      encoding.writeVarUint(encoder, message.stored.length);
+      for (const { seq, messageSeq } of message.stored) {
+        encoding.writeVarUint(encoder, seq);
+        encoding.writeVarUint(encoder, messageSeq);
+      }
       return encoding.toUint8Array(encoder);
     }
   }
@@ -189,10 +213,51 @@ export function decodeRelaySealed(decoder: decoding.Decoder): FromRelaySealed {
       }
       case SealedFrame.SnapshotStored:
         return { type: 'snapshot-stored', covers: decoding.readVarUint(decoder) };
+      case SealedFrame.Stored: {
+        const stored: StoredAppend[] = [];
+        for (let n = decoding.readVarUint(decoder); n > 0; n--) {
+          stored.push({ seq: decoding.readVarUint(decoder), messageSeq: decoding.readVarUint(decoder) });
+        }
+        return { type: 'stored', stored };
+      }
       default:
         throw new ProtocolViolation(`unknown sealed frame ${type}`);
     }
   });
+}
+
+/**
+ * An Entry frame, written straight into one buffer of its exact size: the relay makes one per append, for
+ * all of the document's peers, and an encoder's chunks would copy the envelope twice more.
+ */
+export function encodeEntryFrame(entry: LogEntry): Uint8Array {
+  const { seq, envelope } = entry;
+  const frame = new Uint8Array(2 + varUintLength(seq) + varUintLength(envelope.length) + envelope.length);
+  frame[0] = MessageTag.Sealed;
+  frame[1] = SealedFrame.Entry;
+  let at = writeVarUintAt(frame, 2, seq);
+  at = writeVarUintAt(frame, at, envelope.length);
+  frame.set(envelope, at);
+  return frame;
+}
+
+/** lib0's varuint: 7 bits a byte, low bits first. */
+function varUintLength(n: number): number {
+  let length = 1;
+  while (n > 0x7f) {
+    n = Math.floor(n / 0x80);
+    length++;
+  }
+  return length;
+}
+
+function writeVarUintAt(out: Uint8Array, at: number, n: number): number {
+  while (n > 0x7f) {
+    out[at++] = 0x80 | (n & 0x7f);
+    n = Math.floor(n / 0x80);
+  }
+  out[at++] = n;
+  return at;
 }
 
 function writeEntry(encoder: encoding.Encoder, entry: LogEntry): void {

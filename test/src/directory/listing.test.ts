@@ -14,6 +14,7 @@ import {
   type Identity,
   importSigningKey,
   listingPayload,
+  PROTOCOL_VERSION,
   readDirectory,
   sign,
   signListing,
@@ -268,7 +269,7 @@ describe('the directory: listing', function () {
   it("lists a sealed space like any other: the listing is public by the lead's choice, sealing is not said", async () => {
     const lead = connect(fixture.url, fixture.admin, { space: 'vault' });
     await lead.request({ op: 'space.create', sealed: true });
-    assert.equal((await lead.whenWelcomed()).protocol, 2);
+    assert.equal((await lead.whenWelcomed()).protocol, PROTOCOL_VERSION, 'the newest protocol, which has sealing');
     await lead.request(await signListing(fixture.admin, lead.relayId!, 'vault', LISTING));
     lead.destroy();
     const { recorder, listings } = await readRaw(fixture.url, stranger);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import {
   CloseCode,
@@ -260,6 +261,55 @@ describe('sealed spaces', function () {
     }
   });
 
+  it('acknowledges appends with Stored under protocol 3, and by echoing the entry under protocol 2', async () => {
+    const a = await open(lead, 'acks.md', true);
+    const id = a.connection.options.room.document!;
+    const room = `${SPACE}/${id}`;
+    const shared = await import('@enclave/shared');
+    await onSpace(bob.identity, (connection) => bob.keys.refresh((r) => connection.request(r)));
+    const { epoch, key } = bob.keys.current();
+    const signingKey = await shared.importSigningKey(bob.identity);
+    const sealer = { space: SPACE, epoch, key, author: bob.identity, signingKey };
+    for (const protocol of [3, 2]) {
+      const wire = await WireRecorder.open(`${url}/${room}`);
+      wire.send(
+        shared.encodeClientMessage(
+          await shared.answerChallenge(wire.challenge, bob.identity, signingKey, room, protocol),
+        ),
+      );
+      await waitFor(() => wire.messages().some((m) => m.type === 'welcome'), 'welcome');
+      const envelopes: Uint8Array[] = [];
+      for (const seq of [1, 2, 3]) {
+        const edit = new Y.Doc();
+        edit.getText('source').insert(0, `p${protocol}e${seq} `);
+        const fields = { kind: shared.SealedKind.Update, session: protocol, seq, document: id };
+        envelopes.push(await shared.seal(sealer, fields, Y.encodeStateAsUpdate(edit)));
+      }
+      for (const envelope of envelopes) wire.send(shared.encodeClientSealed({ type: 'append', envelope }));
+      await waitFor(() => [1, 2, 3].every((seq) => text(a).includes(`p${protocol}e${seq}`)), 'the lead applies all');
+      const sealed = (): ReturnType<typeof shared.decodeRelaySealed>[] =>
+        wire.frames.flatMap((frame) => {
+          const decoder = decoding.createDecoder(frame);
+          return shared.readTag(decoder) === shared.MessageTag.Sealed ? [shared.decodeRelaySealed(decoder)] : [];
+        });
+      const echoed = (): number =>
+        sealed().filter((m) => m.type === 'entry' && envelopes.some((e) => equal(e, m.entry.envelope))).length;
+      const acked = (): number[] =>
+        sealed().flatMap((m) => (m.type === 'stored' ? m.stored.map((s) => s.messageSeq) : []));
+      if (protocol === 3) {
+        await waitFor(() => acked().length === 3, 'three acknowledgements');
+        assert.deepEqual(acked(), [1, 2, 3], 'in sending order');
+        assert.equal(echoed(), 0, 'no echo of its own entries');
+      } else {
+        await waitFor(() => echoed() === 3, 'three echoed entries');
+        assert.deepEqual(acked(), [], 'a protocol-2 client gets no frame it does not know');
+      }
+      wire.close();
+    }
+    assert.deepEqual(a.tampered, []);
+    a.close();
+  });
+
   it("drops a viewer's write without reading it; a protocol-1 member is told to upgrade (4426)", async () => {
     const a = await open(lead, 'v.md', true);
     a.doc.getText('source').insert(0, 'lead');
@@ -286,3 +336,5 @@ describe('sealed spaces', function () {
     assert.equal(old.documentFrames().length, 0);
   });
 });
+
+const equal = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
