@@ -14,6 +14,7 @@ import { toNotebookData } from '../vscode/notebook-data.js';
 import type { SharedSession } from '../session/shared-session.js';
 import { addressOf, isEnclaveUri } from './document-uri.js';
 import type { SharedFileSystem } from './shared-file-system.js';
+import { keepSavedAfterRemoteEdits } from './saved-after-remote-edits.js';
 import { readSettings } from '../config/settings.js';
 
 type Editor = vscode.NotebookDocument | vscode.TextDocument;
@@ -80,6 +81,7 @@ export class FileBinder implements vscode.Disposable {
     try {
       const snapshot = await showsSnapshot(editor, unbound.synced, unbound.snapshot);
       const session = bindSynced(address, unbound.synced, editor, snapshot, this.services.reportError);
+      session.attach(keepSavedAfterRemoteEdits(session, editor, this.services.reportError));
       this.onBound(session);
       return session;
     } catch (error) {

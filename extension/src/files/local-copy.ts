@@ -31,7 +31,9 @@ function suggestedTarget(session: SharedSession): vscode.Uri | undefined {
 }
 
 export function registerLocalCopyCommand(services: Services): vscode.Disposable {
-  return vscode.commands.registerCommand('enclave.saveLocalCopy', async (args: LocalCopyArgs = {}) => {
+  return vscode.commands.registerCommand('enclave.saveLocalCopy', async (given: LocalCopyArgs | vscode.Uri = {}) => {
+    // A tab's context menu passes the tab's URI: copy that document, which need not be the active one.
+    const args: LocalCopyArgs = given instanceof vscode.Uri ? { document: given.toString() } : given;
     const session = args.document
       ? services.sessions.all().find((s) => s.editorUri.toString() === args.document)
       : services.sessions.active();

@@ -98,6 +98,12 @@ export abstract class SharedSession implements vscode.Disposable {
     );
   }
 
+  /** Ties `disposable` to this session: it is disposed when the session ends (leave, close, revoke). */
+  attach(disposable: vscode.Disposable): void {
+    if (this.disposed) disposable.dispose();
+    else this.cleanups.push(() => disposable.dispose());
+  }
+
   /** Whether the editor is the shared document's own `enclave:` file (not a local file shared into it). */
   get isFile(): boolean {
     return isEnclaveUri(this.editorUri);

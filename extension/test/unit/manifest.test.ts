@@ -19,6 +19,7 @@ describe('extension manifest', () => {
       commands: { command: string }[];
       configuration: { properties: Record<string, unknown> };
       keybindings: { command: string; when: string }[];
+      menus: Record<string, { command: string; when?: string }[]>;
     };
     activationEvents: string[];
     main: string;
@@ -58,6 +59,22 @@ describe('extension manifest', () => {
       assert.ok(keys.length > 0, `${binding.command}'s keybinding is limited to shared editors`);
       for (const key of keys) assert.ok(set.has(key), `the context key ${key} is set by the extension`);
     }
+  });
+
+  it("offers own-edit Undo/Redo and Save a Local Copy in a shared editor's menus, and only there", () => {
+    // Edit > Undo/Redo and File > Save As are VS Code's own (see README): these are the menus an extension has.
+    const menus = manifest.contributes.menus;
+    const offered = (menu: string, command: string): string | undefined =>
+      menus[menu]?.find((item) => item.command === command)?.when;
+    for (const command of ['enclave.undo', 'enclave.redo', 'enclave.saveLocalCopy'])
+      assert.match(
+        offered('editor/title', command) ?? '',
+        /enclave\.sharedEditor/,
+        `${command} in the title bar's ... menu`,
+      );
+    for (const command of ['enclave.undo', 'enclave.redo'])
+      assert.match(offered('editor/context', command) ?? '', /enclave\.sharedEditor/, `${command} in the context menu`);
+    assert.match(offered('editor/title/context', 'enclave.saveLocalCopy') ?? '', /resourceScheme == enclave/);
   });
 
   it('activates for enclave: files, so a window reload brings shared documents back', () => {

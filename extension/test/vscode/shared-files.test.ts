@@ -65,6 +65,48 @@ async function closeSharedTabs(): Promise<void> {
   await vscode.window.tabGroups.close(tabs);
 }
 
+/**
+ * VS Code for the web saves every file a second after an edit (`files.autoSave`), which would save my own
+ * edit too: these tests turn that off to see what an editor with auto save off (the desktop default) does.
+ */
+async function withoutAutoSave(test: () => Promise<void>): Promise<void> {
+  const files = vscode.workspace.getConfiguration('files');
+  const saved = files.inspect<string>('autoSave')?.globalValue;
+  await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+  try {
+    await test();
+  } finally {
+    await files.update('autoSave', saved, vscode.ConfigurationTarget.Global);
+  }
+}
+
+/**
+ * Two peer edits arrive and are shown while the editor holds my unsaved edit: no save starts (the second
+ * edit gives a save the first might have set off time to begin) and the editor stays dirty.
+ */
+async function stillDirtyAfterPeerEdits(
+  editor: vscode.NotebookDocument | vscode.TextDocument,
+  session: { whenIdle(): Promise<void> },
+  peerEdit: (n: number) => Promise<void>,
+): Promise<void> {
+  let saves = 0;
+  const count = (saved: unknown): void => void (saved === editor && saves++);
+  const subscriptions = [
+    vscode.workspace.onWillSaveNotebookDocument((event) => count(event.notebook)),
+    vscode.workspace.onWillSaveTextDocument((event) => count(event.document)),
+  ];
+  try {
+    for (const n of [1, 2]) {
+      await peerEdit(n);
+      await session.whenIdle();
+    }
+  } finally {
+    for (const subscription of subscriptions) subscription.dispose();
+  }
+  assert.strictEqual(saves, 0, 'nothing saved my unsaved edit for me');
+  assert.ok(editor.isDirty, "still dirty after the peer's edits");
+}
+
 describe('shared documents as enclave: files', () => {
   let me: Identity;
   let other: Identity;
@@ -152,6 +194,32 @@ describe('shared documents as enclave: files', () => {
       await eventually(() => assert.deepStrictEqual(peerTexts(peer), ['# Files', 'x = 1', '# added while closed']));
     });
 
+    it("a peer's edits leave a saved notebook saved; my own unsaved edit keeps it dirty until I save", () =>
+      withoutAutoSave(async () => {
+        const session = await sessionOf(notebook.uri);
+        assert.ok(session);
+        assert.ok(!notebook.isDirty, 'a freshly opened notebook is saved');
+        peer.notebook.cells[0]!.ysource.insert(7, '!');
+        await eventually(() => assert.deepStrictEqual(texts(notebook), ['# Files!', 'x = 1']));
+        await eventually(() => assert.ok(!notebook.isDirty, "after a peer's text edit the notebook shows as saved"));
+        peer.notebook.insertCell(2, { cell_type: 'code', source: 'from the peer', metadata: {} });
+        await eventually(() => assert.deepStrictEqual(texts(notebook), ['# Files!', 'x = 1', 'from the peer']));
+        await eventually(() => assert.ok(!notebook.isDirty, "after a peer's new cell the notebook shows as saved"));
+
+        await applyAsUser((edit) => edit.insert(notebook.cellAt(1).document.uri, new vscode.Position(0, 5), '0'));
+        assert.ok(notebook.isDirty, 'my edit makes the notebook dirty');
+        await stillDirtyAfterPeerEdits(notebook, session, async (n) => {
+          peer.notebook.cells[2]!.ysource.insert(0, `${n}`);
+          await eventually(() => assert.strictEqual(notebook.cellAt(2).document.getText().charAt(0), `${n}`));
+        });
+        assert.ok(await notebook.save(), 'Save succeeds');
+        assert.ok(!notebook.isDirty);
+        await eventually(() => assert.deepStrictEqual(peerTexts(peer).slice(0, 2), ['# Files!', 'x = 10']));
+        peer.notebook.cells[0]!.ysource.insert(0, '#');
+        await eventually(() => assert.strictEqual(notebook.cellAt(0).document.getText(), '## Files!'));
+        await eventually(() => assert.ok(!notebook.isDirty, "once saved, a peer's edit leaves it saved again"));
+      }));
+
     it('Save As (Save a Local Copy) writes a local file and says so; the session continues', async () => {
       await applyAsUser((edit) => edit.insert(notebook.cellAt(1).document.uri, new vscode.Position(0, 5), '0'));
       const { workspace } = await testEnvironment();
@@ -213,6 +281,29 @@ describe('shared documents as enclave: files', () => {
       peer.file.ysource.insert(0, '# ');
       await eventually(() => assert.strictEqual(document.getText(), '# first line\nsecond line\n'));
     });
+
+    it("a peer's edit leaves a saved draft saved; my own unsaved edit keeps it dirty until I save", () =>
+      withoutAutoSave(async () => {
+        const session = await sessionOf(document.uri);
+        assert.ok(session);
+        assert.ok(!document.isDirty, 'a freshly opened draft is saved');
+        peer.file.ysource.insert(0, '# ');
+        await eventually(() => assert.strictEqual(document.getText(), '# first line\n'));
+        await eventually(() => assert.ok(!document.isDirty, "after a peer's edit the draft shows as saved"));
+
+        await applyAsUser((edit) => edit.insert(document.uri, new vscode.Position(1, 0), 'mine\n'));
+        assert.ok(document.isDirty, 'my edit makes the draft dirty');
+        await stillDirtyAfterPeerEdits(document, session, async (n) => {
+          peer.file.ysource.insert(0, `${n}`);
+          await eventually(() => assert.ok(document.getText().startsWith(`${n}`)));
+        });
+        assert.ok(await document.save(), 'Save succeeds');
+        assert.ok(!document.isDirty);
+        peer.file.ysource.insert(0, '#');
+        await eventually(() => assert.ok(document.getText().startsWith('#21# first line')));
+        await eventually(() => assert.ok(!document.isDirty, "once saved, a peer's edit leaves it saved again"));
+        await eventually(() => assert.strictEqual(peer.file.source, document.getText()));
+      }));
 
     it('a Save while the relay restarts waits for it and succeeds (no failed-save popup for a short outage)', async () => {
       const session = await sessionOf(document.uri);

@@ -176,6 +176,33 @@ async function main(): Promise<number> {
         );
         return { valid: result.stdout.trim() === 'valid', error: result.stderr.split('\n').slice(-5).join('\n') };
       },
+      /**
+       * Sets VS Code's page to `width` x `height` (the README's screenshot at JupyterLab's page size) and drags
+       * the side bar's edge out to `sidebar` pixels, so the Enclave views' names are not cut short.
+       */
+      '/vscode/viewport': async ({ width, height, sidebar }) => {
+        const page = vscodePage();
+        if (!page) return null;
+        await page.setViewportSize({ width: Number(width), height: Number(height) });
+        const box = await page.locator('.part.sidebar').boundingBox();
+        if (box && Number(sidebar) > box.width) {
+          const edge = { x: box.x + box.width - 1, y: box.y + box.height / 2 };
+          await page.mouse.move(edge.x, edge.y);
+          await page.mouse.down();
+          await page.mouse.move(edge.x + Number(sidebar) - box.width, edge.y, { steps: 5 });
+          await page.mouse.up();
+        }
+        return null;
+      },
+      /** Clicks the folded tree row in VS Code that shows `text` (a click unfolds it); false when there is none. */
+      '/vscode/unfold': async ({ text }) => {
+        const row = vscodePage()
+          ?.locator('.monaco-list-row[aria-expanded="false"]', { hasText: String(text) })
+          .first();
+        if (!row || (await row.count()) === 0) return false;
+        await row.click();
+        return true;
+      },
       // The README's screenshots go to docs/ only under `npm run screenshots`; a test run writes nothing tracked.
       '/screenshot': async ({ name, docs }) =>
         screenshot(

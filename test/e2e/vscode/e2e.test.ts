@@ -109,6 +109,47 @@ function jsonView(nb: NotebookContent): CellView[] {
 }
 const labJson = (path: string): Promise<NotebookContent> => lab('return widget(arg).content.model.toJSON()', path);
 
+/**
+ * What the README's screenshots show, at one size: in VS Code the notebook's tab named after the document, the
+ * Enclave views open with the space unfolded to its documents, and Grace's cursor with her name; in JupyterLab
+ * its Enclave panel with the space unfolded, and Ada's cursor on the line she just typed.
+ */
+async function showReadmeScene(notebook: vscode.NotebookDocument, space: string, labNb: string): Promise<void> {
+  const api = await enclave();
+  await call('/vscode/viewport', { width: 1400, height: 900, sidebar: 360 });
+  await vscode.commands.executeCommand('enclave.participants.focus');
+  await vscode.commands.executeCommand('enclave.spaces.focus');
+  await eventually(async () => assert.ok(await call<boolean>('/vscode/unfold', { text: space })), 20_000);
+  const editor = await vscode.window.showNotebookDocument(notebook);
+  const typed = notebook.cellAt(1).document;
+  await applyAsUser((e) => e.insert(typed.uri, typed.positionAt(typed.getText().length), '\ny = x * 2'));
+  const cell = await vscode.window.showTextDocument(typed, { viewColumn: editor.viewColumn });
+  cell.selection = new vscode.Selection(1, 0, 1, 1);
+  await lab(
+    "await app.commands.execute('enclave:browse'); const w = widget(arg); app.shell.activateById(w.id); w.content.activeCellIndex = 2; w.content.mode = 'edit'; const e = w.content.activeCell.editor; e.focus(); e.setSelection({ start: { line: 0, column: 0 }, end: { line: 0, column: 5 } });",
+    labNb,
+  );
+  await eventually(
+    async () =>
+      assert.ok(
+        await lab<boolean>(
+          "const item = document.querySelector('#enclave-browser details.enclave-space[data-space=\"' + arg + '\"]'); if (item && !item.open) item.open = true; return !!item?.querySelector('.enclave-space-body');",
+          space,
+        ),
+        "JupyterLab's Enclave panel shows the space's documents",
+      ),
+    20_000,
+  );
+  await eventually(() => assert.ok(api.cursors().some((c) => c.name === 'Grace in JupyterLab')), 40_000);
+  await eventually(async () => {
+    const labels = await lab<string[]>(
+      "return [...document.querySelectorAll('#' + widget(arg).id + ' .enclave-remote-caret-label')].map(n => n.textContent)",
+      labNb,
+    );
+    assert.ok(labels.includes('Ada in VS Code'), `JupyterLab shows carets of ${JSON.stringify(labels)}`);
+  }, 40_000);
+}
+
 describe('VS Code and JupyterLab in one notebook through the relay', function () {
   this.timeout(120_000);
   let space: string;
@@ -413,8 +454,7 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     assert.deepStrictEqual(normalizeNotebook(pulled), normalizeNotebook(await labJson(labNb)));
     const validation = await call<{ valid: boolean; error: string }>('/nbformat/validate', { text });
     assert.ok(validation.valid, validation.error);
-    await vscode.window.showNotebookDocument(notebook);
-    await lab('app.shell.activateById(widget(arg).id)', labNb);
+    await showReadmeScene(notebook, space, labNb);
     await sleep(1000);
     await screenshot('vscode-and-jupyterlab', true);
   });

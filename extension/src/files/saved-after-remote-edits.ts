@@ -1,0 +1,50 @@
+/**
+ * An `enclave:` editor that others edit stays saved. VS Code marks a document dirty for every edit,
+ * including the remote ones the binding shows, although Save here only confirms that the relay has this
+ * person's edits. So once a remote change is shown and none of this person's own edits is unsaved, the
+ * editor is saved through the file system: a flush that sends nothing, so peers never set off each other's
+ * saves. Own edits (typing, own-edit undo, a kernel change) keep the editor dirty until the person, or
+ * VS Code's auto save, saves it, as with any file.
+ */
+import * as vscode from 'vscode';
+import type * as Y from 'yjs';
+import { Flusher } from '../binding/flusher.js';
+import type { SharedSession } from '../session/shared-session.js';
+
+type Editor = vscode.NotebookDocument | vscode.TextDocument;
+
+export function keepSavedAfterRemoteEdits(
+  session: SharedSession,
+  editor: Editor,
+  onError: (error: unknown) => void,
+): vscode.Disposable {
+  // An editor restored dirty (a backup after a window reload) holds edits the person has not saved.
+  let ownUnsaved = editor.isDirty;
+  const saver = new Flusher(async () => {
+    await session.whenIdle();
+    // Offline a save would wait for the relay and could fail with a message the person never asked for.
+    if (ownUnsaved || !editor.isDirty || editor.isClosed || session.removed || session.status !== 'connected') return;
+    await editor.save();
+  }, onError);
+  const ydoc = session.model.ydoc;
+  const onTransaction = (transaction: Y.Transaction): void => {
+    if (transaction.changed.size === 0) return;
+    // Remote updates are applied with `local` false; everything else (binding, undo) is this person's.
+    if (transaction.local) ownUnsaved = true;
+    else void saver.request();
+  };
+  ydoc.on('afterTransaction', onTransaction);
+  const onSaved = (saved: Editor): void => {
+    // A save started before the person's next edit leaves the editor dirty: that edit is still unsaved.
+    if (saved === editor) ownUnsaved = editor.isDirty;
+  };
+  const subscriptions = [
+    vscode.workspace.onDidSaveNotebookDocument(onSaved),
+    vscode.workspace.onDidSaveTextDocument(onSaved),
+  ];
+  return new vscode.Disposable(() => {
+    ydoc.off('afterTransaction', onTransaction);
+    saver.dispose();
+    for (const subscription of subscriptions) subscription.dispose();
+  });
+}
