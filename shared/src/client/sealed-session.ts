@@ -401,6 +401,18 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
     if (!this.canWrite) return;
     const sealer = await this.sealerOrWait();
     if (!sealer) return;
+    // Earlier updates still unacknowledged under an older epoch go again first, under this one: the relay
+    // refuses them, and if this update were stored before their resend, receivers would drop them as replays
+    // (their seq is below this one's). Sent twice is harmless (the second is a replay); skipped is a loss.
+    if (out.sent === undefined)
+      for (const earlier of this.outbox) {
+        if (earlier === out) break;
+        if (earlier.sent !== undefined && earlier.sent.epoch < sealer.epoch) await this.reseal(earlier, sealer);
+      }
+    await this.reseal(out, sealer);
+  }
+
+  private async reseal(out: Outgoing, sealer: Sealer): Promise<void> {
     const fields = { kind: SealedKind.Update, session: this.session, seq: out.seq, document: this.documentId };
     const envelope = await seal(sealer, fields, out.update);
     out.sent = { envelope, epoch: sealer.epoch };
@@ -447,7 +459,19 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
    */
   private async newEpoch(): Promise<void> {
     if (!(await this.refreshKeys())) return;
-    for (const out of this.outbox) await this.sendUpdate(out);
+    const epoch = this.currentEpoch();
+    // Only what was sealed under an older epoch (the relay refuses it) or never sent: the rest is on its way.
+    for (const out of this.outbox)
+      if (out.sent === undefined || epoch === undefined || out.sent.epoch < epoch) await this.sendUpdate(out);
+  }
+
+  private currentEpoch(): number | undefined {
+    try {
+      return this.options.keys.current().epoch;
+    } catch (error) {
+      if (error instanceof NoKeyYet) return undefined;
+      throw error;
+    }
   }
 
   private async refreshKeys(): Promise<boolean> {

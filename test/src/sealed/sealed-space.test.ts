@@ -13,18 +13,22 @@ import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import {
   CloseCode,
+  decodeClientSealed,
   type EnclaveConnection,
   generateIdentity,
   type Identity,
+  MessageTag,
   newDocumentId,
   openName,
   openSealed,
   type PublicKeyText,
+  readTag,
   SealedSession,
   SpaceKeys,
 } from '@enclave/shared';
 import { createRelay, jsonLogger, type Relay, SqliteStorage } from '@enclave/relay';
 import { connect } from '../support/relay-fixture.js';
+import { FreezableProxy } from '../support/freezable-proxy.js';
 import { folderBytes } from '../support/data-folder.js';
 import { waitFor } from '../support/wait.js';
 import { WireRecorder } from '../support/wire-recorder.js';
@@ -214,6 +218,55 @@ describe('sealed spaces', function () {
     assert.ok(readable + unreadable === stored.length);
     await start();
     assert.equal(text(await open(lead, 'plan.md')), `before after ${MARKER}`);
+  });
+
+  it('loses no edit when a rotation refuses one sealed under the old epoch after a later one was stored', async () => {
+    const a = await open(lead, 'race.md', true);
+    const proxy = await FreezableProxy.start(url);
+    const id = (await documentId(bob, 'race.md'))!;
+    const doc = new Y.Doc();
+    const connection = connect(proxy.url, bob.identity, { space: SPACE, document: id });
+    let appends = 0;
+    const send = connection.send.bind(connection);
+    connection.send = (frame: Uint8Array): boolean => {
+      const decoder = decoding.createDecoder(frame);
+      if (readTag(decoder) === MessageTag.Sealed && decodeClientSealed(decoder).type === 'append') appends++;
+      return send(frame);
+    };
+    const sentAppends = (): number => appends;
+    const session = new SealedSession({ connection, doc, identity: bob.identity, keys: bob.keys });
+    const tampered: string[] = [];
+    session.on('tampered', (message) => tampered.push(message));
+    try {
+      await session.whenSynced();
+      // Bob's link stalls. He types under epoch 1; the lead rotates; Bob's keys learn epoch 2 elsewhere (as his
+      // editor's other documents of the space would) and he types again. The stall ends: the relay refuses the
+      // first (stale epoch) and stores the second, before Bob hears of either.
+      proxy.freeze();
+      doc.getText('source').insert(0, 'one ');
+      await waitFor(() => sentAppends() === 1, 'the first edit is sealed and sent');
+      await onSpace(lead.identity, async (c) => {
+        const request = ((r) => c.request(r)) as Parameters<SpaceKeys['refresh']>[0];
+        const { members } = await c.request({ op: 'members.list' });
+        await lead.keys.rotate(
+          request,
+          members.map((m) => m.publicKey as PublicKeyText),
+        );
+      });
+      await onSpace(bob.identity, (c) => bob.keys.refresh((r) => c.request(r)));
+      doc.getText('source').insert(4, 'two');
+      await waitFor(() => sentAppends() >= 2, 'the second edit is sealed and sent');
+      proxy.release();
+      await waitFor(() => text(a) === 'one two', `the lead has both edits (has "${text(a)}")`);
+      await session.flush();
+      assert.deepEqual(a.tampered, []);
+      assert.deepEqual(tampered, []);
+    } finally {
+      session.destroy();
+      connection.destroy();
+      await proxy.close();
+      a.close();
+    }
   });
 
   it('detects what the relay forges, alters or moves from another document, and applies none of it', async () => {

@@ -2,12 +2,15 @@
  * A TCP proxy on 127.0.0.1 in front of a real relay that can go silent: frozen, it stops passing bytes on
  * open connections and accepts new ones without ever answering (the TCP handshake succeeds, nothing follows).
  * Thawed, it forwards again; connections that were frozen stay dead, as after a real network outage.
+ * Released instead, the frozen connections resume and deliver what was held, in order (a network stall).
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export class FreezableProxy {
   private frozen = false;
   private readonly sockets = new Set<Socket>();
+  /** Each open connection's two ends (client side, relay side), to pipe again on release(). */
+  private readonly pairs = new Set<readonly [Socket, Socket]>();
 
   private constructor(
     private readonly server: Server,
@@ -30,6 +33,17 @@ export class FreezableProxy {
     for (const socket of this.sockets) {
       socket.unpipe();
       socket.pause();
+    }
+  }
+
+  /** Ends a freeze without cutting anyone: every open connection delivers what was held, then flows again. */
+  release(): void {
+    this.frozen = false;
+    for (const [client, server] of this.pairs) {
+      client.pipe(server);
+      server.pipe(client);
+      client.resume();
+      server.resume();
     }
   }
 
@@ -56,7 +70,9 @@ export class FreezableProxy {
     server.on('error', () => client.destroy());
     client.pipe(server);
     server.pipe(client);
-    client.on('close', () => server.destroy());
+    const pair = [client, server] as const;
+    this.pairs.add(pair);
+    client.on('close', () => (this.pairs.delete(pair), server.destroy()));
     server.on('close', () => client.destroy());
   }
 
