@@ -47,3 +47,4 @@ export * from './protocol/sealed-frames.js';
 export * from './sealed/envelope.js';
 export * from './sealed/key-wrap.js';
 export * from './sealed/key-agreement.js';
+export * from './sealed/membership-chain.js';

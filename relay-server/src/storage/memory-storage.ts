@@ -3,7 +3,13 @@
  * Passes the same conformance suite as SQLite; nothing survives the process.
  */
 import type { AuditEntry, PublicKeyText } from '@enclave/shared';
-import { checkNotLastLead, checkRequester, checkRotation, checkWrappedKeys } from './sealed-key-checks.js';
+import {
+  chainConflict,
+  checkNotLastLead,
+  checkRequester,
+  checkRotation,
+  checkWrappedKeys,
+} from './sealed-key-checks.js';
 import {
   type AccessRequestRecord,
   type AgreementRecord,
@@ -48,6 +54,8 @@ interface MemorySpace {
   readonly epochs: { readonly by: PublicKeyText; readonly created: string }[];
   /** Wrapped keys by keyOf(epoch, public key). */
   readonly wrappedKeys: Map<string, WrappedKeyRecord>;
+  /** The membership chain's statements, statement n at index n - 1. */
+  readonly chain: string[];
   listing: ListingRecord | undefined;
   /** Members who chose not to be shown in directory hints. */
   readonly hiddenFromHints: Set<PublicKeyText>;
@@ -74,6 +82,7 @@ export class MemoryStorage implements Storage {
       signatures: [],
       epochs: [],
       wrappedKeys: new Map(),
+      chain: [],
       listing: undefined,
       hiddenFromHints: new Set(),
     });
@@ -199,6 +208,16 @@ export class MemoryStorage implements Storage {
   async listWrappedKeys(space: string, publicKey: string): Promise<WrappedKeyRecord[]> {
     const keys = [...(this.spaces.get(space)?.wrappedKeys.values() ?? [])].filter((k) => k.publicKey === publicKey);
     return keys.sort((a, b) => a.epoch - b.epoch).map((k) => ({ ...k, wrapped: k.wrapped.slice() }));
+  }
+
+  async listChainStatements(space: string): Promise<string[]> {
+    return [...(this.spaces.get(space)?.chain ?? [])];
+  }
+
+  async appendChainStatement(space: string, seq: number, statement: string): Promise<void> {
+    const target = this.space(space);
+    if (seq !== target.chain.length + 1) throw new StorageConflict(chainConflict(seq, target.chain.length));
+    target.chain.push(statement);
   }
 
   async listMissingKeys(space: string): Promise<{ readonly publicKey: PublicKeyText; readonly epoch: number }[]> {

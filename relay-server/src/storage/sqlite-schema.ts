@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,6 +63,16 @@ CREATE TABLE IF NOT EXISTS wrapped_keys (
   space TEXT NOT NULL, epoch INTEGER NOT NULL, public_key TEXT NOT NULL, wrapped BLOB NOT NULL,
   wrapped_by TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (space, epoch, public_key),
   FOREIGN KEY (space, epoch) REFERENCES epochs (space, epoch));
+`;
+
+/**
+ * Schema 7: a sealed space's membership chain, statements signed by leads (numbered 1, 2, ... without gaps:
+ * Storage.appendChainStatement), kept as the JSON text received. Earlier databases start with no chain.
+ */
+const CHAIN_TABLE = `
+CREATE TABLE IF NOT EXISTS membership_chain (
+  space TEXT NOT NULL REFERENCES spaces(name), seq INTEGER NOT NULL, statement TEXT NOT NULL,
+  PRIMARY KEY (space, seq)) WITHOUT ROWID;
 `;
 /**
  * The relay's directory (schema 6): a space's listing as its lead signed it, members hidden from visitors'
@@ -149,6 +159,7 @@ export function prepareSchema(db: Database.Database, file: string): void {
     if (!columnNames(db, 'spaces').includes('sealed')) db.exec(SPACES_SEALED_COLUMN);
     if (!columnNames(db, 'documents').includes('sealed_name')) db.exec(DOCUMENTS_SEALED_NAME_COLUMN);
     db.exec(SEALED_TABLES);
+    db.exec(CHAIN_TABLE);
     if (!columnNames(db, 'access_requests').includes('via')) db.exec(ACCESS_REQUESTS_VIA_COLUMN);
     db.exec(DIRECTORY_TABLES);
     db.prepare(

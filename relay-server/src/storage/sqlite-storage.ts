@@ -336,6 +336,14 @@ export class SqliteStorage implements Storage {
     return this.sealedKeys.listMissing(space);
   }
 
+  async listChainStatements(space: string): Promise<string[]> {
+    return this.sealedKeys.listChain(space);
+  }
+
+  async appendChainStatement(space: string, seq: number, statement: string): Promise<void> {
+    this.sealedKeys.appendChain(space, seq, statement);
+  }
+
   async createInvite(space: string, invite: InviteRecord): Promise<void> {
     try {
       this.statements.insertInvite.run(

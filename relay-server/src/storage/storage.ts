@@ -258,6 +258,16 @@ export interface Storage {
   listWrappedKeys(space: string, publicKey: string): Promise<WrappedKeyRecord[]>;
   /** Members who lack a wrapped key of some epoch from 1 to the current one: what a lead's client wraps. */
   listMissingKeys(space: string): Promise<{ readonly publicKey: PublicKeyText; readonly epoch: number }[]>;
+  /**
+   * The space's membership chain (shared/src/sealed/membership-chain.ts): each statement as the relay
+   * received it (JSON text, opaque here), oldest first. Empty for a space without one.
+   */
+  listChainStatements(space: string): Promise<string[]>;
+  /**
+   * Appends statement number `seq`. Compare-and-set: rejects with StorageConflict unless the chain holds
+   * exactly `seq - 1` statements, so two leads appending at once cannot both take the same place.
+   */
+  appendChainStatement(space: string, seq: number, statement: string): Promise<void>;
 
   createInvite(space: string, invite: InviteRecord): Promise<void>;
   findInvite(space: string, tokenHash: string): Promise<InviteRecord | undefined>;

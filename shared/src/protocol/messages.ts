@@ -9,6 +9,7 @@ import type { AuditEntry, Member, Participant, Role } from './access.js';
 import { isRole } from './access.js';
 import { MAX_DISPLAY_NAME } from './display-names.js';
 import { type DirectoryEntry, LISTING_LIMITS, type SignedListing } from './directory.js';
+import type { MembershipStatement } from '../sealed/membership-chain.js';
 import type {
   AccessRequestInfo,
   AccessRequestStatus,
@@ -225,6 +226,13 @@ export type Request =
       readonly keys: readonly WrappedKeyInfo[];
       readonly revoke?: PublicKeyText;
     }
+  /** Sealed spaces, any channel, members: the space's membership chain (membership-chain.ts), oldest first. */
+  | { readonly op: 'chain.get' }
+  /**
+   * Sealed spaces, leads: append a statement the caller signed (`by` is the caller). Refused with `conflict`
+   * unless its `seq` is the chain's length + 1 and `prev` the last statement's hash.
+   */
+  | { readonly op: 'chain.append'; readonly statement: MembershipStatement }
   /**
    * Space channel, leads: list the space in the relay's directory (or replace its listing). The listing is
    * signed by the caller over `listingPayload` (directory.ts); `listedAt` within 10 minutes of the relay's clock.
@@ -286,6 +294,8 @@ export interface ResultOf {
   };
   'keys.wrap': { readonly stored: number };
   'keys.rotate': { readonly epoch: number };
+  'chain.get': { readonly statements: readonly MembershipStatement[] };
+  'chain.append': { readonly length: number };
   'listing.set': { readonly listing: SignedListing };
   'listing.get': { readonly listing: SignedListing | null };
   'listing.remove': { readonly removed: boolean };
@@ -375,6 +385,23 @@ function wrappedKeys(o: Obj, key: string): WrappedKeyInfo[] {
   });
 }
 
+/** A membership statement's shape (its signature and place are checked by verifyChain, not here). */
+export function parseStatement(value: unknown): MembershipStatement {
+  const o = object(value, 'statement');
+  const r = o['role'];
+  if (r !== null && !isRole(r)) throw new ProtocolViolation('"role" is not a role or null');
+  return {
+    space: string(o, 'space', 256),
+    seq: integer(o, 'seq'),
+    prev: string(o, 'prev', 64),
+    subject: publicKey(o, 'subject'),
+    role: r,
+    by: publicKey(o, 'by'),
+    at: string(o, 'at', 64),
+    signature: string(o, 'signature', 128),
+  };
+}
+
 function parseRequest(value: unknown): Request {
   const o = object(value, 'request');
   const op = o['op'];
@@ -389,6 +416,10 @@ function parseRequest(value: unknown): Request {
       return { op };
     case 'keys.wrap':
       return { op, keys: wrappedKeys(o, 'keys') };
+    case 'chain.get':
+      return { op };
+    case 'chain.append':
+      return { op, statement: parseStatement(o['statement']) };
     case 'keys.rotate': {
       const revoke = o['revoke'] === undefined ? undefined : publicKey(o, 'revoke');
       const base = { op, epoch: integer(o, 'epoch'), keys: wrappedKeys(o, 'keys') } as const;
