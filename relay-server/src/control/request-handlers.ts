@@ -184,7 +184,7 @@ export async function handleRequest(
       return governance.createInvite(who.space, who.publicKey, request.role, request.expiresInSeconds);
 
     case 'invites.list':
-      onSpaceChannel();
+      // Any channel: a lead's key sharing on a document connection checks invite redemptions with it.
       return { invites: await governance.listInvites(who.space, who.publicKey) };
 
     case 'invites.revoke':

@@ -249,13 +249,18 @@ export class MemoryStorage implements Storage {
     return [...(this.spaces.get(space)?.invites ?? [])];
   }
 
-  async redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean> {
+  async redeemInvite(space: string, id: string, member: MemberRecord, now: string, proof?: string): Promise<boolean> {
     const target = this.spaces.get(space);
     const index = target?.invites.findIndex((i) => i.id === id) ?? -1;
     const invite = target?.invites[index];
     if (!target || !invite || invite.usedBy || invite.revokedAt || invite.expires <= now) return false;
     putUnderLastLeadRule(target, member);
-    target.invites[index] = { ...invite, usedBy: member.publicKey, usedAt: now };
+    target.invites[index] = {
+      ...invite,
+      usedBy: member.publicKey,
+      usedAt: now,
+      ...(proof ? { usedProof: proof } : {}),
+    };
     return true;
   }
 

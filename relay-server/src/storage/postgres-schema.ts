@@ -81,6 +81,7 @@ const VERSION_3 = `
 CREATE TABLE membership_chain (
   space text NOT NULL REFERENCES spaces (name), seq integer NOT NULL, statement text NOT NULL,
   PRIMARY KEY (space, seq));
+ALTER TABLE invites ADD COLUMN used_proof text;
 `;
 
 /** Each step upgrades from the version before it: MIGRATIONS[n - 1] makes version n. */

@@ -366,13 +366,13 @@ export class PostgresStorage implements Storage {
     return rows.map(toInvite);
   }
 
-  async redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean> {
+  async redeemInvite(space: string, id: string, member: MemberRecord, now: string, proof?: string): Promise<boolean> {
     return this.db.transaction(async (client) => {
       if (!(await lockSpace(client, space))) return false;
       const used = await client.query(
-        `UPDATE invites SET used_by = $1, used_at = $2 WHERE space = $3 AND id = $4
+        `UPDATE invites SET used_by = $1, used_at = $2, used_proof = $5 WHERE space = $3 AND id = $4
          AND used_by IS NULL AND revoked_at IS NULL AND expires > $2 RETURNING 1`,
-        [member.publicKey, now, space, id],
+        [member.publicKey, now, space, id, proof ?? null],
       );
       if (used.rowCount === 0) return false;
       await putUnderLastLeadRule(client, space, member); // LastLeadError rolls the redemption back

@@ -88,6 +88,11 @@ CREATE TABLE IF NOT EXISTS hidden_from_hints (
   WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_by_key ON members (public_key);
 `;
+/** Schema 6 and earlier kept no invite admission proofs (sealed spaces' membership chain, schema 7). */
+const INVITES_PROOF_COLUMN = `
+ALTER TABLE invites ADD COLUMN used_proof TEXT;
+`;
+
 /** Schema 5 and earlier did not say where an access request came from. */
 const ACCESS_REQUESTS_VIA_COLUMN = `
 ALTER TABLE access_requests ADD COLUMN via TEXT;
@@ -160,6 +165,7 @@ export function prepareSchema(db: Database.Database, file: string): void {
     if (!columnNames(db, 'documents').includes('sealed_name')) db.exec(DOCUMENTS_SEALED_NAME_COLUMN);
     db.exec(SEALED_TABLES);
     db.exec(CHAIN_TABLE);
+    if (!columnNames(db, 'invites').includes('used_proof')) db.exec(INVITES_PROOF_COLUMN);
     if (!columnNames(db, 'access_requests').includes('via')) db.exec(ACCESS_REQUESTS_VIA_COLUMN);
     db.exec(DIRECTORY_TABLES);
     db.prepare(

@@ -152,6 +152,11 @@ export interface InviteRecord {
   readonly usedBy: PublicKeyText | null;
   readonly usedAt: string | null;
   readonly revokedAt: string | null;
+  /**
+   * Sealed spaces: the redeemer's proof that it holds the invite link's admission secret (invite-admission.ts
+   * in shared), as it sent it; opaque here. Present only when one was sent.
+   */
+  readonly usedProof?: string;
 }
 
 export interface AccessRequestRecord {
@@ -277,7 +282,7 @@ export interface Storage {
    * `member` in the access list. False (and no change) otherwise. Under the last-lead rule like putMember:
    * LastLeadError (and no change) when it would take the lead role from the only lead.
    */
-  redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean>;
+  redeemInvite(space: string, id: string, member: MemberRecord, now: string, proof?: string): Promise<boolean>;
   /** Revokes an unused invite; false if it was used or already revoked, or does not exist. */
   revokeInvite(space: string, id: string, now: string): Promise<boolean>;
 

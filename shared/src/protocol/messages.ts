@@ -159,6 +159,11 @@ export interface AuthenticateMessage {
   /** A secret invite token: a valid one makes a non-member a member with the invite's role. */
   readonly invite?: string;
   /**
+   * Sealed spaces, with `invite`: MAC of the redeemer's public key under the invite link's admission secret
+   * (sealed/invite-admission.ts), which the relay never sees; the inviting lead's client checks it.
+   */
+  readonly inviteProof?: string;
+  /**
    * A non-member asks the space's leads to let them in (space channel). `via: 'directory'` says the request
    * was sent from the space's listing; the relay keeps it only while the space is listed.
    */
@@ -196,6 +201,7 @@ export type Request =
   | { readonly op: 'flush' }
   /** Space channel, leads: a one-time invite for a role, valid for `expiresInSeconds`. */
   | { readonly op: 'invites.create'; readonly role: Role; readonly expiresInSeconds: number }
+  /** Any channel, leads: the space's invites (a sealed space's key sharing reads redemption proofs here). */
   | { readonly op: 'invites.list' }
   | { readonly op: 'invites.revoke'; readonly id: string }
   /** Space channel, leads. */
@@ -511,7 +517,9 @@ export function parseFromClient(value: unknown): FromClientMessage {
       const name = optionalString(o, 'name', MAX_DISPLAY_NAME);
       const named = name === undefined ? base : { ...base, name };
       const invite = optionalString(o, 'invite', 128);
-      if (invite !== undefined) return { ...named, invite };
+      const inviteProof = optionalString(o, 'inviteProof', 64);
+      if (invite !== undefined)
+        return inviteProof === undefined ? { ...named, invite } : { ...named, invite, inviteProof };
       if (o['accessRequest'] !== undefined) {
         const request = object(o['accessRequest'], 'accessRequest');
         const via = request['via'];
