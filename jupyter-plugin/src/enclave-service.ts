@@ -4,6 +4,7 @@
  */
 import {
   type CheckedEntry,
+  createInvite,
   DIRECTORY_ROOM,
   readDirectory,
   type AgreementInfo,
@@ -178,12 +179,12 @@ export class EnclaveService {
     role: Role,
     expiresInSeconds: number,
   ): Promise<{ invite: InviteInfo; link: string }> {
-    const { invite, token } = await this.spaceRequest(relay, space, {
-      op: 'invites.create',
-      role,
-      expiresInSeconds,
-    });
-    return { invite, link: formatLink({ kind: 'join', relay: this.relayUrl(relay), space, token }) };
+    // shared's createInvite: in a sealed space the link also carries the invite's admission secret.
+    const { invite, token, admit } = await this.onSpace(relay, space, (connection) =>
+      createInvite(connection, role, expiresInSeconds),
+    );
+    const link = { kind: 'join', relay: this.relayUrl(relay), space, token, ...(admit ? { admit } : {}) } as const;
+    return { invite, link: formatLink(link) };
   }
 
   /** The space's invites, open or not (leads). */

@@ -46,6 +46,7 @@ import type { FanOut, GovernanceSignal } from './fanout/fan-out.js';
 import { LocalFanOut } from './fanout/local-fan-out.js';
 import { RedisFanOut } from './fanout/redis-fan-out.js';
 import { KeyService } from './sealed/key-service.js';
+import { MembershipChainService } from './sealed/membership-chain-service.js';
 import { SpaceEpochs } from './sealed/space-epochs.js';
 import { handleHttp } from './http/http-routes.js';
 import { jsonLogger } from './observability/logger.js';
@@ -194,6 +195,7 @@ export function createRelay(options: RelayOptions): Relay {
           perMinute: limits.directoryReadsPerMinute,
         }),
       });
+      const keys = new KeyService(storage, access, epochs);
       keepAlive = new KeepAlive({ ...DEFAULT_KEEP_ALIVE, ...options.keepAlive });
       const admitted = new Set<ClientConnection>();
       const waiting = new Set<ClientConnection>();
@@ -214,7 +216,8 @@ export function createRelay(options: RelayOptions): Relay {
           entriesPerWindow: limits.refusalAuditEntriesPerWindow,
         }),
         heartbeatMs: keepAlive.options.intervalMs,
-        keys: new KeyService(storage, access, epochs),
+        keys,
+        chain: new MembershipChainService(storage, access, keys, opened.identity.publicKey),
       };
       // Governance acts on this relay's connections, and is announced to the other relays, which act on theirs.
       const act = (signal: GovernanceSignal): void => {

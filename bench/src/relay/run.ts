@@ -23,6 +23,7 @@ import {
   generateIdentity,
   type Identity,
   type KeyRequester,
+  shareMissingKeys,
   SpaceKeys,
   type WebSocketConstructor,
 } from '@enclave/shared';
@@ -180,7 +181,7 @@ async function prepareEnclaveSpace(
     for (const member of members) {
       await connection.request({ op: 'members.grant', publicKey: member.publicKey, role: 'editor', name: member.name });
     }
-    if (sealed && (await keys.wrapMissing(request)) !== members.length) {
+    if (sealed && (await shareMissingKeys(connection, keys)).wrapped !== members.length) {
       throw new Error('the admin could not wrap the space key for every member');
     }
   } finally {

@@ -21,8 +21,10 @@ export function inviteLinks(
   token: string,
   uriScheme: string,
   extensionId: string,
+  /** Sealed spaces: the invite's admission secret (shared's createInvite). */
+  admit?: string,
 ): InviteLinks {
-  const link = { kind: 'join', relay, space, token } as const;
+  const link = { kind: 'join', relay, space, token, ...(admit ? { admit } : {}) } as const;
   return { enclave: formatLink(link), vscode: formatLink(link, `${uriScheme}://${extensionId}/`) };
 }
 

@@ -4,7 +4,7 @@
  * A used, expired or revoked invite admits nobody; the relay's reason is shown.
  */
 import * as vscode from 'vscode';
-import { EnclaveConnection, parseLink, type Role, ROLES } from '@enclave/shared';
+import { createInvite, EnclaveConnection, parseLink, type Role, ROLES } from '@enclave/shared';
 import { ensureIdentity } from '../identity/identity-commands.js';
 import type { Services } from '../services.js';
 import { EXTENSION_ID } from '../session/address.js';
@@ -46,10 +46,10 @@ export function registerInviteCommands(services: Services): vscode.Disposable {
         args.expires ??
         (role ? await vscode.window.showQuickPick(EXPIRIES, { title: 'Enclave: valid for' }) : undefined);
       if (!role || expires === undefined) return undefined;
-      const { invite, token } = await onSpace(services, target, (channel) =>
-        channel.request({ op: 'invites.create', role, expiresInSeconds: expirySeconds(expires) }),
+      const { invite, token, admit } = await onSpace(services, target, (channel) =>
+        createInvite(channel, role, expirySeconds(expires)),
       );
-      const links = inviteLinks(target.relay, target.space, token, vscode.env.uriScheme, EXTENSION_ID);
+      const links = inviteLinks(target.relay, target.space, token, vscode.env.uriScheme, EXTENSION_ID, admit);
       const COPY_VSCODE = 'Copy VS Code link';
       const COPY_ENCLAVE = 'Copy enclave:// link';
       void vscode.window
@@ -115,6 +115,7 @@ export function registerInviteCommands(services: Services): vscode.Disposable {
         WebSocket: globalWebSocket(),
         reconnect: false,
         invite: link.token,
+        ...(link.admit ? { inviteSecret: link.admit } : {}),
       }).connect();
       try {
         const welcome = await vscode.window.withProgress(

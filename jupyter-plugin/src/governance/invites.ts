@@ -69,6 +69,7 @@ export async function joinWithInvite(options: JoinOptions): Promise<Joined> {
     WebSocket: options.WebSocket,
     reconnect: false,
     invite: link.token,
+    ...(link.admit ? { inviteSecret: link.admit } : {}),
   }).connect();
   try {
     const welcome = await passAgreement(connection, { relay: options.relay, space: link.space }, options.agreement);

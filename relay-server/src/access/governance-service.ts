@@ -139,6 +139,7 @@ export class GovernanceService {
     publicKey: PublicKeyText,
     token: string,
     name?: string,
+    proof?: string,
   ): Promise<MemberRecord | InviteRefusal> {
     const invite = await this.storage.findInvite(space, await sha256Hex(token));
     if (!invite) return 'invite not valid';
@@ -155,7 +156,7 @@ export class GovernanceService {
       grantedBy: invite.createdBy,
     };
     try {
-      if (!(await this.storage.redeemInvite(space, invite.id, member, now))) return 'invite already used';
+      if (!(await this.storage.redeemInvite(space, invite.id, member, now, proof))) return 'invite already used';
     } catch (error) {
       // The only lead redeeming an invite for a lesser role: storage keeps them lead and the invite open.
       if (error instanceof LastLeadError) return 'invite would leave the space without a lead';
@@ -413,5 +414,7 @@ function inviteInfo(record: InviteRecord, now = new Date().toISOString()): Invit
     createdBy: record.createdBy,
     status,
   };
-  return record.usedBy ? { ...info, usedBy: record.usedBy, usedAt: record.usedAt! } : info;
+  if (!record.usedBy) return info;
+  const used = { ...info, usedBy: record.usedBy, usedAt: record.usedAt! };
+  return record.usedProof ? { ...used, usedProof: record.usedProof } : used;
 }

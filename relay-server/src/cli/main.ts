@@ -9,7 +9,7 @@ import { identityNew, identityShow } from './commands/identity.js';
 import { pull, push } from './commands/documents.js';
 import { doctor } from './commands/doctor.js';
 import { directory, directoryAsk, hintChoice, spaceList, spaceUnlist } from './commands/directory.js';
-import { keysShare } from './commands/sealed.js';
+import { keysAttest, keysShare } from './commands/sealed.js';
 import { ADMISSION_FLAG_NAMES, relayCommand } from './commands/relay.js';
 import { audit, docs, grant, members, revoke, spaceCreate } from './commands/space.js';
 import {
@@ -87,6 +87,12 @@ const COMMANDS: Record<string, Command> = {
     summary: "sealed spaces, leads: wrap the space's keys for members who lack them (invited, approved)",
     options: CLIENT,
     run: keysShare,
+  },
+  'keys attest': {
+    usage: 'keys attest SPACE',
+    summary: "sealed spaces, leads: sign the access list as it is now into the space's membership chain",
+    options: CLIENT,
+    run: keysAttest,
   },
   'space create': {
     usage: 'space create SPACE [--sealed]',

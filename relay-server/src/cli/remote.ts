@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import {
+  type ChainPins,
   checkIdentity,
   ConnectionClosedError,
   type ConnectionOptions,
@@ -16,6 +17,7 @@ import {
   type WebSocketConstructor,
   type WelcomeMessage,
 } from '@enclave/shared';
+import { FileChainPins } from './chain-pins-file.js';
 import { CliError, toCliError, usageError } from './cli-error.js';
 
 export interface ClientSettings {
@@ -24,6 +26,8 @@ export interface ClientSettings {
   readonly alternateUrls?: readonly string[];
   readonly identity: Identity;
   readonly timeoutMs: number;
+  /** Sealed spaces' membership chains this identity verified (a file beside the identity file). */
+  readonly chainPins?: ChainPins;
 }
 
 export function readIdentityFile(file: string): Identity {
@@ -65,11 +69,12 @@ export async function clientSettings(values: {
   } catch (error) {
     throw new CliError(`${identityFile}: ${(error as Error).message}`);
   }
-  return { relayUrl, alternateUrls, identity, timeoutMs: timeoutSeconds * 1000 };
+  const chainPins = new FileChainPins(`${identityFile}.chains.json`);
+  return { relayUrl, alternateUrls, identity, timeoutMs: timeoutSeconds * 1000, chainPins };
 }
 
 /** How this connection introduces itself beyond its key: an invite token or an access request. */
-export type Introduction = Pick<ConnectionOptions, 'invite' | 'accessRequest'>;
+export type Introduction = Pick<ConnectionOptions, 'invite' | 'inviteSecret' | 'accessRequest'>;
 
 export function openConnection(
   settings: ClientSettings,
@@ -83,6 +88,7 @@ export function openConnection(
     identity: settings.identity,
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     reconnect: false,
+    ...(settings.chainPins ? { chainPins: settings.chainPins } : {}),
     ...introduction,
   }).connect();
 }

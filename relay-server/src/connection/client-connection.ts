@@ -44,6 +44,7 @@ import type { HandshakeRefusals } from './handshake-refusals.js';
 import { isPing, PONG_FRAME } from './keep-alive.js';
 import { MemberSession } from './member-session.js';
 import type { KeyService } from '../sealed/key-service.js';
+import type { MembershipChainService } from '../sealed/membership-chain-service.js';
 
 export interface ConnectionContext {
   readonly relayId: PublicKeyText;
@@ -63,6 +64,8 @@ export interface ConnectionContext {
   readonly refusals: HandshakeRefusals;
   /** Sealed spaces' keys and epochs. */
   readonly keys: KeyService;
+  /** Sealed spaces' membership chains. */
+  readonly chain: MembershipChainService;
   /** Offered in the challenge: clients ping after this long without a frame (keep-alive.ts). */
   readonly heartbeatMs: number;
 }

@@ -107,7 +107,7 @@ export async function decideHandshake(
   let member = found.member;
   if (!member && message.invite !== undefined) {
     const redeemed = found.space
-      ? await governance.redeem(room.space, publicKey, message.invite, message.name)
+      ? await governance.redeem(room.space, publicKey, message.invite, message.name, message.inviteProof)
       : 'invite not valid';
     if (typeof redeemed === 'string') {
       return refusal(CloseCode.Forbidden, redeemed, publicKey, { spaceExists, publicReason: redeemed });

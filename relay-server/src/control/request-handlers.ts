@@ -20,6 +20,7 @@ import type { GovernanceService } from '../access/governance-service.js';
 import type { DirectoryService } from '../directory/directory-service.js';
 import { type DocumentRecord, type Storage, StorageConflict } from '../storage/storage.js';
 import type { KeyService } from '../sealed/key-service.js';
+import type { MembershipChainService } from '../sealed/membership-chain-service.js';
 import { RequestFailure } from './request-failure.js';
 
 /** What a handler knows of the connection that asked. */
@@ -50,6 +51,7 @@ export interface RequestServices {
   readonly governance: GovernanceService;
   readonly storage: Storage;
   readonly keys: KeyService;
+  readonly chain: MembershipChainService;
   readonly directory: DirectoryService;
 }
 
@@ -182,7 +184,7 @@ export async function handleRequest(
       return governance.createInvite(who.space, who.publicKey, request.role, request.expiresInSeconds);
 
     case 'invites.list':
-      onSpaceChannel();
+      // Any channel: a lead's key sharing on a document connection checks invite redemptions with it.
       return { invites: await governance.listInvites(who.space, who.publicKey) };
 
     case 'invites.revoke':
@@ -239,6 +241,10 @@ export async function handleRequest(
       return services.keys.wrap(who.space, who.publicKey, request.keys);
     case 'keys.rotate':
       return services.keys.rotate(who.space, who.publicKey, request);
+    case 'chain.get':
+      return services.chain.get(who.space, who.publicKey);
+    case 'chain.append':
+      return services.chain.append(who.space, who.publicKey, request.statement);
 
     case 'listing.set':
       onSpaceChannel();

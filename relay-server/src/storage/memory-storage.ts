@@ -3,7 +3,13 @@
  * Passes the same conformance suite as SQLite; nothing survives the process.
  */
 import type { AuditEntry, PublicKeyText } from '@enclave/shared';
-import { checkNotLastLead, checkRequester, checkRotation, checkWrappedKeys } from './sealed-key-checks.js';
+import {
+  chainConflict,
+  checkNotLastLead,
+  checkRequester,
+  checkRotation,
+  checkWrappedKeys,
+} from './sealed-key-checks.js';
 import {
   type AccessRequestRecord,
   type AgreementRecord,
@@ -48,6 +54,8 @@ interface MemorySpace {
   readonly epochs: { readonly by: PublicKeyText; readonly created: string }[];
   /** Wrapped keys by keyOf(epoch, public key). */
   readonly wrappedKeys: Map<string, WrappedKeyRecord>;
+  /** The membership chain's statements, statement n at index n - 1. */
+  readonly chain: string[];
   listing: ListingRecord | undefined;
   /** Members who chose not to be shown in directory hints. */
   readonly hiddenFromHints: Set<PublicKeyText>;
@@ -74,6 +82,7 @@ export class MemoryStorage implements Storage {
       signatures: [],
       epochs: [],
       wrappedKeys: new Map(),
+      chain: [],
       listing: undefined,
       hiddenFromHints: new Set(),
     });
@@ -201,6 +210,16 @@ export class MemoryStorage implements Storage {
     return keys.sort((a, b) => a.epoch - b.epoch).map((k) => ({ ...k, wrapped: k.wrapped.slice() }));
   }
 
+  async listChainStatements(space: string): Promise<string[]> {
+    return [...(this.spaces.get(space)?.chain ?? [])];
+  }
+
+  async appendChainStatement(space: string, seq: number, statement: string): Promise<void> {
+    const target = this.space(space);
+    if (seq !== target.chain.length + 1) throw new StorageConflict(chainConflict(seq, target.chain.length));
+    target.chain.push(statement);
+  }
+
   async listMissingKeys(space: string): Promise<{ readonly publicKey: PublicKeyText; readonly epoch: number }[]> {
     const target = this.spaces.get(space);
     if (!target) return [];
@@ -230,13 +249,18 @@ export class MemoryStorage implements Storage {
     return [...(this.spaces.get(space)?.invites ?? [])];
   }
 
-  async redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean> {
+  async redeemInvite(space: string, id: string, member: MemberRecord, now: string, proof?: string): Promise<boolean> {
     const target = this.spaces.get(space);
     const index = target?.invites.findIndex((i) => i.id === id) ?? -1;
     const invite = target?.invites[index];
     if (!target || !invite || invite.usedBy || invite.revokedAt || invite.expires <= now) return false;
     putUnderLastLeadRule(target, member);
-    target.invites[index] = { ...invite, usedBy: member.publicKey, usedAt: now };
+    target.invites[index] = {
+      ...invite,
+      usedBy: member.publicKey,
+      usedAt: now,
+      ...(proof ? { usedProof: proof } : {}),
+    };
     return true;
   }
 

@@ -10,7 +10,7 @@
  */
 import type { PoolClient } from 'pg';
 
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 
 /** Any constant: the key of the advisory lock that serialises schema changes between relays. */
 const SCHEMA_LOCK = 0x656e636c; // 'encl'
@@ -76,8 +76,16 @@ CREATE INDEX members_by_key ON members (public_key);
 ALTER TABLE access_requests ADD COLUMN via text;
 `;
 
+/** Version 3: sealed spaces' membership chains, statements signed by leads, kept as the JSON text received. */
+const VERSION_3 = `
+CREATE TABLE membership_chain (
+  space text NOT NULL REFERENCES spaces (name), seq integer NOT NULL, statement text NOT NULL,
+  PRIMARY KEY (space, seq));
+ALTER TABLE invites ADD COLUMN used_proof text;
+`;
+
 /** Each step upgrades from the version before it: MIGRATIONS[n - 1] makes version n. */
-const MIGRATIONS: readonly string[] = [VERSION_1, VERSION_2];
+const MIGRATIONS: readonly string[] = [VERSION_1, VERSION_2, VERSION_3];
 
 /** Creates the tables, or upgrades an older schema, in one transaction. */
 export async function preparePostgresSchema(client: PoolClient): Promise<void> {

@@ -10,7 +10,13 @@ import type { AuditEntry, PublicKeyText } from '@enclave/shared';
 import { PostgresDirectory } from './postgres-directory.js';
 import { PostgresPool, type PostgresPoolOptions, type Queryable } from './postgres-pool.js';
 import { preparePostgresSchema } from './postgres-schema.js';
-import { checkNotLastLead, checkRequester, checkRotation, checkWrappedKeys } from './sealed-key-checks.js';
+import {
+  chainConflict,
+  checkNotLastLead,
+  checkRequester,
+  checkRotation,
+  checkWrappedKeys,
+} from './sealed-key-checks.js';
 import {
   type AgreementRow,
   type AuditRow,
@@ -290,6 +296,32 @@ export class PostgresStorage implements Storage {
     return rows.map(toWrappedKey);
   }
 
+  async listChainStatements(space: string): Promise<string[]> {
+    const rows = await this.db.query<{ statement: string }>(
+      'SELECT statement FROM membership_chain WHERE space = $1 ORDER BY seq',
+      [space],
+    );
+    return rows.map((row) => row.statement);
+  }
+
+  async appendChainStatement(space: string, seq: number, statement: string): Promise<void> {
+    await this.db.transaction(async (client) => {
+      // The space's row lock orders appends; a second lead at the same place then sees the first's statement.
+      if (!(await lockSpace(client, space))) throw new StorageNotFound(`space ${space} does not exist`);
+      const counted = await client.query<{ n: number }>(
+        'SELECT COUNT(*)::int AS n FROM membership_chain WHERE space = $1',
+        [space],
+      );
+      const length = counted.rows[0]?.n ?? 0;
+      if (seq !== length + 1) throw new StorageConflict(chainConflict(seq, length));
+      await client.query('INSERT INTO membership_chain (space, seq, statement) VALUES ($1, $2, $3)', [
+        space,
+        seq,
+        statement,
+      ]);
+    });
+  }
+
   async listMissingKeys(space: string): Promise<{ readonly publicKey: PublicKeyText; readonly epoch: number }[]> {
     return this.db.query<{ publicKey: PublicKeyText; epoch: number }>(
       `SELECT m.public_key AS "publicKey", e.epoch AS epoch FROM members m JOIN epochs e ON e.space = m.space
@@ -334,13 +366,13 @@ export class PostgresStorage implements Storage {
     return rows.map(toInvite);
   }
 
-  async redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean> {
+  async redeemInvite(space: string, id: string, member: MemberRecord, now: string, proof?: string): Promise<boolean> {
     return this.db.transaction(async (client) => {
       if (!(await lockSpace(client, space))) return false;
       const used = await client.query(
-        `UPDATE invites SET used_by = $1, used_at = $2 WHERE space = $3 AND id = $4
+        `UPDATE invites SET used_by = $1, used_at = $2, used_proof = $5 WHERE space = $3 AND id = $4
          AND used_by IS NULL AND revoked_at IS NULL AND expires > $2 RETURNING 1`,
-        [member.publicKey, now, space, id],
+        [member.publicKey, now, space, id, proof ?? null],
       );
       if (used.rowCount === 0) return false;
       await putUnderLastLeadRule(client, space, member); // LastLeadError rolls the redemption back

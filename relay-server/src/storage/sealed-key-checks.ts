@@ -63,3 +63,8 @@ function checkMembers(keys: readonly WrappedKeyRecord[], isMember: IsMember): vo
     if (!isMember(key.publicKey)) throw new StorageConflict(`${key.publicKey} is not a member of the space`);
   }
 }
+
+/** Why membership statement `seq` cannot follow a chain of `length` statements (another lead came first). */
+export function chainConflict(seq: number, length: number): string {
+  return `membership statement ${seq} does not follow the chain's ${length} statement(s)`;
+}

@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,6 +64,16 @@ CREATE TABLE IF NOT EXISTS wrapped_keys (
   wrapped_by TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (space, epoch, public_key),
   FOREIGN KEY (space, epoch) REFERENCES epochs (space, epoch));
 `;
+
+/**
+ * Schema 7: a sealed space's membership chain, statements signed by leads (numbered 1, 2, ... without gaps:
+ * Storage.appendChainStatement), kept as the JSON text received. Earlier databases start with no chain.
+ */
+const CHAIN_TABLE = `
+CREATE TABLE IF NOT EXISTS membership_chain (
+  space TEXT NOT NULL REFERENCES spaces(name), seq INTEGER NOT NULL, statement TEXT NOT NULL,
+  PRIMARY KEY (space, seq)) WITHOUT ROWID;
+`;
 /**
  * The relay's directory (schema 6): a space's listing as its lead signed it, members hidden from visitors'
  * hints, and an index to find the spaces one key belongs to (for those hints).
@@ -78,6 +88,11 @@ CREATE TABLE IF NOT EXISTS hidden_from_hints (
   WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_by_key ON members (public_key);
 `;
+/** Schema 6 and earlier kept no invite admission proofs (sealed spaces' membership chain, schema 7). */
+const INVITES_PROOF_COLUMN = `
+ALTER TABLE invites ADD COLUMN used_proof TEXT;
+`;
+
 /** Schema 5 and earlier did not say where an access request came from. */
 const ACCESS_REQUESTS_VIA_COLUMN = `
 ALTER TABLE access_requests ADD COLUMN via TEXT;
@@ -149,6 +164,8 @@ export function prepareSchema(db: Database.Database, file: string): void {
     if (!columnNames(db, 'spaces').includes('sealed')) db.exec(SPACES_SEALED_COLUMN);
     if (!columnNames(db, 'documents').includes('sealed_name')) db.exec(DOCUMENTS_SEALED_NAME_COLUMN);
     db.exec(SEALED_TABLES);
+    db.exec(CHAIN_TABLE);
+    if (!columnNames(db, 'invites').includes('used_proof')) db.exec(INVITES_PROOF_COLUMN);
     if (!columnNames(db, 'access_requests').includes('via')) db.exec(ACCESS_REQUESTS_VIA_COLUMN);
     db.exec(DIRECTORY_TABLES);
     db.prepare(

@@ -6,9 +6,15 @@
  */
 import type Database from 'better-sqlite3';
 import type { PublicKeyText, Role } from '@enclave/shared';
-import { checkNotLastLead, checkRotation, checkWrappedKeys } from './sealed-key-checks.js';
+import { chainConflict, checkNotLastLead, checkRotation, checkWrappedKeys } from './sealed-key-checks.js';
 import { toWrappedKey, type WrappedKeyRow } from './storage-rows.js';
-import { type EpochRotation, type MemberRecord, StorageNotFound, type WrappedKeyRecord } from './storage.js';
+import {
+  type EpochRotation,
+  type MemberRecord,
+  StorageConflict,
+  StorageNotFound,
+  type WrappedKeyRecord,
+} from './storage.js';
 
 export class SqliteSealedKeys {
   private readonly statements;
@@ -41,6 +47,9 @@ export class SqliteSealedKeys {
          since = excluded.since, granted_by = excluded.granted_by`,
       ),
       deleteMember: db.prepare('DELETE FROM members WHERE space = ? AND public_key = ?'),
+      chainLength: db.prepare('SELECT COUNT(*) FROM membership_chain WHERE space = ?').pluck(),
+      listChain: db.prepare('SELECT statement FROM membership_chain WHERE space = ? ORDER BY seq').pluck(),
+      insertChain: db.prepare('INSERT INTO membership_chain (space, seq, statement) VALUES (?, ?, ?)'),
       deleteMemberKeys: db.prepare('DELETE FROM wrapped_keys WHERE space = ? AND public_key = ?'),
     };
   }
@@ -76,6 +85,19 @@ export class SqliteSealedKeys {
 
   listMissing(space: string): { publicKey: PublicKeyText; epoch: number }[] {
     return this.statements.listMissing.all(space) as { publicKey: PublicKeyText; epoch: number }[];
+  }
+
+  listChain(space: string): string[] {
+    return this.statements.listChain.all(space) as string[];
+  }
+
+  appendChain(space: string, seq: number, statement: string): void {
+    this.db.transaction(() => {
+      this.requireSpace(space);
+      const length = this.statements.chainLength.get(space) as number;
+      if (seq !== length + 1) throw new StorageConflict(chainConflict(seq, length));
+      this.statements.insertChain.run(space, seq, statement);
+    })();
   }
 
   /** Removes a member and every key wrapped to them; true when they were a member. Not the last lead. */

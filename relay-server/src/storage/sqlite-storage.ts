@@ -152,7 +152,7 @@ export class SqliteStorage implements Storage {
       findInvite: db.prepare('SELECT * FROM invites WHERE space = ? AND token_hash = ?'),
       listInvites: db.prepare('SELECT * FROM invites WHERE space = ? ORDER BY created, id'),
       useInvite: db.prepare(
-        `UPDATE invites SET used_by = ?, used_at = ? WHERE space = ? AND id = ?
+        `UPDATE invites SET used_by = ?, used_at = ?, used_proof = ? WHERE space = ? AND id = ?
          AND used_by IS NULL AND revoked_at IS NULL AND expires > ?`,
       ),
       revokeInvite: db.prepare(
@@ -336,6 +336,14 @@ export class SqliteStorage implements Storage {
     return this.sealedKeys.listMissing(space);
   }
 
+  async listChainStatements(space: string): Promise<string[]> {
+    return this.sealedKeys.listChain(space);
+  }
+
+  async appendChainStatement(space: string, seq: number, statement: string): Promise<void> {
+    this.sealedKeys.appendChain(space, seq, statement);
+  }
+
   async createInvite(space: string, invite: InviteRecord): Promise<void> {
     try {
       this.statements.insertInvite.run(
@@ -368,9 +376,10 @@ export class SqliteStorage implements Storage {
     return (this.statements.listInvites.all(space) as InviteRow[]).map(toInvite);
   }
 
-  async redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean> {
+  async redeemInvite(space: string, id: string, member: MemberRecord, now: string, proof?: string): Promise<boolean> {
     return this.db.transaction(() => {
-      if (this.statements.useInvite.run(member.publicKey, now, space, id, now).changes === 0) return false;
+      const used = this.statements.useInvite.run(member.publicKey, now, proof ?? null, space, id, now);
+      if (used.changes === 0) return false;
       this.sealedKeys.putMember(space, member); // may throw LastLeadError: the transaction then rolls back
       return true;
     })();

@@ -489,6 +489,20 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
         b: (s: Storage) => Promise<B>,
       ): Promise<[PromiseSettledResult<A>, PromiseSettledResult<B>]> => Promise.allSettled([a(storage), b(other)]);
 
+      it('of two membership statements for the same place, exactly one is kept', async () => {
+        await createVault(storage);
+        for (let seq = 1; seq <= ROUNDS; seq++) {
+          const results = await race(
+            (s) => s.appendChainStatement('vault', seq, `a${seq}`),
+            (s) => s.appendChainStatement('vault', seq, `b${seq}`),
+          );
+          const kept = results.filter((r) => r.status === 'fulfilled').length;
+          assert.equal(kept, 1, `place ${seq}: one append wins`);
+          for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof StorageConflict);
+        }
+        assert.equal((await storage.listChainStatements('vault')).length, ROUNDS);
+      });
+
       it('of two leads demoted at once, exactly one steps down (rounds of role changes and of removals)', async () => {
         for (let round = 0; round < ROUNDS; round++) {
           await storage.putMember('team', lead);
@@ -623,6 +637,19 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
         ],
       );
       assert.equal('sealed' in (await storage.getSpace('team'))!, false);
+    });
+
+    it('keeps a membership chain in order, each statement only at the place after the last', async () => {
+      await createVault(storage);
+      assert.deepEqual(await storage.listChainStatements('vault'), []);
+      await assert.rejects(storage.appendChainStatement('vault', 2, 'early'), StorageConflict);
+      await storage.appendChainStatement('vault', 1, '{"seq":1}');
+      await storage.appendChainStatement('vault', 2, '{"seq":2}');
+      await assert.rejects(storage.appendChainStatement('vault', 2, 'again'), StorageConflict);
+      await assert.rejects(storage.appendChainStatement('vault', 1, 'rewrite'), StorageConflict);
+      await assert.rejects(storage.appendChainStatement('nowhere', 1, 'x'), StorageNotFound);
+      assert.deepEqual(await storage.listChainStatements('vault'), ['{"seq":1}', '{"seq":2}']);
+      assert.deepEqual(await storage.listChainStatements('team'), []);
     });
 
     it('starts epochs one after another and keeps their keys, oldest first', async () => {
@@ -824,6 +851,15 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
           storage.rotateEpoch('vault', { epoch: 1, by: LEAD, created: now, keys: [] }),
           StorageConflict,
         );
+      });
+
+      it('keeps a membership chain across close and reopen', async () => {
+        await createVault(storage);
+        await storage.appendChainStatement('vault', 1, 'first');
+        await storage.close();
+        storage = await reopen();
+        assert.deepEqual(await storage.listChainStatements('vault'), ['first']);
+        await assert.rejects(storage.appendChainStatement('vault', 1, 'again'), StorageConflict);
       });
 
       it('goes on counting a refusal entry after a reopen', async () => {

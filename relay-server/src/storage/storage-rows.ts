@@ -77,6 +77,7 @@ export interface InviteRow {
   created_by: string;
   used_by: string | null;
   used_at: string | null;
+  used_proof?: string | null;
   revoked_at: string | null;
 }
 export interface RequestRow {
@@ -117,6 +118,7 @@ export function toInvite(row: InviteRow): InviteRecord {
     usedBy: row.used_by as PublicKeyText | null,
     usedAt: row.used_at,
     revokedAt: row.revoked_at,
+    ...(row.used_proof ? { usedProof: row.used_proof } : {}),
   };
 }
 

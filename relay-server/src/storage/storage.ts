@@ -152,6 +152,11 @@ export interface InviteRecord {
   readonly usedBy: PublicKeyText | null;
   readonly usedAt: string | null;
   readonly revokedAt: string | null;
+  /**
+   * Sealed spaces: the redeemer's proof that it holds the invite link's admission secret (invite-admission.ts
+   * in shared), as it sent it; opaque here. Present only when one was sent.
+   */
+  readonly usedProof?: string;
 }
 
 export interface AccessRequestRecord {
@@ -258,6 +263,16 @@ export interface Storage {
   listWrappedKeys(space: string, publicKey: string): Promise<WrappedKeyRecord[]>;
   /** Members who lack a wrapped key of some epoch from 1 to the current one: what a lead's client wraps. */
   listMissingKeys(space: string): Promise<{ readonly publicKey: PublicKeyText; readonly epoch: number }[]>;
+  /**
+   * The space's membership chain (shared/src/sealed/membership-chain.ts): each statement as the relay
+   * received it (JSON text, opaque here), oldest first. Empty for a space without one.
+   */
+  listChainStatements(space: string): Promise<string[]>;
+  /**
+   * Appends statement number `seq`. Compare-and-set: rejects with StorageConflict unless the chain holds
+   * exactly `seq - 1` statements, so two leads appending at once cannot both take the same place.
+   */
+  appendChainStatement(space: string, seq: number, statement: string): Promise<void>;
 
   createInvite(space: string, invite: InviteRecord): Promise<void>;
   findInvite(space: string, tokenHash: string): Promise<InviteRecord | undefined>;
@@ -267,7 +282,7 @@ export interface Storage {
    * `member` in the access list. False (and no change) otherwise. Under the last-lead rule like putMember:
    * LastLeadError (and no change) when it would take the lead role from the only lead.
    */
-  redeemInvite(space: string, id: string, member: MemberRecord, now: string): Promise<boolean>;
+  redeemInvite(space: string, id: string, member: MemberRecord, now: string, proof?: string): Promise<boolean>;
   /** Revokes an unused invite; false if it was used or already revoked, or does not exist. */
   revokeInvite(space: string, id: string, now: string): Promise<boolean>;
 

@@ -30,9 +30,17 @@ import { ProtocolViolation } from '../protocol/messages.js';
 import { type RoomAddress, roomName, roomUrl } from '../protocol/rooms.js';
 import { negotiateVersion } from '../protocol/version.js';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
-import { ConnectionClosedError, RequestError } from './errors.js';
+import { ConnectionClosedError, MembershipNotSigned, RequestError } from './errors.js';
 import { DEFAULT_KEEP_ALIVE, type KeepAliveOptions, RelayWatch } from './relay-watch.js';
 import { messageBytes, type WebSocketConstructor, type WebSocketLike, WS_OPEN } from './websocket-like.js';
+import { inviteProof } from '../sealed/invite-admission.js';
+import {
+  type ChainPins,
+  changesMembership,
+  MemoryChainPins,
+  membershipChanges,
+  signMembership,
+} from './space-membership.js';
 
 export type ConnectionStatus =
   | 'idle'
@@ -60,6 +68,8 @@ export interface ConnectionOptions {
   readonly expectedRelayId?: string;
   /** A one-time invite token: joins the space with the invite's role (space channel). */
   readonly invite?: string;
+  /** With `invite`, for a sealed space: the link's admission secret; the relay gets only a proof made with it. */
+  readonly inviteSecret?: string;
   /**
    * Ask the space's leads to let this identity in; the connection waits for their answer. `via: 'directory'`
    * when asked from the space's listing.
@@ -67,6 +77,8 @@ export interface ConnectionOptions {
   readonly accessRequest?: { readonly name: string; readonly message: string; readonly via?: 'directory' };
   /** Connect timeout and heartbeat (defaults: DEFAULT_KEEP_ALIVE). */
   readonly keepAlive?: Partial<KeepAliveOptions>;
+  /** Sealed spaces: where verified membership chains are pinned (default: for this connection's life). */
+  readonly chainPins?: ChainPins;
 }
 
 export interface CloseInfo {
@@ -119,6 +131,9 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
   private readonly addresses: readonly string[];
   private addressIndex = 0;
   private challengedBy: string | undefined;
+  /** This connection created its (sealed) space: its welcome predates that. */
+  private createdSealed = false;
+  private ownPins: ChainPins | undefined;
 
   constructor(readonly options: ConnectionOptions) {
     super();
@@ -248,8 +263,33 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
     });
   }
 
-  /** Sends a request once admitted; rejects with RequestError if refused, ConnectionClosedError if cut off. */
+  /**
+   * Sends a request once admitted; rejects with RequestError if refused, ConnectionClosedError if cut off.
+   * In a sealed space a lead's grant, approval or revoke is then signed into the membership chain
+   * (space-membership.ts) before this resolves.
+   */
   async request<Op extends RequestOp>(request: Extract<Request, { op: Op }>): Promise<ResultOf[Op]> {
+    const result = await this.ask(request);
+    const asked: Request = request;
+    if (asked.op === 'space.create' && asked.sealed) this.createdSealed = true;
+    if (changesMembership(asked) && (this.welcomeMessage?.sealed || this.createdSealed)) {
+      const changes = membershipChanges(asked, result);
+      try {
+        await signMembership(this, this.chainPins, changes);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new MembershipNotSigned(`done on the relay, but not signed into the space's membership chain: ${why}`);
+      }
+    }
+    return result;
+  }
+
+  /** The pins of the membership chains this connection verified (ConnectionOptions.chainPins). */
+  get chainPins(): ChainPins {
+    return (this.ownPins ??= this.options.chainPins ?? new MemoryChainPins());
+  }
+
+  private async ask<Op extends RequestOp>(request: Extract<Request, { op: Op }>): Promise<ResultOf[Op]> {
     await this.whenWelcomed();
     const socket = this.socket;
     if (!socket || socket.readyState !== WS_OPEN) throw this.closedError();
@@ -396,11 +436,12 @@ export class EnclaveConnection extends ObservableV2<ConnectionEvents> {
       const crypto = this.options.crypto ?? defaultCrypto();
       this.signingKey ??= importSigningKey(identity, crypto);
       const signed = await answerChallenge(challenge, identity, await this.signingKey, this.room, protocol, crypto);
-      const { invite, accessRequest } = this.options;
+      const { invite, inviteSecret, accessRequest } = this.options;
       // The name this person chose travels with every handshake: the relay records it for newcomers.
       const chosen = cleanDisplayName(identity.name);
       const named = chosen === undefined ? signed : { ...signed, name: chosen };
-      const answer = invite ? { ...named, invite } : accessRequest ? { ...named, accessRequest } : named;
+      const proof = inviteSecret ? { inviteProof: inviteProof(inviteSecret, identity.publicKey) } : {};
+      const answer = invite ? { ...named, invite, ...proof } : accessRequest ? { ...named, accessRequest } : named;
       if (this.socket === socket && socket.readyState === WS_OPEN) socket.send(encodeClientMessage(answer));
     } catch (error) {
       this.signingKey = undefined;

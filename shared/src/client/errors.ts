@@ -35,3 +35,11 @@ export class ConnectionClosedError extends Error {
     return isReachabilityCloseCode(this.code);
   }
 }
+
+/**
+ * A membership change the relay made in a sealed space that this lead's client could not sign into the
+ * membership chain: until a lead signs it (`enclave keys attest`), no lead's client wraps keys for it.
+ */
+export class MembershipNotSigned extends Error {
+  override readonly name = 'MembershipNotSigned';
+}

@@ -5,15 +5,44 @@
  * invite, so a periodic `keys.missing` catches them; it costs one small request). Runs on any connection to
  * the space; does nothing while this identity is not a lead there.
  */
+import type { PublicKeyText } from '../identity/keys.js';
+import { ChainBroken } from '../sealed/membership-chain.js';
 import type { SpaceKeys } from '../sealed/space-keys.js';
 import type { NoticeMessage } from '../protocol/messages.js';
 import type { EnclaveConnection } from './enclave-connection.js';
+import { loadChain, provenRedemptions, signMembership } from './space-membership.js';
 
-/** Refreshes this member's keys, then wraps each one for the members lacking it; returns how many. */
-export async function shareMissingKeys(connection: EnclaveConnection, keys: SpaceKeys): Promise<number> {
+/** What a round of sharing did: keys wrapped, and members the membership chain does not admit. */
+export interface SharedKeys {
+  readonly wrapped: number;
+  /** On the relay's access list but not admitted by the verified chain: given nothing. */
+  readonly refused: readonly PublicKeyText[];
+}
+
+/**
+ * Refreshes this member's keys, verifies the space's membership chain, then wraps each key for the members
+ * lacking it that the chain admits. A chain that does not verify stops the round (ChainBroken): nothing is
+ * wrapped for anyone on a relay's word alone.
+ */
+export async function shareMissingKeys(connection: EnclaveConnection, keys: SpaceKeys): Promise<SharedKeys> {
   const request: Parameters<SpaceKeys['refresh']>[0] = (r) => connection.request(r);
   await keys.refresh(request);
-  return keys.wrapMissing(request);
+  let chain = await loadChain(connection, connection.chainPins);
+  // Newcomers by this lead's invites who proved they hold the link's secret are signed in first.
+  const { missing } = await connection.request({ op: 'keys.missing' });
+  const unadmitted = [...new Set(missing.map((m) => m.publicKey))].filter((key) => !chain.members.has(key));
+  const proven = await provenRedemptions(connection, unadmitted);
+  if (proven.length > 0) chain = await signMembership(connection, connection.chainPins, proven);
+  return keys.wrapMissing(request, (publicKey) => chain.members.has(publicKey));
+}
+
+/** The message a lead sees about members the chain does not admit (the same words in CLI and editors). */
+export function refusedMessage(space: string, refused: readonly PublicKeyText[]): string {
+  return (
+    `not sharing the keys of ${space} with ${refused.join(', ')}: the relay lists them as members, but no ` +
+    'lead signed them into the membership chain (an entry the relay made itself?). If a lead did admit them, ' +
+    `confirm with \`enclave keys attest ${space}\`.`
+  );
 }
 
 export interface KeySharingOptions {
@@ -23,6 +52,11 @@ export interface KeySharingOptions {
   readonly onShared?: (count: number) => void;
   /** A round failed (it is tried again on the next occasion). */
   readonly onProblem?: (message: string) => void;
+  /**
+   * Members lack keys whom the membership chain does not admit, or the chain itself is broken: nothing
+   * was wrapped for them. Said once per distinct set, not every round.
+   */
+  readonly onRefused?: (message: string) => void;
 }
 
 export class KeySharing {
@@ -31,6 +65,7 @@ export class KeySharing {
   private again = false;
   private busy = false;
   private stopped = false;
+  private lastRefusal = '';
 
   constructor(
     private readonly connection: EnclaveConnection,
@@ -59,6 +94,12 @@ export class KeySharing {
     this.connection.off('space-event', this.trigger);
   }
 
+  private refusal(message: string): void {
+    if (message === this.lastRefusal) return;
+    this.lastRefusal = message;
+    if (message) this.options.onRefused?.(message);
+  }
+
   private readonly onNotice = (notice: NoticeMessage): void => {
     if (notice.code === 'epoch-changed') this.trigger();
   };
@@ -75,11 +116,17 @@ export class KeySharing {
     this.busy = true;
     this.running = shareMissingKeys(this.connection, this.keys)
       .then(
-        (count) => {
-          if (count > 0 && !this.stopped) this.options.onShared?.(count);
+        ({ wrapped, refused }) => {
+          if (this.stopped) return;
+          if (wrapped > 0) this.options.onShared?.(wrapped);
+          this.refusal(refused.length > 0 ? refusedMessage(this.keys.space, refused) : '');
         },
         (error: unknown) => {
-          if (!this.stopped) this.options.onProblem?.(error instanceof Error ? error.message : String(error));
+          if (this.stopped) return;
+          const message = error instanceof Error ? error.message : String(error);
+          if (error instanceof ChainBroken)
+            this.refusal(`the membership chain of ${this.keys.space} is broken: ${message}`);
+          else this.options.onProblem?.(message);
         },
       )
       .finally(() => {

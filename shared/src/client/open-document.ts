@@ -129,8 +129,12 @@ export async function openDocument<M extends BindableModel>(
           awareness: model.awareness,
           ...(options.create ? { create: options.create } : {}),
         });
+    // A lead is told, like any tampering, when the relay lists members no lead signed into the chain.
     const sharing = located.keys
-      ? new KeySharing(connection, located.keys, { intervalMs: options.keySharingIntervalMs ?? 5_000 })
+      ? new KeySharing(connection, located.keys, {
+          intervalMs: options.keySharingIntervalMs ?? 5_000,
+          onRefused: (message) => (session as SealedSession).emit('tampered', [message]),
+        })
       : undefined;
     const opened = connection;
     const size = welcome.document?.size;

@@ -18,6 +18,8 @@ export interface InviteInfo {
   readonly status: InviteStatus;
   readonly usedBy?: PublicKeyText;
   readonly usedAt?: string;
+  /** Sealed spaces: the redeemer's admission proof (sealed/invite-admission.ts), checked by the inviting lead. */
+  readonly usedProof?: string;
 }
 
 export type AccessRequestStatus = 'pending' | 'approved' | 'denied';

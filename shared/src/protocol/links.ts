@@ -11,6 +11,11 @@ export interface InviteLink {
   readonly space: string;
   /** The secret invite token. */
   readonly token: string;
+  /**
+   * Sealed spaces: the invite's admission secret (sealed/invite-admission.ts). It stays in the link: the
+   * client sends the relay only a proof made with it.
+   */
+  readonly admit?: string;
 }
 
 export interface DocumentLink {
@@ -24,8 +29,10 @@ export type EnclaveLink = InviteLink | DocumentLink;
 
 export function formatLink(link: EnclaveLink, base = 'enclave://'): string {
   const query = new URLSearchParams({ relay: link.relay, space: link.space });
-  if (link.kind === 'join') query.set('invite', link.token);
-  else query.set('doc', link.document);
+  if (link.kind === 'join') {
+    query.set('invite', link.token);
+    if (link.admit) query.set('admit', link.admit);
+  } else query.set('doc', link.document);
   return `${base}${link.kind}?${query.toString()}`;
 }
 
@@ -42,7 +49,8 @@ export function parseLink(text: string): EnclaveLink {
   if (match[1]!.toLowerCase() === 'join') {
     const token = query.get('invite');
     if (!token) throw new Error('the link has no invite token');
-    return { kind: 'join', relay, space, token };
+    const admit = query.get('admit');
+    return admit ? { kind: 'join', relay, space, token, admit } : { kind: 'join', relay, space, token };
   }
   const document = query.get('doc');
   if (!document) throw new Error('the link names no document');

@@ -9,6 +9,7 @@ import type { AuditEntry, Member, Participant, Role } from './access.js';
 import { isRole } from './access.js';
 import { MAX_DISPLAY_NAME } from './display-names.js';
 import { type DirectoryEntry, LISTING_LIMITS, type SignedListing } from './directory.js';
+import type { MembershipStatement } from '../sealed/membership-chain.js';
 import type {
   AccessRequestInfo,
   AccessRequestStatus,
@@ -158,6 +159,11 @@ export interface AuthenticateMessage {
   /** A secret invite token: a valid one makes a non-member a member with the invite's role. */
   readonly invite?: string;
   /**
+   * Sealed spaces, with `invite`: MAC of the redeemer's public key under the invite link's admission secret
+   * (sealed/invite-admission.ts), which the relay never sees; the inviting lead's client checks it.
+   */
+  readonly inviteProof?: string;
+  /**
    * A non-member asks the space's leads to let them in (space channel). `via: 'directory'` says the request
    * was sent from the space's listing; the relay keeps it only while the space is listed.
    */
@@ -195,6 +201,7 @@ export type Request =
   | { readonly op: 'flush' }
   /** Space channel, leads: a one-time invite for a role, valid for `expiresInSeconds`. */
   | { readonly op: 'invites.create'; readonly role: Role; readonly expiresInSeconds: number }
+  /** Any channel, leads: the space's invites (a sealed space's key sharing reads redemption proofs here). */
   | { readonly op: 'invites.list' }
   | { readonly op: 'invites.revoke'; readonly id: string }
   /** Space channel, leads. */
@@ -225,6 +232,13 @@ export type Request =
       readonly keys: readonly WrappedKeyInfo[];
       readonly revoke?: PublicKeyText;
     }
+  /** Sealed spaces, any channel, members: the space's membership chain (membership-chain.ts), oldest first. */
+  | { readonly op: 'chain.get' }
+  /**
+   * Sealed spaces, leads: append a statement the caller signed (`by` is the caller). Refused with `conflict`
+   * unless its `seq` is the chain's length + 1 and `prev` the last statement's hash.
+   */
+  | { readonly op: 'chain.append'; readonly statement: MembershipStatement }
   /**
    * Space channel, leads: list the space in the relay's directory (or replace its listing). The listing is
    * signed by the caller over `listingPayload` (directory.ts); `listedAt` within 10 minutes of the relay's clock.
@@ -286,6 +300,8 @@ export interface ResultOf {
   };
   'keys.wrap': { readonly stored: number };
   'keys.rotate': { readonly epoch: number };
+  'chain.get': { readonly statements: readonly MembershipStatement[] };
+  'chain.append': { readonly length: number };
   'listing.set': { readonly listing: SignedListing };
   'listing.get': { readonly listing: SignedListing | null };
   'listing.remove': { readonly removed: boolean };
@@ -375,6 +391,23 @@ function wrappedKeys(o: Obj, key: string): WrappedKeyInfo[] {
   });
 }
 
+/** A membership statement's shape (its signature and place are checked by verifyChain, not here). */
+export function parseStatement(value: unknown): MembershipStatement {
+  const o = object(value, 'statement');
+  const r = o['role'];
+  if (r !== null && !isRole(r)) throw new ProtocolViolation('"role" is not a role or null');
+  return {
+    space: string(o, 'space', 256),
+    seq: integer(o, 'seq'),
+    prev: string(o, 'prev', 64),
+    subject: publicKey(o, 'subject'),
+    role: r,
+    by: publicKey(o, 'by'),
+    at: string(o, 'at', 64),
+    signature: string(o, 'signature', 128),
+  };
+}
+
 function parseRequest(value: unknown): Request {
   const o = object(value, 'request');
   const op = o['op'];
@@ -389,6 +422,10 @@ function parseRequest(value: unknown): Request {
       return { op };
     case 'keys.wrap':
       return { op, keys: wrappedKeys(o, 'keys') };
+    case 'chain.get':
+      return { op };
+    case 'chain.append':
+      return { op, statement: parseStatement(o['statement']) };
     case 'keys.rotate': {
       const revoke = o['revoke'] === undefined ? undefined : publicKey(o, 'revoke');
       const base = { op, epoch: integer(o, 'epoch'), keys: wrappedKeys(o, 'keys') } as const;
@@ -480,7 +517,9 @@ export function parseFromClient(value: unknown): FromClientMessage {
       const name = optionalString(o, 'name', MAX_DISPLAY_NAME);
       const named = name === undefined ? base : { ...base, name };
       const invite = optionalString(o, 'invite', 128);
-      if (invite !== undefined) return { ...named, invite };
+      const inviteProof = optionalString(o, 'inviteProof', 64);
+      if (invite !== undefined)
+        return inviteProof === undefined ? { ...named, invite } : { ...named, invite, inviteProof };
       if (o['accessRequest'] !== undefined) {
         const request = object(o['accessRequest'], 'accessRequest');
         const via = request['via'];

@@ -64,16 +64,28 @@ export class SpaceKeys {
     return { epoch: this.currentEpoch, key };
   }
 
-  /** Leads: wraps every key this client holds for each member lacking it. Returns how many were wrapped. */
-  async wrapMissing(request: KeyRequester): Promise<number> {
+  /**
+   * Leads: wraps every key this client holds for each member lacking it whom `admits` accepts (the verified
+   * membership chain: the relay's list of who lacks a key is only its word). Returns how many keys were
+   * wrapped and which members were refused.
+   */
+  async wrapMissing(
+    request: KeyRequester,
+    admits: (publicKey: PublicKeyText) => boolean,
+  ): Promise<{ wrapped: number; refused: PublicKeyText[] }> {
     const { missing } = await request({ op: 'keys.missing' });
     const keys: WrappedKeyInfo[] = [];
+    const refused = new Set<PublicKeyText>();
     for (const { publicKey, epoch } of missing) {
+      if (!admits(publicKey)) {
+        refused.add(publicKey);
+        continue;
+      }
       const key = this.keys.get(epoch);
       if (key) keys.push(this.wrapFor(key, publicKey, epoch));
     }
     if (keys.length > 0) await request({ op: 'keys.wrap', keys });
-    return keys.length;
+    return { wrapped: keys.length, refused: [...refused] };
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   seal,
   SealedKind,
   SealedSession,
+  shareMissingKeys,
   SpaceKeys,
 } from '@enclave/shared';
 import { createRelay, type Relay, silentLogger, SqliteStorage } from '@enclave/relay';
@@ -99,7 +100,7 @@ describe('sealed snapshot policy', function () {
         const { publicKey, name } = other.identity;
         await connection.request({ op: 'members.grant', publicKey, role: 'editor', name });
       }
-      assert.equal(await lead.keys.wrapMissing(request), members.length - 1);
+      assert.deepEqual(await shareMissingKeys(connection, lead.keys), { wrapped: members.length - 1, refused: [] });
     } finally {
       connection.destroy();
     }

@@ -24,6 +24,7 @@ import {
   type PublicKeyText,
   readTag,
   SealedSession,
+  shareMissingKeys,
   SpaceKeys,
 } from '@enclave/shared';
 import { createRelay, jsonLogger, type Relay, SqliteStorage } from '@enclave/relay';
@@ -137,7 +138,11 @@ describe('sealed spaces', function () {
         role: 'viewer',
         name: 'Val',
       });
-      assert.equal(await lead.keys.wrapMissing(request), 2, 'the lead wraps the key for both new members');
+      assert.deepEqual(
+        await shareMissingKeys(connection, lead.keys),
+        { wrapped: 2, refused: [] },
+        'the lead wraps the key for both new members, whom its grants signed into the chain',
+      );
     });
   });
 

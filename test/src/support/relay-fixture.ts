@@ -52,7 +52,7 @@ export function connect(
   identity: Identity,
   room: RoomAddress,
   reconnect = false,
-  introduction: Pick<ConnectionOptions, 'invite' | 'accessRequest'> = {},
+  introduction: Pick<ConnectionOptions, 'invite' | 'inviteSecret' | 'accessRequest' | 'chainPins'> = {},
 ): EnclaveConnection {
   return new EnclaveConnection({
     relayUrl: url,

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import {
   type AgreementInfo,
+  createInvite,
   formatLink,
   isRole,
   parseDuration,
@@ -16,7 +17,7 @@ import { CliError, ExitCode, usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
 import { table } from '../output.js';
 import { type ClientSettings, clientSettings, namingTheRelay, openConnection, withConnection } from '../remote.js';
-import { shareKeys } from './sealed.js';
+import { reportShared, shareKeys } from './sealed.js';
 import { onSpace, spaceArgument } from './space.js';
 
 function roleOption(args: CommandArgs, fallback?: Role): Role {
@@ -35,10 +36,9 @@ export async function inviteCreate(args: CommandArgs): Promise<void> {
     throw usageError((error as Error).message);
   }
   const settings = await clientSettings(args.values as Record<string, string>);
-  const { invite, token } = await onSpace(args, space, (connection) =>
-    connection.request({ op: 'invites.create', role, expiresInSeconds: seconds }),
-  );
-  process.stdout.write(`${formatLink({ kind: 'join', relay: settings.relayUrl, space, token })}\n`);
+  const { invite, token, admit } = await onSpace(args, space, (connection) => createInvite(connection, role, seconds));
+  const link = { kind: 'join', relay: settings.relayUrl, space, token, ...(admit ? { admit } : {}) } as const;
+  process.stdout.write(`${formatLink(link)}\n`);
   process.stderr.write(`invite ${invite.id}: one person may join ${space} as ${invite.role} until ${invite.expires}\n`);
 }
 
@@ -75,7 +75,10 @@ export async function join(args: CommandArgs): Promise<void> {
   }
   if (link.kind !== 'join') throw usageError('that is a document link, not an invite');
   const settings = await clientSettings({ ...(args.values as Record<string, string>), relay: link.relay });
-  const welcome = await withConnection(settings, { space: link.space }, async (_, w) => w, { invite: link.token });
+  const welcome = await withConnection(settings, { space: link.space }, async (_, w) => w, {
+    invite: link.token,
+    ...(link.admit ? { inviteSecret: link.admit } : {}),
+  });
   if (welcome.agreement) {
     process.stderr.write(
       `${link.space} asks members to sign an agreement first: enclave agreement show ${link.space}\n`,
@@ -167,7 +170,7 @@ export async function approve(args: CommandArgs): Promise<void> {
     return { ...approved, shared: welcome.sealed ? await shareKeys(connection, settings) : undefined };
   });
   process.stdout.write(`${member.name} (${member.fingerprint}) is now ${member.role} in ${space}\n`);
-  if (shared !== undefined) process.stdout.write(`shared the space's keys: ${shared} wrapped\n`);
+  if (shared !== undefined) reportShared(space, shared);
 }
 
 export async function deny(args: CommandArgs): Promise<void> {

@@ -19,7 +19,7 @@ import { CliError, ExitCode, usageError } from '../cli-error.js';
 import type { CommandArgs } from '../command.js';
 import { table } from '../output.js';
 import { clientSettings, withConnection } from '../remote.js';
-import { revokeByRotation, shareKeys, startSealedSpace } from './sealed.js';
+import { reportShared, revokeByRotation, shareKeys, startSealedSpace } from './sealed.js';
 
 export function spaceArgument(args: CommandArgs, command: string): string {
   const space = args.positionals[0];
@@ -106,7 +106,7 @@ export async function grant(args: CommandArgs): Promise<void> {
     return { ...granted, shared: welcome.sealed ? await shareKeys(connection, settings) : undefined };
   });
   process.stdout.write(`${member.name} (${member.fingerprint}) is now ${member.role} in ${space}\n`);
-  if (shared !== undefined) process.stdout.write(`shared the space's keys: ${shared} wrapped\n`);
+  if (shared !== undefined) reportShared(space, shared);
 }
 
 export async function revoke(args: CommandArgs): Promise<void> {
