@@ -45,6 +45,8 @@ let latencies = new Float64Array(1024);
 let latencyCount = 0;
 let deliveryCount = 0;
 let disconnects = 0;
+/** Off after the drain: what arrives later counts as late, not as a latency sample. */
+let measuringLatency = true;
 
 function reply(message: FromLoadgen): void {
   process.send?.(message);
@@ -86,7 +88,7 @@ function onRemoteUpdate(room: Room, update: Uint8Array): void {
       if (!counts || seq >= counts.length) continue;
       counts[seq]!++;
       deliveryCount++;
-      recordLatency(now - sentAt);
+      if (measuringLatency) recordLatency(now - sentAt);
     }
   }
 }
@@ -127,6 +129,7 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
   const perSender = Math.ceil((command.durationMs / 1000) * command.rate) + 2;
   phaseTag = ++phaseCounter;
   latencyCount = 0;
+  measuringLatency = true;
   deliveryCount = 0;
   disconnects = 0;
   const slots = rooms.flatMap((room) => room.slots);
@@ -171,13 +174,24 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
   }
   const cpu = process.cpuUsage(cpuStart);
   const wallMs = performance.now() - start;
-  let lostEdits = 0;
-  for (const room of rooms) {
-    room.slots.forEach((slot, sender) => {
-      const counts = room.deliveries[sender]!;
-      for (let seq = 0; seq < slot.seq; seq++) if (counts[seq]! < clientsPerRoom - 1) lostEdits++;
-    });
+  const undelivered = (): number => {
+    let missing = 0;
+    for (const room of rooms) {
+      room.slots.forEach((slot, sender) => {
+        const counts = room.deliveries[sender]!;
+        for (let seq = 0; seq < slot.seq; seq++) if (counts[seq]! < clientsPerRoom - 1) missing++;
+      });
+    }
+    return missing;
+  };
+  const missingAtDrain = undelivered();
+  // Late or lost? Keep counting (without latency samples) for a while longer.
+  measuringLatency = false;
+  const lateUntil = performance.now() + command.lateMs;
+  while (deliveryCount < expectedDeliveries && performance.now() < lateUntil) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
+  const lostEdits = missingAtDrain > 0 ? undelivered() : 0;
   phaseTag = -1; // late arrivals after this point are not counted
   const tampered = slots.flatMap((slot) => slot.client.tampered ?? []);
   if (tampered.length > 0)
@@ -187,6 +201,7 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
     sent,
     expectedDeliveries,
     deliveries: deliveryCount,
+    lateEdits: missingAtDrain - lostEdits,
     lostEdits,
     latencies: latencies.slice(0, latencyCount),
     sendWindowMs,
