@@ -149,6 +149,8 @@ export interface PhaseResult {
   readonly maxSchedulerLagMs: number;
   /** Clients whose connection closed during the phase. */
   readonly disconnects: number;
+  /** Their close codes and reasons, counted. */
+  readonly disconnectReasons: Readonly<Record<string, number>>;
 }
 
 export interface JoinResult {

@@ -45,6 +45,8 @@ let latencies = new Float64Array(1024);
 let latencyCount = 0;
 let deliveryCount = 0;
 let disconnects = 0;
+/** Why clients were closed this phase: close code and reason, counted. */
+let disconnectReasons: Record<string, number> = {};
 /** Off after the drain: what arrives later counts as late, not as a latency sample. */
 let measuringLatency = true;
 
@@ -110,7 +112,10 @@ async function connectAll(command: SetupCommand): Promise<number> {
     client.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== LOCAL) onRemoteUpdate(room, update);
     });
-    client.onDisconnect(() => disconnects++);
+    client.onDisconnect((why) => {
+      disconnects++;
+      disconnectReasons[why] = (disconnectReasons[why] ?? 0) + 1;
+    });
     room.slots[index] = slot;
   };
   // The first client of each room creates the document (Enclave); the others join it.
@@ -132,6 +137,7 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
   measuringLatency = true;
   deliveryCount = 0;
   disconnects = 0;
+  disconnectReasons = {};
   const slots = rooms.flatMap((room) => room.slots);
   for (const room of rooms) room.deliveries = room.slots.map(() => new Uint8Array(perSender));
   const cpuStart = process.cpuUsage();
@@ -209,6 +215,7 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
     wallMs,
     maxSchedulerLagMs: maxLag,
     disconnects,
+    disconnectReasons,
   };
 }
 

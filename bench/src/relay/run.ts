@@ -397,6 +397,13 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
           ? { ...merged, ...clusterBreakdown(kind, phase.name, clusterBefore, clusterAfter, merged.edits) }
           : merged;
       phases[phase.name] = figures;
+      const reasons = new Map<string, number>();
+      for (const r of results) {
+        for (const [why, n] of Object.entries(r.disconnectReasons)) reasons.set(why, (reasons.get(why) ?? 0) + n);
+      }
+      if (reasons.size > 0) {
+        log(`${kind} phase ${phase.name} disconnects: ${[...reasons].map(([why, n]) => `${n} x ${why}`).join('; ')}`);
+      }
       log(
         `${kind} phase ${phase.name}: ${figures.edits} edits, p50 ${figures.p50.toFixed(2)} ms, p99 ${figures.p99.toFixed(2)} ms, ` +
           `late ${figures.lateEdits}, lost ${figures.lostEdits}, server ${figures.serverCpuMsPerEdit.toFixed(4)} ms/edit (${figures.serverCorePct.toFixed(0)}% core), ` +
