@@ -45,6 +45,9 @@ export interface YjsDocumentContext {
   readonly fanOut: FanOut;
 }
 
+/** How long a document waits before reading storage again after a catch-up read failed. */
+const CATCH_UP_RETRY_MS = 1000;
+
 /** The origin of what another relay stored or said: not a peer of this relay. */
 const ELSEWHERE = Symbol('another relay');
 
@@ -331,11 +334,19 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     }
   }
 
-  /** The fan-out may have lost something: read storage and apply what this copy lacks. */
+  /**
+   * The fan-out may have lost something: read storage and apply what this copy lacks. Only a read: when it
+   * fails (a relay whose Redis link came back sends every document here at once, and a busy pool can make
+   * them wait past its limit) this copy is behind, not ahead of storage, so the document is not failed for
+   * it (which would cut its peers off); the catch-up is tried again a moment later.
+   */
   missed(): void {
     if (this.catchUpQueued || this.failed) return;
     this.catchUpQueued = true;
-    this.enqueue(() => this.catchUp().then(() => undefined), 'storage').catch(() => undefined);
+    this.enqueue(() => this.catchUp().then(() => undefined), 'peer').catch(() => {
+      if (this.failed || this.doc.isDestroyed) return;
+      setTimeout(() => this.missed(), CATCH_UP_RETRY_MS).unref();
+    });
   }
 
   /** Applies what storage holds and this copy lacks, forwarding only that; resolves with storage's last seq. */
