@@ -36,8 +36,8 @@ export interface BenchClient {
   readonly doc: Y.Doc;
   /** Resolves once the doc holds what the server had when this client joined. */
   whenSynced(): Promise<void>;
-  /** Called when the connection closes unexpectedly. */
-  onDisconnect(listener: () => void): void;
+  /** Called when the connection closes unexpectedly, with the close code and reason where known. */
+  onDisconnect(listener: (why: string) => void): void;
   /** Sealed spaces: messages that failed verification or a sequence check (the benchmark expects none). */
   readonly tampered?: readonly string[];
   /** The sealed load client: the session its headers carry, its updates so far, and arrivals of others'. */
@@ -126,9 +126,9 @@ class EnclaveClient implements BenchClient {
     return this.synced;
   }
 
-  onDisconnect(listener: () => void): void {
-    this.connection.on('closed', () => {
-      if (!this.closing) listener();
+  onDisconnect(listener: (why: string) => void): void {
+    this.connection.on('closed', (info) => {
+      if (!this.closing) listener(`${info.code} ${info.reason}`);
     });
   }
 
@@ -184,9 +184,9 @@ class SealedClient implements BenchClient {
     return this.synced;
   }
 
-  onDisconnect(listener: () => void): void {
-    this.connection.on('closed', () => {
-      if (!this.closing) listener();
+  onDisconnect(listener: (why: string) => void): void {
+    this.connection.on('closed', (info) => {
+      if (!this.closing) listener(`${info.code} ${info.reason}`);
     });
   }
 
@@ -212,7 +212,7 @@ class YWebsocketClient implements BenchClient {
   private resolveSynced!: () => void;
   private isSynced = false;
   private closing = false;
-  private readonly disconnectListeners: (() => void)[] = [];
+  private readonly disconnectListeners: ((why: string) => void)[] = [];
 
   /** `name` set: Hocuspocus framing (every message starts with the document name). */
   constructor(
@@ -244,9 +244,9 @@ class YWebsocketClient implements BenchClient {
     this.socket.on('message', (data: Buffer) =>
       this.receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
     );
-    this.socket.on('close', () => {
+    this.socket.on('close', (code: number, reason: Buffer) => {
       if (!this.isSynced) this.rejectSynced(new Error('closed before sync'));
-      if (!this.closing) this.disconnectListeners.forEach((l) => l());
+      if (!this.closing) this.disconnectListeners.forEach((l) => l(`${code} ${reason.toString()}`));
     });
     this.socket.on('error', () => undefined);
     doc.on('update', this.onUpdate);
@@ -258,7 +258,7 @@ class YWebsocketClient implements BenchClient {
     return this.synced;
   }
 
-  onDisconnect(listener: () => void): void {
+  onDisconnect(listener: (why: string) => void): void {
     this.disconnectListeners.push(listener);
   }
 

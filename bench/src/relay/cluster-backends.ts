@@ -2,34 +2,76 @@
  * What the cluster kinds run on: one private PostgreSQL (relay-server's testing helper) and one private
  * redis-server, on loopback, and the CPU time of their processes read from /proc, so that CPU per edit
  * can be summed over the relays, Redis and PostgreSQL (whose backends are children of the postmaster).
+ * Where the time goes: the work each engine did, counted by the engines themselves (PostgreSQL's
+ * pg_stat_statements and commit count, Redis's INFO commandstats), read with their own command-line clients.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { startPrivatePostgres } from '@enclave/relay/testing/private-postgres';
 import { RedisServer } from '@enclave/relay/testing/private-redis';
+
+const run = promisify(execFile);
+
+/** What the engines did so far: calls per PostgreSQL statement and per Redis command, commits. */
+export interface EngineCounters {
+  readonly statements: ReadonlyMap<string, number>;
+  readonly commits: number;
+  readonly commands: ReadonlyMap<string, number>;
+}
 
 export interface ClusterBackends {
   readonly storageUrl: string;
   readonly redisUrl: string;
   /** Process trees whose CPU counts with the relays': redis-server and the postmaster. */
   readonly pids: readonly number[];
+  readonly redisPid: number;
+  readonly postmasterPid: number;
+  counters(): Promise<EngineCounters>;
   close(): Promise<void>;
   /** At once, for a benchmark that is exiting: SIGKILL to Redis, immediate shutdown (SIGQUIT) to PostgreSQL. */
   kill(): void;
 }
 
 export async function startClusterBackends(): Promise<ClusterBackends> {
-  const postgres = await startPrivatePostgres();
+  const postgres = await startPrivatePostgres({ shared_preload_libraries: 'pg_stat_statements' });
   let redis: RedisServer | undefined;
   try {
     const storageUrl = await postgres.createDatabase();
     redis = await RedisServer.start();
     const postmaster = findPostmaster(postgres.port);
+    const psqlPath = join(dirname(readlinkSync(`/proc/${postmaster}/exe`)), 'psql');
+    const psql = async (sql: string): Promise<string> =>
+      (await run(psqlPath, ['-d', storageUrl, '-At', '-F', '\t', '-c', sql])).stdout;
+    await psql('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const started = redis;
     return {
       storageUrl,
       redisUrl: started.url,
       pids: [started.pid!, postmaster],
+      redisPid: started.pid!,
+      postmasterPid: postmaster,
+      async counters() {
+        const [statements, commits, commandstats] = await Promise.all([
+          psql(
+            `SELECT calls, regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          ),
+          psql('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()'),
+          run('redis-cli', ['-p', String(started.port), 'INFO', 'commandstats']),
+        ]);
+        const byStatement = new Map<string, number>();
+        for (const line of statements.split('\n')) {
+          const tab = line.indexOf('\t');
+          if (tab > 0) byStatement.set(line.slice(tab + 1), Number(line.slice(0, tab)));
+        }
+        const byCommand = new Map<string, number>();
+        for (const match of commandstats.stdout.matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)) {
+          byCommand.set(match[1]!, Number(match[2]));
+        }
+        return { statements: byStatement, commits: Number(commits.trim()), commands: byCommand };
+      },
       async close() {
         await started.close();
         await postgres.close();
@@ -112,4 +154,15 @@ function findPostmaster(port: number): number {
     }
   }
   throw new Error(`no postmaster found listening on port ${port}`);
+}
+
+/** The differences `after - before`, per name, largest first, those that changed only. */
+export function countersBetween(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+): [string, number][] {
+  return [...after]
+    .map(([name, n]): [string, number] => [name, n - (before.get(name) ?? 0)])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
 }

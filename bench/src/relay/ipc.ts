@@ -107,6 +107,11 @@ export interface PhaseCommand {
   readonly durationMs: number;
   /** How long to wait after the last edit for deliveries still in flight. */
   readonly drainMs: number;
+  /**
+   * How much longer to wait after the drain for edits still missing, so that late and lost can be told
+   * apart; what arrives then counts as late, not in the latency figures.
+   */
+  readonly lateMs: number;
 }
 
 export interface JoinCommand {
@@ -141,7 +146,9 @@ export interface PhaseResult {
   /** sent x (clients per room - 1). */
   readonly expectedDeliveries: number;
   readonly deliveries: number;
-  /** Edits that did not reach every other client in the room by the end of the drain. */
+  /** Edits that did not reach every other client in the room by the end of the drain, but did by the late window's. */
+  readonly lateEdits: number;
+  /** Edits that had not reached every other client in the room even by the end of the late window. */
   readonly lostEdits: number;
   /** Fan-out latency samples, milliseconds (send -> each other client in the room). */
   readonly latencies: Float64Array;
@@ -154,6 +161,8 @@ export interface PhaseResult {
   readonly maxSchedulerLagMs: number;
   /** Clients whose connection closed during the phase. */
   readonly disconnects: number;
+  /** Their close codes and reasons, counted. */
+  readonly disconnectReasons: Readonly<Record<string, number>>;
 }
 
 export interface JoinResult {

@@ -54,6 +54,10 @@ let latencies = new Float64Array(1024);
 let latencyCount = 0;
 let deliveryCount = 0;
 let disconnects = 0;
+/** Why clients were closed this phase: close code and reason, counted. */
+let disconnectReasons: Record<string, number> = {};
+/** Off after the drain: what arrives later counts as late, not as a latency sample. */
+let measuringLatency = true;
 
 function reply(message: FromLoadgen): void {
   process.send?.(message);
@@ -95,7 +99,7 @@ function onRemoteUpdate(room: Room, update: Uint8Array): void {
       if (!counts || seq >= counts.length) continue;
       counts[seq]!++;
       deliveryCount++;
-      recordLatency(now - sentAt);
+      if (measuringLatency) recordLatency(now - sentAt);
     }
   }
 }
@@ -138,7 +142,10 @@ async function connectAll(command: SetupCommand): Promise<number> {
     client.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== LOCAL) onRemoteUpdate(room, update);
     });
-    client.onDisconnect(() => disconnects++);
+    client.onDisconnect((why) => {
+      disconnects++;
+      disconnectReasons[why] = (disconnectReasons[why] ?? 0) + 1;
+    });
     room.slots[index] = slot;
   };
   // The first client of each room creates the document (Enclave); the others join it.
@@ -157,8 +164,10 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
   const perSender = Math.ceil((command.durationMs / 1000) * command.rate) + 2;
   phaseTag = ++phaseCounter;
   latencyCount = 0;
+  measuringLatency = true;
   deliveryCount = 0;
   disconnects = 0;
+  disconnectReasons = {};
   const slots = rooms.flatMap((room) => room.slots);
   for (const room of rooms) room.deliveries = room.slots.map(() => new Uint8Array(perSender));
   const cpuStart = process.cpuUsage();
@@ -204,14 +213,25 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
   }
   const cpu = process.cpuUsage(cpuStart);
   const wallMs = performance.now() - start;
-  let lostEdits = 0;
-  for (const room of rooms) {
-    room.slots.forEach((slot, sender) => {
-      const counts = room.deliveries[sender]!;
-      for (let seq = 0; seq < slot.seq; seq++) if (counts[seq]! < clientsPerRoom - 1) lostEdits++;
-    });
+  const undelivered = (): number => {
+    let missing = 0;
+    for (const room of rooms) {
+      room.slots.forEach((slot, sender) => {
+        const counts = room.deliveries[sender]!;
+        for (let seq = 0; seq < slot.seq; seq++) if (counts[seq]! < clientsPerRoom - 1) missing++;
+      });
+    }
+    return missing;
+  };
+  const missingAtDrain = undelivered();
+  // Late or lost? Keep counting (without latency samples) for a while longer.
+  measuringLatency = false;
+  const lateUntil = performance.now() + command.lateMs;
+  while (deliveryCount < expectedDeliveries && performance.now() < lateUntil) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
   lastPhaseTag = phaseTag;
+  const lostEdits = missingAtDrain > 0 ? undelivered() : 0;
   phaseTag = -1; // late arrivals after this point are not counted
   const tampered = slots.flatMap((slot) => slot.client.tampered ?? []);
   if (tampered.length > 0)
@@ -221,6 +241,7 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
     sent,
     expectedDeliveries,
     deliveries: deliveryCount,
+    lateEdits: missingAtDrain - lostEdits,
     lostEdits,
     latencies: latencies.slice(0, latencyCount),
     sendWindowMs,
@@ -228,6 +249,7 @@ async function runPhase(command: PhaseCommand): Promise<PhaseResult> {
     wallMs,
     maxSchedulerLagMs: maxLag,
     disconnects,
+    disconnectReasons,
   };
 }
 

@@ -12,6 +12,8 @@ export interface PhaseFigures {
   readonly targetEdits: number;
   readonly deliveries: number;
   readonly expectedDeliveries: number;
+  /** Not delivered to everyone within the drain, but by the end of the late window after it. */
+  readonly lateEdits: number;
   readonly lostEdits: number;
   readonly p50: number;
   readonly p99: number;
@@ -35,6 +37,13 @@ export interface PhaseFigures {
   readonly cpuPressurePct: number;
   readonly ioPressurePct: number;
   readonly disconnects: number;
+  /** Clusters only: where the CPU went (ms per edit) and what the engines were asked per edit. */
+  readonly relaysCpuMsPerEdit?: number;
+  readonly redisCpuMsPerEdit?: number;
+  readonly postgresCpuMsPerEdit?: number;
+  readonly pgStatementsPerEdit?: number;
+  readonly pgCommitsPerEdit?: number;
+  readonly redisCommandsPerEdit?: number;
 }
 
 export interface ServerFigures {
@@ -206,8 +215,15 @@ export function renderClusterTable(results: readonly ServerFigures[], phaseNames
   for (const name of phaseNames) {
     const rows: [string, (s: ServerFigures) => number | undefined, number][] = [
       [`${name}: fan-out p99 ms`, (s) => s.phases[name]?.p99, 2],
+      [`${name}: edits late (after the drain)`, (s) => s.phases[name]?.lateEdits, 0],
       [`${name}: edits lost`, (s) => s.phases[name]?.lostEdits, 0],
       [`${name}: CPU ms/edit (all processes)`, (s) => s.phases[name]?.serverCpuMsPerEdit, 4],
+      [`${name}:   of which relays`, (s) => s.phases[name]?.relaysCpuMsPerEdit, 4],
+      [`${name}:   of which PostgreSQL`, (s) => s.phases[name]?.postgresCpuMsPerEdit, 4],
+      [`${name}:   of which Redis`, (s) => s.phases[name]?.redisCpuMsPerEdit, 4],
+      [`${name}: PG statements/edit`, (s) => s.phases[name]?.pgStatementsPerEdit, 3],
+      [`${name}: PG commits/edit`, (s) => s.phases[name]?.pgCommitsPerEdit, 3],
+      [`${name}: Redis commands/edit`, (s) => s.phases[name]?.redisCommandsPerEdit, 3],
     ];
     for (const [label, value, digits] of rows) {
       lines.push([
@@ -217,7 +233,7 @@ export function renderClusterTable(results: readonly ServerFigures[], phaseNames
           const base = single ? value(single) : undefined;
           const ratio =
             c !== single && base !== undefined && v !== undefined && base > 0 ? ` (${(v / base).toFixed(2)}x)` : '';
-          return `${fmt(v, digits)}${label.includes('lost') ? '' : ratio}`;
+          return `${fmt(v, digits)}${label.includes(': edits ') ? '' : ratio}`;
         }),
       ]);
     }

@@ -7,6 +7,7 @@
  *        --join-edits N (5000) --no-join --servers reference,enclave,hocuspocus --loadgens N (2)
  *        --drain S (10)
  *        --profile DIR (run the Enclave relay under --cpu-prof, profiles written to DIR)
+ *        --late S (30: after the drain, how much longer to wait for missing edits: late, or lost)
  *        --rounds N (3: every server runs N times, interleaved; the table gives each figure's median)
  *        --cluster (adds the relay as 2 and as 3 processes on one private PostgreSQL and one private Redis,
  *        client i of a room on relay i mod N; a second table compares them with the single SQLite relay)
@@ -43,7 +44,13 @@ import {
   type ServerStats,
   type VerifyResult,
 } from './ipc.js';
-import { startClusterBackends, type ClusterBackends, processTreeCpuUs } from './cluster-backends.js';
+import {
+  countersBetween,
+  type ClusterBackends,
+  type EngineCounters,
+  processTreeCpuUs,
+  startClusterBackends,
+} from './cluster-backends.js';
 import { type ProcSample, ProcSampler } from './proc-sampler.js';
 import {
   medianFigures,
@@ -73,6 +80,7 @@ const { values: flags } = parseArgs({
     servers: { type: 'string', default: DEFAULT_SERVERS.join(',') },
     loadgens: { type: 'string', default: '2' },
     drain: { type: 'string', default: '10' },
+    late: { type: 'string', default: '30' },
     notebook: { type: 'string', default: DEFAULT_NOTEBOOK },
     profile: { type: 'string' },
     rounds: { type: 'string', default: '3' },
@@ -93,6 +101,7 @@ const config = {
   servers: flags.servers.split(',').map((s) => s.trim()) as ServerKind[],
   loadgens: Math.max(1, Number(flags.loadgens)),
   drainMs: Number(flags.drain) * 1000,
+  lateMs: Number(flags.late) * 1000,
   notebook: flags.notebook,
   profileDir: flags.profile ? resolve(flags.profile) : undefined,
   rounds: Math.max(1, Number(flags.rounds)),
@@ -151,6 +160,56 @@ async function combinedStats(servers: readonly ChildProcess[], backends?: Cluste
     rssBytes: each.reduce((n, s) => n + s.rssBytes, 0),
     loopDelayP99Ms: Math.max(...each.map((s) => s.loopDelayP99Ms)),
     loopDelayMaxMs: Math.max(...each.map((s) => s.loopDelayMaxMs)),
+  };
+}
+
+/** A cluster's work so far, split by where it ran: CPU per process group, and what the engines counted. */
+interface ClusterSample {
+  readonly relaysUs: number;
+  readonly redisUs: number;
+  readonly postgresUs: number;
+  readonly counters: EngineCounters;
+}
+
+async function clusterSample(servers: readonly ChildProcess[], backends: ClusterBackends): Promise<ClusterSample> {
+  const total = (pids: number[]): number => {
+    const cpu = processTreeCpuUs(pids);
+    return cpu.userUs + cpu.systemUs;
+  };
+  return {
+    relaysUs: total(servers.map((s) => s.pid!)),
+    redisUs: total([backends.redisPid]),
+    postgresUs: total([backends.postmasterPid]),
+    counters: await backends.counters(),
+  };
+}
+
+/** Per edit, between two samples; the statements and commands that ran most are logged. */
+function clusterBreakdown(
+  kind: ServerKind,
+  phase: string,
+  before: ClusterSample,
+  after: ClusterSample,
+  edits: number,
+): Partial<PhaseFigures> {
+  const perEdit = (n: number): number => (edits > 0 ? n / edits : NaN);
+  const statements = countersBetween(before.counters.statements, after.counters.statements);
+  const commands = countersBetween(before.counters.commands, after.counters.commands);
+  const sum = (rows: [string, number][]): number => rows.reduce((n, [, c]) => n + c, 0);
+  const top = (rows: [string, number][]): string =>
+    rows
+      .slice(0, 6)
+      .map(([name, n]) => `${perEdit(n).toFixed(3)} x ${name.length > 90 ? `${name.slice(0, 90)}…` : name}`)
+      .join('\n    ');
+  log(`${kind} phase ${phase} per edit: PostgreSQL statements\n    ${top(statements)}`);
+  log(`${kind} phase ${phase} per edit: Redis commands\n    ${top(commands)}`);
+  return {
+    relaysCpuMsPerEdit: perEdit((after.relaysUs - before.relaysUs) / 1000),
+    redisCpuMsPerEdit: perEdit((after.redisUs - before.redisUs) / 1000),
+    postgresCpuMsPerEdit: perEdit((after.postgresUs - before.postgresUs) / 1000),
+    pgStatementsPerEdit: perEdit(sum(statements)),
+    pgCommitsPerEdit: perEdit(after.counters.commits - before.counters.commits),
+    redisCommandsPerEdit: perEdit(sum(commands)),
   };
 }
 
@@ -218,6 +277,7 @@ function mergePhase(
     targetEdits,
     deliveries: results.reduce((n, r) => n + r.deliveries, 0),
     expectedDeliveries: results.reduce((n, r) => n + r.expectedDeliveries, 0),
+    lateEdits: results.reduce((n, r) => n + r.lateEdits, 0),
     lostEdits: results.reduce((n, r) => n + r.lostEdits, 0),
     p50: percentile(all, 50),
     p99: percentile(all, 99),
@@ -305,6 +365,7 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
     const drainMs = config.drainMs;
     for (const phase of phaseList) {
       const before = await stats();
+      const clusterBefore = backends && (await clusterSample(servers, backends));
       const sampler = new ProcSampler(server.pid!);
       const results = await Promise.all(
         loadgens.map((lg) =>
@@ -316,16 +377,22 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
               rate: phase.rate,
               durationMs: config.durationMs,
               drainMs,
+              lateMs: config.lateMs,
             },
             'phase-result',
-            config.durationMs + drainMs + 60_000,
+            config.durationMs + drainMs + config.lateMs + 60_000,
           ),
         ),
       );
       const proc = sampler.stop();
       const after = await stats();
+      const clusterAfter = backends && (await clusterSample(servers, backends));
       const target = Math.round(config.rooms * config.clientsPerRoom * phase.rate * (config.durationMs / 1000));
-      let figures = mergePhase(results, before, after, target, proc);
+      const merged = mergePhase(results, before, after, target, proc);
+      let figures: PhaseFigures =
+        backends && clusterBefore && clusterAfter
+          ? { ...merged, ...clusterBreakdown(kind, phase.name, clusterBefore, clusterAfter, merged.edits) }
+          : merged;
       if (isSealed(kind)) {
         // Outside the measured window: the stored log, opened by a fresh member, must hold every edit.
         const checks = await Promise.all(
@@ -340,9 +407,16 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
         figures = { ...figures, lostEdits: Math.max(figures.lostEdits, missing + invalid) };
       }
       phases[phase.name] = figures;
+      const reasons = new Map<string, number>();
+      for (const r of results) {
+        for (const [why, n] of Object.entries(r.disconnectReasons)) reasons.set(why, (reasons.get(why) ?? 0) + n);
+      }
+      if (reasons.size > 0) {
+        log(`${kind} phase ${phase.name} disconnects: ${[...reasons].map(([why, n]) => `${n} x ${why}`).join('; ')}`);
+      }
       log(
         `${kind} phase ${phase.name}: ${figures.edits} edits, p50 ${figures.p50.toFixed(2)} ms, p99 ${figures.p99.toFixed(2)} ms, ` +
-          `lost ${figures.lostEdits}, server ${figures.serverCpuMsPerEdit.toFixed(4)} ms/edit (${figures.serverCorePct.toFixed(0)}% core), ` +
+          `late ${figures.lateEdits}, lost ${figures.lostEdits}, server ${figures.serverCpuMsPerEdit.toFixed(4)} ms/edit (${figures.serverCorePct.toFixed(0)}% core), ` +
           `loop delay max ${figures.serverLoopDelayMaxMs.toFixed(0)} ms, load gen ${figures.loadgenCorePct.toFixed(0)}% core, ` +
           `server disk wait ${proc.diskWaitPct.toFixed(1)}%, CPU pressure ${proc.cpuPressurePct.toFixed(0)}%, ` +
           `IO pressure ${proc.ioPressurePct.toFixed(1)}%, load average ${loadavg()[0]!.toFixed(2)}`,

@@ -94,9 +94,9 @@ export class SealedLoadClient implements BenchClient {
     this.arrival = listener;
   }
 
-  onDisconnect(listener: () => void): void {
-    this.connection.on('closed', () => {
-      if (!this.closing) listener();
+  onDisconnect(listener: (why: string) => void): void {
+    this.connection.on('closed', (info) => {
+      if (!this.closing) listener(`${info.code} ${info.reason}`);
     });
   }
 

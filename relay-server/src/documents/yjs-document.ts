@@ -45,6 +45,9 @@ export interface YjsDocumentContext {
   readonly fanOut: FanOut;
 }
 
+/** How long a document waits before reading storage again after a catch-up read failed. */
+const CATCH_UP_RETRY_MS = 1000;
+
 /** The origin of what another relay stored or said: not a peer of this relay. */
 const ELSEWHERE = Symbol('another relay');
 
@@ -70,6 +73,10 @@ export class YjsDocument implements RelayDocument, DocumentListener {
   private catchUpQueued = false;
   /** Serialises storage writes and the sends that must follow them. */
   private queue: Promise<void> = Promise.resolve();
+  /** Applied and waiting for the next write, with their senders (who do not get their own update back). */
+  private unstored: { readonly update: Uint8Array; readonly origin: DocumentPeer | undefined }[] = [];
+  /** The queued write that will store `unstored`. */
+  private storing: Promise<void> = Promise.resolve();
   /** Tasks enqueued and not yet settled; 0 means a new task may start at once. */
   private pending = 0;
   /** The transaction the last applyUpdate ran (observing afterTransaction is free; 'update' makes Yjs encode). */
@@ -327,11 +334,19 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     }
   }
 
-  /** The fan-out may have lost something: read storage and apply what this copy lacks. */
+  /**
+   * The fan-out may have lost something: read storage and apply what this copy lacks. Only a read: when it
+   * fails (a relay whose Redis link came back sends every document here at once, and a busy pool can make
+   * them wait past its limit) this copy is behind, not ahead of storage, so the document is not failed for
+   * it (which would cut its peers off); the catch-up is tried again a moment later.
+   */
   missed(): void {
     if (this.catchUpQueued || this.failed) return;
     this.catchUpQueued = true;
-    this.enqueue(() => this.catchUp().then(() => undefined), 'storage').catch(() => undefined);
+    this.enqueue(() => this.catchUp().then(() => undefined), 'peer').catch(() => {
+      if (this.failed || this.doc.isDestroyed) return;
+      setTimeout(() => this.missed(), CATCH_UP_RETRY_MS).unref();
+    });
   }
 
   /** Applies what storage holds and this copy lacks, forwarding only that; resolves with storage's last seq. */
@@ -463,14 +478,27 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     return held;
   }
 
+  /**
+   * Stores `update` and then forwards it. Updates that arrive while this document's last write is in flight
+   * wait for the next one together and are stored in one call (all or none): a slow commit then costs one
+   * round trip per batch, not per edit, and a busy document cannot fall ever further behind its writers.
+   */
   private persistAndForward(update: Uint8Array, origin: DocumentPeer | undefined): Promise<void> {
-    return this.enqueue(
-      () =>
-        this.context.storage
-          .appendUpdate(this.space, this.name, update)
-          .then((seq) => this.forward(update, seq, origin)),
-      'storage',
+    this.unstored.push({ update, origin });
+    // The first one waiting queues the write; the write takes everything waiting when it starts.
+    if (this.unstored.length === 1) this.storing = this.enqueue(() => this.storeWaiting(), 'storage');
+    return this.storing;
+  }
+
+  private async storeWaiting(): Promise<void> {
+    const batch = this.unstored;
+    this.unstored = [];
+    const seqs = await this.context.storage.appendUpdates(
+      this.space,
+      this.name,
+      batch.map((b) => b.update),
     );
+    batch.forEach((b, i) => this.forward(b.update, seqs[i]!, b.origin));
   }
 
   /** Runs once `update` is stored: only now may anyone see it. */

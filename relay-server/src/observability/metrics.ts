@@ -123,7 +123,7 @@ export class RelayMetrics {
 
   readonly storageSeconds = new Histogram({
     name: 'enclave_storage_operation_seconds',
-    help: 'Time successful storage calls take, by operation (appendUpdate is one per stored edit)',
+    help: 'Time successful storage calls take, by operation (appendUpdates: one per batch of edits a document stores together)',
     labelNames: ['operation'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],

@@ -146,6 +146,15 @@ export class MemoryStorage implements Storage {
     return seq;
   }
 
+  async appendUpdates(space: string, document: string, updates: readonly Uint8Array[]): Promise<number[]> {
+    const stored = this.document(space, document).updates; // throws StorageNotFound before anything is kept
+    return updates.map((update) => {
+      const seq = ++this.seq;
+      stored.push({ seq, data: update.slice() });
+      return seq;
+    });
+  }
+
   async loadDocument(space: string, document: string): Promise<StoredDocumentState> {
     const doc = this.document(space, document);
     const updates = doc.updates.map((u) => u.data);

@@ -64,6 +64,23 @@ export class PostgresPool {
   }
 
   /**
+   * One statement run often: prepared once per connection under `name` (PostgreSQL parses and plans it
+   * once), committed on its own, and run again when PostgreSQL aborts it for a deadlock or serialization
+   * failure (being one statement, it then changed nothing).
+   */
+  async statement<R extends pg.QueryResultRow>(name: string, text: string, values: readonly unknown[]): Promise<R[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.pool.query<R>({ name, text, values: values as unknown[] })).rows;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && RETRIED.has(code) && attempt < ATTEMPTS) continue;
+        throw storageError(error);
+      }
+    }
+  }
+
+  /**
    * Runs `work` in one transaction (READ COMMITTED unless `isolation` says otherwise) and commits it; rolls
    * back on any error. `work` may run again when PostgreSQL aborts it for a deadlock or serialization failure.
    */

@@ -3,13 +3,15 @@
  * stored state (last lead, approve with grant, invite redemption, epochs, sequence numbers) is checked and
  * written in one transaction that first locks the space's row (SELECT ... FOR UPDATE), so relays changing
  * the same space take turns and a check always sees the writes before it. Reads run unlocked; a document
- * is read in one REPEATABLE READ transaction so its snapshot and updates agree. An update is stored by one
- * statement that takes the document's next sequence number and inserts the row: acknowledged means committed.
+ * is read in one REPEATABLE READ transaction so its snapshot and updates agree. Updates are stored by one
+ * statement that takes each document's next sequence numbers and inserts the rows, gathered over all
+ * documents while the previous one is in flight (group commit): acknowledged means committed.
  */
 import type { AuditEntry, PublicKeyText } from '@enclave/shared';
 import { PostgresDirectory } from './postgres-directory.js';
 import { PostgresPool, type PostgresPoolOptions, type Queryable } from './postgres-pool.js';
 import { preparePostgresSchema } from './postgres-schema.js';
+import { PostgresUpdateWriter } from './postgres-update-writer.js';
 import {
   chainConflict,
   checkNotLastLead,
@@ -72,8 +74,10 @@ const AUDIT_COLUMNS =
 export class PostgresStorage implements Storage {
   readonly engine = 'postgres';
   private readonly directory: PostgresDirectory;
+  private readonly updates: PostgresUpdateWriter;
   private constructor(private readonly db: PostgresPool) {
     this.directory = new PostgresDirectory(db);
+    this.updates = new PostgresUpdateWriter(db);
   }
 
   /** Connects, and creates or upgrades the schema; rejects when PostgreSQL cannot be reached. */
@@ -187,16 +191,12 @@ export class PostgresStorage implements Storage {
   }
 
   async appendUpdate(space: string, document: string, update: Uint8Array): Promise<number> {
-    // One statement: the document's row stays locked from taking the number to the commit, so a document's
-    // updates commit in sequence order, whichever relay stores them.
-    const [row] = await this.db.query<{ seq: number }>(
-      `WITH doc AS (
-         UPDATE documents SET last_seq = last_seq + 1 WHERE space = $1 AND name = $2 RETURNING id, last_seq)
-       INSERT INTO updates (document, seq, data) SELECT id, last_seq, $3 FROM doc RETURNING seq`,
-      [space, document, bytes(update)],
-    );
-    if (!row) throw new StorageNotFound(`document ${space}/${document} does not exist`);
-    return row.seq;
+    return (await this.updates.append(space, document, [update]))[0]!;
+  }
+
+  appendUpdates(space: string, document: string, updates: readonly Uint8Array[]): Promise<number[]> {
+    // Group commit (postgres-update-writer.ts): what all documents append meanwhile shares one statement.
+    return this.updates.append(space, document, updates);
   }
 
   async loadDocument(space: string, document: string): Promise<StoredDocumentState> {

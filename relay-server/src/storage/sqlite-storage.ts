@@ -262,6 +262,12 @@ export class SqliteStorage implements Storage {
     return this.journal.append(id, update);
   }
 
+  appendUpdates(space: string, document: string, updates: readonly Uint8Array[]): Promise<number[]> {
+    const id = this.documentId(space, document);
+    if (id === undefined) return Promise.reject(new StorageNotFound(`document ${space}/${document} does not exist`));
+    return this.journal.appendAll(id, updates);
+  }
+
   async loadDocument(space: string, document: string): Promise<StoredDocumentState> {
     const head = this.statements.getSnapshot.get(space, document) as
       { id: number; snapshot: Buffer | null; snapshot_seq: number } | undefined;

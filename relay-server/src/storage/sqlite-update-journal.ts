@@ -82,14 +82,27 @@ export class UpdateJournal {
   append(document: number, update: Uint8Array): Promise<number> {
     return new Promise((resolve, reject) => {
       this.pending.push({ document, update, resolve, reject });
-      if (this.pending.length >= MAX_BATCH) this.flush();
-      else if (this.flushTimer === undefined) {
-        this.flushTimer =
-          this.commitWindowMs > 0
-            ? setTimeout(() => this.flush(), this.commitWindowMs)
-            : setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  /** Resolves with their sequence numbers once all are committed; they go into the same commit. */
+  appendAll(document: number, updates: readonly Uint8Array[]): Promise<number[]> {
+    const stored = updates.map(
+      (update) => new Promise<number>((resolve, reject) => this.pending.push({ document, update, resolve, reject })),
+    );
+    this.scheduleFlush();
+    return Promise.all(stored);
+  }
+
+  private scheduleFlush(): void {
+    if (this.pending.length >= MAX_BATCH) this.flush();
+    else if (this.flushTimer === undefined) {
+      this.flushTimer =
+        this.commitWindowMs > 0
+          ? setTimeout(() => this.flush(), this.commitWindowMs)
+          : setImmediate(() => this.flush());
+    }
   }
 
   /** Commits whatever is waiting, now. */

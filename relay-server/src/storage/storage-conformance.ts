@@ -170,6 +170,53 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       await assert.rejects(storage.loadDocument('team', 'missing'), StorageNotFound);
     });
 
+    it('appends several updates at once, numbered in the order given, after and before single ones', async () => {
+      await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
+      await storage.createDocument('team', { name: 'e', kind: 'draft', schemaVersion: 1, created: now });
+      const source = new Y.Doc();
+      const other = new Y.Doc();
+      const first = await storage.appendUpdate('team', 'd', textUpdate(source, 'one '));
+      // Made in one turn, as a relay's documents make them: they may share a commit, and keep their order.
+      const [many, elsewhere, none] = await Promise.all([
+        storage.appendUpdates('team', 'd', [textUpdate(source, 'two '), textUpdate(source, 'three ')]),
+        storage.appendUpdates('team', 'e', [textUpdate(other, 'x')]),
+        storage.appendUpdates('team', 'd', []),
+      ]);
+      const last = await storage.appendUpdate('team', 'd', textUpdate(source, 'four'));
+      assert.deepEqual(none, []);
+      assert.equal(many.length, 2);
+      const seqs = [first, ...many, last];
+      assert.deepEqual(
+        [...seqs].sort((a, b) => a - b),
+        seqs,
+        'sequence numbers increase in the order given',
+      );
+      assert.equal(new Set(seqs).size, 4);
+      const state = await storage.loadDocument('team', 'd');
+      assert.deepEqual(state.updateSeqs, seqs);
+      assert.equal(state.lastSeq, last);
+      const rebuilt = new Y.Doc();
+      state.updates.forEach((u) => Y.applyUpdate(rebuilt, u));
+      assert.equal(rebuilt.getText('t').toString(), 'one two three four');
+      assert.deepEqual((await storage.loadDocument('team', 'e')).updateSeqs, elsewhere);
+    });
+
+    it('appends nothing of a batch for a document that does not exist, and the rest of the turn still stores', async () => {
+      await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
+      const source = new Y.Doc();
+      const [missing, stored] = await Promise.allSettled([
+        storage.appendUpdates('team', 'missing', [textUpdate(source, 'lost '), textUpdate(source, 'twice')]),
+        storage.appendUpdates('team', 'd', [textUpdate(source, 'kept')]),
+      ]);
+      assert.equal(missing.status, 'rejected');
+      assert.ok((missing as PromiseRejectedResult).reason instanceof StorageNotFound);
+      assert.equal(stored.status, 'fulfilled');
+      assert.deepEqual(
+        (await storage.loadDocument('team', 'd')).updateSeqs,
+        (stored as PromiseFulfilledResult<number[]>).value,
+      );
+    });
+
     it('compacts atomically: updates up to the snapshot go, later ones stay', async () => {
       await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
       const source = new Y.Doc();
@@ -543,6 +590,33 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
           const winner = won[0] ? asEditor : asViewer;
           assert.deepEqual(await storage.getMember('team', asker), winner, "the winner's grant, not the loser's");
           assert.equal((await storage.getAccessRequest('team', id))?.resolvedBy, won[0] ? LEAD : OTHER);
+        }
+      });
+
+      it('numbers updates both relays append to the same documents at once, each batch in its order', async () => {
+        for (const name of ['a', 'b', 'c']) {
+          await storage.createDocument('team', { name, kind: 'draft', schemaVersion: 1, created: now });
+        }
+        const source = new Y.Doc();
+        const update = (): Uint8Array => textUpdate(source, 'x');
+        // Each relay's turns touch the documents in a different order: a writer that locked them in the order
+        // met would deadlock against the other.
+        const turns = Array.from({ length: 20 }, (_, i) => {
+          const s = i % 2 === 0 ? storage : other;
+          const order = i % 2 === 0 ? ['a', 'b', 'c'] : ['c', 'b', 'a'];
+          return Promise.all(order.map((name) => s.appendUpdates('team', name, [update(), update(), update()])));
+        });
+        const batches = (await Promise.all(turns)).flat();
+        for (const seqs of batches)
+          assert.deepEqual(
+            [...seqs].sort((x, y) => x - y),
+            seqs,
+            'a batch keeps its order',
+          );
+        for (const name of ['a', 'b', 'c']) {
+          const stored = (await storage.loadDocument('team', name)).updateSeqs;
+          assert.equal(stored.length, 60, `every update of ${name} kept`);
+          assert.equal(new Set(stored).size, 60, `no seq of ${name} given twice`);
         }
       });
 

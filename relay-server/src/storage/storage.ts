@@ -221,6 +221,13 @@ export interface Storage {
   listDocuments(space: string): Promise<DocumentRecord[]>;
   /** Durably appends one Yjs update; resolves with its sequence number once it is stored. */
   appendUpdate(space: string, document: string, update: Uint8Array): Promise<number>;
+  /**
+   * Durably appends several updates of one document, all or none, in one commit where the engine can:
+   * resolves with their sequence numbers, increasing in the order given, once every one is stored.
+   * A relay gathers what arrives while its last write is in flight, so that a slow commit costs one
+   * round trip per batch rather than per edit.
+   */
+  appendUpdates(space: string, document: string, updates: readonly Uint8Array[]): Promise<number[]>;
   loadDocument(space: string, document: string): Promise<StoredDocumentState>;
   /**
    * Replaces every update up to `throughSeq` by `snapshot` (which must include them), atomically. A

@@ -32,7 +32,11 @@ export interface PrivatePostgres {
 
 const USER = 'enclave';
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+/**
+ * `settings`: extra server settings (`-c name=value`), e.g. the benchmark's
+ * `shared_preload_libraries=pg_stat_statements` to count statements.
+ */
+export async function startPrivatePostgres(settings: Readonly<Record<string, string>> = {}): Promise<PrivatePostgres> {
   const bin = findBinaries();
   const folder = mkdtempSync(join(tmpdir(), 'enclave-pg-'));
   const data = join(folder, 'data');
@@ -62,6 +66,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       // A throwaway cluster: no flush to the disk (a fast shutdown still keeps every commit).
       '-c fsync=off',
       '-c full_page_writes=off',
+      ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
     ].join(' ');
     await pgRun('pg_ctl', ['-D', data, '-l', join(folder, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
     running = true;

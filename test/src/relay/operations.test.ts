@@ -54,7 +54,7 @@ describe('relay operations', function () {
     assert.match(text, /enclave_connections\{state="admitted"\} 1/);
     assert.match(text, /enclave_handshakes_total\{outcome="admitted"\} [1-9]/);
     assert.match(text, /enclave_process_resident_memory_bytes \d+/);
-    assert.match(text, /enclave_storage_operation_seconds_count\{operation="appendUpdate"\} [1-9]/);
+    assert.match(text, /enclave_storage_operation_seconds_count\{operation="appendUpdates"\} [1-9]/);
     assert.match(text, /# TYPE enclave_storage_errors_total counter/);
     peer.close();
   });

@@ -79,7 +79,7 @@ describe('PostgreSQL restarted mid-session', function () {
     await waitFor(() => text(watcher) === text(writer), 'later edits flow again');
     assert.equal((await health()).status, 200);
     const metrics = await (await fetch(httpUrl(url, '/metrics'))).text();
-    assert.match(metrics, /enclave_storage_errors_total\{operation="appendUpdate",kind="unavailable"\} [1-9]/);
+    assert.match(metrics, /enclave_storage_errors_total\{operation="appendUpdates",kind="unavailable"\} [1-9]/);
     writer.close();
     watcher.close();
 

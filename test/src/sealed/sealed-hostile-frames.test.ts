@@ -32,6 +32,7 @@ import {
   SealedKind,
   SealedSession,
   type Sealer,
+  shareMissingKeys,
   SpaceKeys,
 } from '@enclave/shared';
 import { createRelay, type Relay, silentLogger, SqliteStorage } from '@enclave/relay';
@@ -209,7 +210,7 @@ describe('sealed rooms: hostile frames from admitted members', function () {
         role: 'viewer',
         name: 'Val',
       });
-      await lead.keys.wrapMissing(request);
+      assert.equal((await shareMissingKeys(connection, lead.keys)).wrapped, 2, 'both members get the key');
     });
     for (const member of [bob, viewer]) {
       await onSpace(member.identity, (connection) => member.keys.refresh((r) => connection.request(r)));

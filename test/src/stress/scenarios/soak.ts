@@ -106,7 +106,8 @@ export async function soak(report: Report, options: SoakOptions): Promise<void> 
         loadgens.map((lg) =>
           ask<PhaseResult>(
             lg,
-            { type: 'phase', name: 'soak', rate: options.editsPerSecond, durationMs, drainMs: 5_000 },
+            // No late window: an edit not delivered within the drain counts as lost, as the soak always did.
+            { type: 'phase', name: 'soak', rate: options.editsPerSecond, durationMs, drainMs: 5_000, lateMs: 0 },
             'phase-result',
             durationMs + 60_000,
           ),
