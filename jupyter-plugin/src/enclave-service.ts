@@ -11,6 +11,7 @@ import {
   type AuditEntry,
   EnclaveConnection,
   formatLink,
+  newInviteLink,
   type Identity,
   type InviteInfo,
   listMySpaces,
@@ -154,16 +155,22 @@ export class EnclaveService {
     return this.onSpace(relay, space, (connection) => connection.request(request));
   }
 
-  /** The relay name for a relay URL from a link: a configured one, or a new entry remembered in the settings. */
-  async relayForUrl(url: string): Promise<string> {
-    const known = findRelayByUrl(this.current, url);
-    if (known) return known.name;
+  /**
+   * The relay name for a link's addresses (`alternates`: the same service's other addresses): the configured
+   * relay with any of them, or a new entry remembered in the settings.
+   */
+  async relayForUrl(url: string, alternates: readonly string[] = []): Promise<string> {
+    for (const address of [url, ...alternates]) {
+      const known = findRelayByUrl(this.current, address);
+      if (known) return known.name;
+    }
     const entry = {
       name: suggestRelayName(
         url,
         this.current.relays.map((r) => r.name),
       ),
       url,
+      ...(alternates.length > 0 ? { alternates: [...alternates] } : {}),
     };
     if (!this.options.rememberRelay) throw new Error(`add the relay ${url} in Settings > Enclave first`);
     await this.options.rememberRelay(entry);
@@ -178,12 +185,16 @@ export class EnclaveService {
     role: Role,
     expiresInSeconds: number,
   ): Promise<{ invite: InviteInfo; link: string }> {
-    const { invite, token } = await this.spaceRequest(relay, space, {
+    const created = await this.spaceRequest(relay, space, {
       op: 'invites.create',
       role,
       expiresInSeconds,
     });
-    return { invite, link: formatLink({ kind: 'join', relay: this.relayUrl(relay), space, token }) };
+    const { url, alternates } = findRelay(this.current, relay);
+    return {
+      invite: created.invite,
+      link: formatLink(newInviteLink({ relay: url, ...(alternates ? { alternates } : {}) }, space, created)),
+    };
   }
 
   /** The space's invites, open or not (leads). */
@@ -199,7 +210,7 @@ export class EnclaveService {
   /** Joins a space with a pasted invite link; rejects with the relay's reason when it admits nobody. */
   async join(text: string): Promise<Joined> {
     const link = parseInviteLink(text);
-    const relay = await this.relayForUrl(link.relay);
+    const relay = await this.relayForUrl(link.relay, link.alternates);
     return joinWithInvite({
       link,
       relay,

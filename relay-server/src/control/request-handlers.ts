@@ -51,6 +51,8 @@ export interface RequestServices {
   readonly storage: Storage;
   readonly keys: KeyService;
   readonly directory: DirectoryService;
+  /** The service's public addresses (RelayOptions.publicUrls), for invite links. */
+  readonly publicUrls: readonly string[];
 }
 
 export function documentInfo(record: DocumentRecord, size?: number): DocumentInfo {
@@ -179,7 +181,10 @@ export async function handleRequest(
 
     case 'invites.create':
       onSpaceChannel();
-      return governance.createInvite(who.space, who.publicKey, request.role, request.expiresInSeconds);
+      return {
+        ...(await governance.createInvite(who.space, who.publicKey, request.role, request.expiresInSeconds)),
+        ...(services.publicUrls.length > 0 ? { addresses: services.publicUrls } : {}),
+      };
 
     case 'invites.list':
       onSpaceChannel();

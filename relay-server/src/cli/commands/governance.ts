@@ -7,6 +7,8 @@ import {
   type AgreementInfo,
   formatLink,
   isRole,
+  linkAddresses,
+  newInviteLink,
   parseDuration,
   parseLink,
   type Role,
@@ -35,10 +37,12 @@ export async function inviteCreate(args: CommandArgs): Promise<void> {
     throw usageError((error as Error).message);
   }
   const settings = await clientSettings(args.values as Record<string, string>);
-  const { invite, token } = await onSpace(args, space, (connection) =>
+  const created = await onSpace(args, space, (connection) =>
     connection.request({ op: 'invites.create', role, expiresInSeconds: seconds }),
   );
-  process.stdout.write(`${formatLink({ kind: 'join', relay: settings.relayUrl, space, token })}\n`);
+  const { invite } = created;
+  const used = { relay: settings.relayUrl, alternates: settings.alternateUrls ?? [] };
+  process.stdout.write(`${formatLink(newInviteLink(used, space, created))}\n`);
   process.stderr.write(`invite ${invite.id}: one person may join ${space} as ${invite.role} until ${invite.expires}\n`);
 }
 
@@ -74,14 +78,16 @@ export async function join(args: CommandArgs): Promise<void> {
     throw usageError((error as Error).message);
   }
   if (link.kind !== 'join') throw usageError('that is a document link, not an invite');
-  const settings = await clientSettings({ ...(args.values as Record<string, string>), relay: link.relay });
+  // Every address the link carries: the first that answers is used.
+  const relay = linkAddresses(link).join(',');
+  const settings = await clientSettings({ ...(args.values as Record<string, string>), relay });
   const welcome = await withConnection(settings, { space: link.space }, async (_, w) => w, { invite: link.token });
   if (welcome.agreement) {
     process.stderr.write(
       `${link.space} asks members to sign an agreement first: enclave agreement show ${link.space}\n`,
     );
   }
-  process.stdout.write(`joined ${link.space} as ${welcome.role ?? 'nobody'} (relay ${link.relay})\n`);
+  process.stdout.write(`joined ${link.space} as ${welcome.role ?? 'nobody'} (relay ${relay})\n`);
 }
 
 export async function requestAccess(args: CommandArgs): Promise<void> {
