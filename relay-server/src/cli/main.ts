@@ -78,9 +78,9 @@ const COMMANDS: Record<string, Command> = {
     run: relayCommand,
   },
   doctor: {
-    usage: 'doctor --data DIR [--repair]',
-    summary: "check a stopped relay's data folder; --repair sets aside what cannot be loaded",
-    options: { data: { type: 'string' }, repair: { type: 'boolean' } },
+    usage: 'doctor (--data DIR | --storage postgres://...) [--repair]',
+    summary: "check a stopped relay's storage; --repair sets aside what cannot be loaded",
+    options: { data: { type: 'string' }, storage: { type: 'string' }, repair: { type: 'boolean' } },
     run: doctor,
   },
   'keys share': {
