@@ -66,6 +66,14 @@ export class ControlledRelay {
   }
 
   /**
+   * In a cluster, everything its relays stored, as text (bytea as hex; ClusterRelay.storedText); undefined
+   * for one relay, whose data is the files of its data folder.
+   */
+  storedText(): Promise<string> | undefined {
+    return this.cluster?.storedText();
+  }
+
+  /**
    * Changes a listing's title in the relay's storage behind its lead's back (the relay is stopped meanwhile),
    * as a relay operator could: the directory then serves text its lead never signed.
    */

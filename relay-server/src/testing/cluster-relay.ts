@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import pg from 'pg';
 import { generateIdentity, type Identity } from '@enclave/shared';
 import { type Logger } from '../observability/logger.js';
 import { createRelay, type Relay } from '../relay.js';
@@ -88,6 +89,30 @@ export class ClusterRelay {
    */
   openStorage(): Promise<PostgresStorage> {
     return PostgresStorage.open(this.database);
+  }
+
+  /**
+   * Every row of every table of the cluster's database as text (bytea as hex), read through SQL so that
+   * nothing PostgreSQL compresses on disk hides from a search: what the relays stored, all of it.
+   */
+  async storedText(): Promise<string> {
+    const client = new pg.Client({ connectionString: this.database });
+    await client.connect();
+    try {
+      const { rows: tables } = await client.query<{ name: string }>(
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+      );
+      const parts: string[] = [];
+      for (const { name } of tables) {
+        const { rows } = await client.query<{ row: string }>(
+          `SELECT t::text AS row FROM ${client.escapeIdentifier(name)} t`,
+        );
+        for (const { row } of rows) parts.push(row);
+      }
+      return parts.join('\n');
+    } finally {
+      await client.end();
+    }
   }
 
   async stop(): Promise<void> {

@@ -52,7 +52,7 @@ async function main(): Promise<number> {
   const adminFile = join(temp, 'lead.json');
   await writeFile(adminFile, serializeIdentity(admin));
   chmodSync(adminFile, 0o600);
-  // In a cluster the content is in PostgreSQL: /relay/data-contains searches this folder only (one relay).
+  // One relay's content is in this folder; a cluster's is in PostgreSQL (/relay/data-contains searches both).
   const relayData = join(temp, 'relay-data');
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
@@ -94,7 +94,12 @@ async function main(): Promise<number> {
         await relay.stop();
         try {
           const bytes = await treeBytes(relayData);
-          return { found: bytes.includes(String(text)), bytes: bytes.length };
+          // A cluster stores in PostgreSQL: its rows as text, bytea as hex, so the text is searched both ways.
+          const stored = await relay.storedText();
+          const marker = String(text);
+          const inDatabase =
+            stored !== undefined && (stored.includes(marker) || stored.includes(Buffer.from(marker).toString('hex')));
+          return { found: bytes.includes(marker) || inDatabase, bytes: bytes.length + (stored?.length ?? 0) };
         } finally {
           await relay.start();
         }
