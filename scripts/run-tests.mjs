@@ -35,9 +35,22 @@ const SUITES = [
     kind: 'mocha',
   },
   { name: 'e2e', command: 'npm run test:e2e --silent', kind: 'mocha' },
-  // The same scenarios against two relays on PostgreSQL and Redis, VS Code on one and JupyterLab on the
-  // other (test/e2e/node/cluster-relay.ts); about 3 minutes more, so on demand.
-  { name: 'e2e-cluster', command: 'ENCLAVE_TEST_CLUSTER=1 npm run test:e2e --silent', kind: 'mocha', onDemand: true },
+  // The editors' suites against two relays on PostgreSQL and Redis (ENCLAVE_TEST_CLUSTER=1,
+  // relay-server/src/testing/cluster-relay.ts): e2e with VS Code on one relay and JupyterLab on the other; the
+  // VS Code and JupyterLab suites with the editor on one and the tests' own clients on the other.
+  { name: 'e2e-cluster', command: 'ENCLAVE_TEST_CLUSTER=1 npm run test:e2e --silent', kind: 'mocha' },
+  {
+    name: 'vscode-cluster',
+    command: 'ENCLAVE_TEST_CLUSTER=1 npm run test:vscode --silent -w extension',
+    kind: 'mocha',
+    onDemand: true,
+  },
+  {
+    name: 'jupyter-cluster',
+    command: 'ENCLAVE_TEST_CLUSTER=1 npm run test:jupyter --silent -w jupyter-plugin',
+    kind: 'mocha',
+    onDemand: true,
+  },
   // The stress suite's short configuration (about 60 s; `npm run stress` is the full one); one invariant per
   // "test".
   { name: 'stress-quick', command: 'node test/dist/stress/run.js --quick', kind: 'mocha' },

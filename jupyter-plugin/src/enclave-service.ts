@@ -12,6 +12,7 @@ import {
   type AuditEntry,
   EnclaveConnection,
   formatLink,
+  newInviteLink,
   type Identity,
   type InviteInfo,
   listMySpaces,
@@ -155,16 +156,22 @@ export class EnclaveService {
     return this.onSpace(relay, space, (connection) => connection.request(request));
   }
 
-  /** The relay name for a relay URL from a link: a configured one, or a new entry remembered in the settings. */
-  async relayForUrl(url: string): Promise<string> {
-    const known = findRelayByUrl(this.current, url);
-    if (known) return known.name;
+  /**
+   * The relay name for a link's addresses (`alternates`: the same service's other addresses): the configured
+   * relay with any of them, or a new entry remembered in the settings.
+   */
+  async relayForUrl(url: string, alternates: readonly string[] = []): Promise<string> {
+    for (const address of [url, ...alternates]) {
+      const known = findRelayByUrl(this.current, address);
+      if (known) return known.name;
+    }
     const entry = {
       name: suggestRelayName(
         url,
         this.current.relays.map((r) => r.name),
       ),
       url,
+      ...(alternates.length > 0 ? { alternates: [...alternates] } : {}),
     };
     if (!this.options.rememberRelay) throw new Error(`add the relay ${url} in Settings > Enclave first`);
     await this.options.rememberRelay(entry);
@@ -180,11 +187,12 @@ export class EnclaveService {
     expiresInSeconds: number,
   ): Promise<{ invite: InviteInfo; link: string }> {
     // shared's createInvite: in a sealed space the link also carries the invite's admission secret.
-    const { invite, token, admit } = await this.onSpace(relay, space, (connection) =>
-      createInvite(connection, role, expiresInSeconds),
-    );
-    const link = { kind: 'join', relay: this.relayUrl(relay), space, token, ...(admit ? { admit } : {}) } as const;
-    return { invite, link: formatLink(link) };
+    const created = await this.onSpace(relay, space, (connection) => createInvite(connection, role, expiresInSeconds));
+    const { url, alternates } = findRelay(this.current, relay);
+    return {
+      invite: created.invite,
+      link: formatLink(newInviteLink({ relay: url, ...(alternates ? { alternates } : {}) }, space, created)),
+    };
   }
 
   /** The space's invites, open or not (leads). */
@@ -200,7 +208,7 @@ export class EnclaveService {
   /** Joins a space with a pasted invite link; rejects with the relay's reason when it admits nobody. */
   async join(text: string): Promise<Joined> {
     const link = parseInviteLink(text);
-    const relay = await this.relayForUrl(link.relay);
+    const relay = await this.relayForUrl(link.relay, link.alternates);
     return joinWithInvite({
       link,
       relay,

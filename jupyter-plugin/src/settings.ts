@@ -36,8 +36,9 @@ export function findRelay(settings: EnclaveSettings, name: string): RelayEntry {
   return relay;
 }
 
-/** The configured relay with this URL (compared without trailing slashes), if any. */
+/** The configured relay with this URL as its address or an alternate (compared without trailing slashes), if any. */
 export function findRelayByUrl(settings: EnclaveSettings, url: string): RelayEntry | undefined {
-  const wanted = url.replace(/\/+$/, '');
-  return settings.relays.find((r) => r.url.replace(/\/+$/, '') === wanted);
+  const bare = (address: string): string => address.replace(/\/+$/, '');
+  const wanted = bare(url);
+  return settings.relays.find((r) => [r.url, ...(r.alternates ?? [])].some((address) => bare(address) === wanted));
 }

@@ -102,6 +102,11 @@ export interface RelayOptions {
   readonly relayIdentity?: Identity;
   /** Public keys that may create spaces. */
   readonly admins: readonly string[];
+  /**
+   * The addresses clients are given for this service (ws:// or wss://, first one first): every relay of a
+   * cluster, or the names behind a proxy. Invite links carry them all; none: the address the lead used.
+   */
+  readonly publicUrls?: readonly string[];
   /** The directory of listed spaces (default on); false switches it off: nothing is listed or shown. */
   readonly directory?: boolean;
   readonly host?: string;

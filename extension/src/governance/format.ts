@@ -4,6 +4,7 @@ import {
   type AuditEntry,
   auditRow,
   formatLink,
+  type InviteLink,
   latestAuditEntries,
   parseDuration,
 } from '@enclave/shared';
@@ -15,16 +16,7 @@ export interface InviteLinks {
   readonly vscode: string;
 }
 
-export function inviteLinks(
-  relay: string,
-  space: string,
-  token: string,
-  uriScheme: string,
-  extensionId: string,
-  /** Sealed spaces: the invite's admission secret (shared's createInvite). */
-  admit?: string,
-): InviteLinks {
-  const link = { kind: 'join', relay, space, token, ...(admit ? { admit } : {}) } as const;
+export function inviteLinks(link: InviteLink, uriScheme: string, extensionId: string): InviteLinks {
   return { enclave: formatLink(link), vscode: formatLink(link, `${uriScheme}://${extensionId}/`) };
 }
 

@@ -4,7 +4,15 @@
  * A used, expired or revoked invite admits nobody; the relay's reason is shown.
  */
 import * as vscode from 'vscode';
-import { createInvite, EnclaveConnection, parseLink, type Role, ROLES } from '@enclave/shared';
+import {
+  createInvite,
+  EnclaveConnection,
+  linkAddresses,
+  newInviteLink,
+  parseLink,
+  type Role,
+  ROLES,
+} from '@enclave/shared';
 import { ensureIdentity } from '../identity/identity-commands.js';
 import type { Services } from '../services.js';
 import { EXTENSION_ID } from '../session/address.js';
@@ -46,10 +54,11 @@ export function registerInviteCommands(services: Services): vscode.Disposable {
         args.expires ??
         (role ? await vscode.window.showQuickPick(EXPIRIES, { title: 'Enclave: valid for' }) : undefined);
       if (!role || expires === undefined) return undefined;
-      const { invite, token, admit } = await onSpace(services, target, (channel) =>
-        createInvite(channel, role, expirySeconds(expires)),
-      );
-      const links = inviteLinks(target.relay, target.space, token, vscode.env.uriScheme, EXTENSION_ID, admit);
+      // shared's createInvite: in a sealed space the link also carries the invite's admission secret.
+      const created = await onSpace(services, target, (channel) => createInvite(channel, role, expirySeconds(expires)));
+      const { invite, token } = created;
+      const link = newInviteLink({ relay: target.relay }, target.space, created);
+      const links = inviteLinks(link, vscode.env.uriScheme, EXTENSION_ID);
       const COPY_VSCODE = 'Copy VS Code link';
       const COPY_ENCLAVE = 'Copy enclave:// link';
       void vscode.window
@@ -110,6 +119,7 @@ export function registerInviteCommands(services: Services): vscode.Disposable {
       }
       const connection = new EnclaveConnection({
         relayUrl: link.relay,
+        alternateUrls: linkAddresses(link).slice(1),
         room: { space: link.space },
         identity,
         WebSocket: globalWebSocket(),

@@ -1,11 +1,14 @@
 /**
  * The relay the suite talks to, which tests inside VS Code can stop and start again (to take the client
  * offline and bring it back) through a small HTTP endpoint on 127.0.0.1. Data lives in SQLite in a temp
- * folder, so a restart keeps the documents, as a real relay does.
+ * folder, so a restart keeps the documents, as a real relay does. With ENCLAVE_TEST_CLUSTER=1 it is two
+ * relays on a private PostgreSQL and Redis instead: VS Code on the first, the tests' own clients on the
+ * second (`peerUrl`), so that everything they see of each other crossed the cluster.
  */
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { createRelay, DATABASE_FILE, type Relay, SqliteStorage } from '@enclave/relay';
+import { createRelay, DATABASE_FILE, type Relay, SqliteStorage, type Storage } from '@enclave/relay';
+import { ClusterRelay, TEST_CLUSTER } from '@enclave/relay/testing/cluster-relay';
 import { FreezableProxy } from '@enclave/test/freezable-proxy';
 
 export class ControlledRelay {
@@ -13,24 +16,40 @@ export class ControlledRelay {
   private port = 0;
   private control: Server | undefined;
   private proxy: FreezableProxy | undefined;
+  /** Where VS Code connects. */
   url = '';
+  /** Where the tests' own clients (peers, set-up) connect: the cluster's second relay, else `url`. */
+  peerUrl = '';
 
-  constructor(
+  private constructor(
     private readonly admins: readonly string[],
     private readonly dataDir: string,
+    private readonly cluster: ClusterRelay | undefined,
   ) {}
 
+  static async create(admins: readonly string[], dataDir: string): Promise<ControlledRelay> {
+    const cluster = TEST_CLUSTER ? await ClusterRelay.create(admins, dataDir) : undefined;
+    return new ControlledRelay(admins, dataDir, cluster);
+  }
+
   async start(): Promise<string> {
+    if (this.cluster) {
+      this.url = await this.cluster.start();
+      this.peerUrl = this.cluster.secondUrl;
+      return this.url;
+    }
     if (this.relay) return this.url;
     const relay = createRelay({ admins: this.admins, dataDir: this.dataDir, host: '127.0.0.1', port: this.port });
     const { url } = await relay.listen();
     this.relay = relay;
     this.url = url;
+    this.peerUrl = url;
     this.port = Number(new URL(url).port);
     return url;
   }
 
   async stop(): Promise<void> {
+    await this.cluster?.stop();
     const relay = this.relay;
     this.relay = undefined;
     await relay?.close();
@@ -47,12 +66,22 @@ export class ControlledRelay {
   }
 
   /**
+   * In a cluster, everything its relays stored, as text (bytea as hex; ClusterRelay.storedText); undefined
+   * for one relay, whose data is the files of its data folder.
+   */
+  storedText(): Promise<string> | undefined {
+    return this.cluster?.storedText();
+  }
+
+  /**
    * Changes a listing's title in the relay's storage behind its lead's back (the relay is stopped meanwhile),
    * as a relay operator could: the directory then serves text its lead never signed.
    */
   async alterListing(space: string): Promise<void> {
     await this.stop();
-    const storage = new SqliteStorage(join(this.dataDir, DATABASE_FILE));
+    const storage: Storage = this.cluster
+      ? await this.cluster.openStorage()
+      : new SqliteStorage(join(this.dataDir, DATABASE_FILE));
     try {
       const stored = await storage.getListing(space);
       if (!stored) throw new Error(`${space} is not listed`);
@@ -104,6 +133,7 @@ export class ControlledRelay {
   async close(): Promise<void> {
     await this.proxy?.close();
     await this.stop();
+    await this.cluster?.close();
     await new Promise<void>((resolve) => (this.control ? this.control.close(() => resolve()) : resolve()));
   }
 }

@@ -21,7 +21,7 @@ export interface TestWorkspace {
 export async function prepareTestWorkspace(): Promise<TestWorkspace> {
   const temp = await mkdtemp(join(tmpdir(), 'enclave-vscode-'));
   const admin = await generateIdentity('Test Admin');
-  const relay = new ControlledRelay([admin.publicKey], join(temp, 'relay-data'));
+  const relay = await ControlledRelay.create([admin.publicKey], join(temp, 'relay-data'));
   const url = await relay.start();
   const control = await relay.listenControl();
   const silentRelay = await relay.startSilent();
@@ -34,6 +34,7 @@ export async function prepareTestWorkspace(): Promise<TestWorkspace> {
     join(workspace, 'enclave-test.json'),
     JSON.stringify({
       relay: url,
+      peerRelay: relay.peerUrl,
       silentRelay,
       control,
       admin: serializeIdentity(admin),

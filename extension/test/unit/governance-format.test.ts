@@ -40,10 +40,10 @@ const entries: AuditEntry[] = [
 
 describe('governance text', () => {
   it('makes invite links that parse back to the same invite under both schemes', () => {
-    const links = inviteLinks('ws://localhost:1234', 'lab', 'tok-en_1', 'vscode', 'enclave.enclave-vscode');
+    const expected = { kind: 'join', relay: 'ws://localhost:1234', space: 'lab', token: 'tok-en_1' } as const;
+    const links = inviteLinks(expected, 'vscode', 'enclave.enclave-vscode');
     assert.match(links.enclave, /^enclave:\/\/join\?/);
     assert.match(links.vscode, /^vscode:\/\/enclave\.enclave-vscode\/join\?/);
-    const expected = { kind: 'join', relay: 'ws://localhost:1234', space: 'lab', token: 'tok-en_1' };
     assert.deepEqual(parseLink(links.enclave), expected);
     assert.deepEqual(parseLink(links.vscode), expected);
   });

@@ -8,6 +8,7 @@ import {
   formatLink,
   type Identity,
   type InviteLink,
+  linkAddresses,
   parseLink,
   type Role,
   type WebSocketConstructor,
@@ -64,6 +65,7 @@ export async function joinWithInvite(options: JoinOptions): Promise<Joined> {
   const { link } = options;
   const connection = new EnclaveConnection({
     relayUrl: link.relay,
+    alternateUrls: linkAddresses(link).slice(1),
     room: { space: link.space },
     identity: options.identity,
     WebSocket: options.WebSocket,

@@ -21,6 +21,7 @@ import type { Browser, Page } from 'playwright-core';
 import { YNotebook, type YCodeCell } from '@jupyter/ydoc';
 import { DocumentLink } from '../../src/session/document-link.js';
 import { publish } from '../../src/session/publish.js';
+import { TEST_CLUSTER } from '@enclave/relay/testing/cluster-relay';
 import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
 import { launchBrowser, openLab } from './browser.js';
 import { JUPYTERLAB_VERSION, type JupyterLab, prepareEnvironment, startJupyterLab } from './jupyterlab-server.js';
@@ -52,12 +53,12 @@ describe(`Enclave daily use in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
   before(async function () {
     this.timeout(900_000);
     prepareEnvironment((line) => console.log(`      [setup] ${line}`));
-    relay = await startRelay('lab');
+    relay = await startRelay('lab', { cluster: TEST_CLUSTER });
     me = relay.editor;
     await createSpace('led', [[me, 'lead']]);
     await createSpace('elsewhere', [[relay.viewer, 'editor']]);
     lab = await startJupyterLab({
-      '@enclave/jupyter-plugin:plugin': { relays: [{ name: RELAY, url: relay.url }] },
+      '@enclave/jupyter-plugin:plugin': { relays: [{ name: RELAY, url: relay.labUrl }] },
       '@jupyterlab/apputils-extension:notification': { fetchNews: 'false', checkForUpdates: false },
     });
     browser = await launchBrowser();
@@ -489,7 +490,7 @@ describe(`Enclave daily use in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
     const id = (await widgetIdFor(page, path))!;
     const label = page.locator(`#${id} .enclave-status .enclave-status-label`);
     await eventually(async () => assert.equal(await label.innerText(), 'Connected · editor'), 20_000);
-    await relay.relay.close();
+    await relay.labRelay.close();
     await eventually(async () => {
       assert.match(await label.innerText(), /^Offline · reconnecting in \d+ s \(attempt \d+\)$/);
       assert.match(

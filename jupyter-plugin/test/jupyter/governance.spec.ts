@@ -15,15 +15,16 @@ import {
   type ListingText,
   signListing,
   formatLink,
+  newInviteLink,
   generateIdentity,
   parseLink,
   type Identity,
   type Role,
   serializeIdentity,
 } from '@enclave/shared';
-import { MemoryStorage } from '@enclave/relay';
 import type { Browser, Page } from 'playwright-core';
 import { publish } from '../../src/session/publish.js';
+import { TEST_CLUSTER } from '@enclave/relay/testing/cluster-relay';
 import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
 import { launchBrowser, openLab, waitForApp } from './browser.js';
 import {
@@ -47,8 +48,6 @@ describe(`Enclave governance in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
   let browser: Browser;
   let page: Page;
   let me: Identity;
-  /** The relay's storage: the directory test alters a listing in it, as a dishonest relay would. */
-  const storage = new MemoryStorage();
   const closeLater: { destroy(): void }[] = [];
 
   const { onSpace, createSpace, seed } = relayHelpers(() => relay);
@@ -63,8 +62,9 @@ describe(`Enclave governance in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
   const draftText = (path: string) =>
     onWidget<string>(page, path, 'return widget.context.model.sharedModel.getSource()');
   const inviteLink = async (space: string, role: Role, expiresInSeconds = 3600) => {
-    const { token, invite } = await onSpace(space, (c) => c.request({ op: 'invites.create', role, expiresInSeconds }));
-    return { link: formatLink({ kind: 'join', relay: relay.url, space, token }), id: invite.id };
+    const created = await onSpace(space, (c) => c.request({ op: 'invites.create', role, expiresInSeconds }));
+    // As the editors make it: with every address the relay gives (both relays of a cluster).
+    return { link: formatLink(newInviteLink({ relay: relay.url }, space, created)), id: created.invite.id };
   };
   /** A client-library connection presenting an invite link's token. */
   const redeem = (link: string, identity: Identity) => {
@@ -98,10 +98,10 @@ describe(`Enclave governance in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
   before(async function () {
     this.timeout(900_000);
     prepareEnvironment((line) => console.log(`      [setup] ${line}`));
-    relay = await startRelay('lab', storage);
+    relay = await startRelay('lab', { cluster: TEST_CLUSTER });
     me = await generateIdentity('Browser Member');
     lab = await startJupyterLab({
-      '@enclave/jupyter-plugin:plugin': { relays: [{ name: RELAY, url: relay.url }] },
+      '@enclave/jupyter-plugin:plugin': { relays: [{ name: RELAY, url: relay.labUrl }] },
       '@jupyterlab/apputils-extension:notification': { fetchNews: 'false', checkForUpdates: false },
     });
     browser = await launchBrowser();
@@ -446,8 +446,9 @@ describe(`Enclave governance in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
     );
 
     // The relay now serves a title its lead never signed: the panel says so and will not ask from it.
-    const stored = (await storage.getListing('listed'))!;
-    await storage.putListing({ ...stored, title: 'Free GPU hours' });
+    // The relay's storage: the listing is altered in it, as a dishonest relay would.
+    const stored = (await relay.storage.getListing('listed'))!;
+    await relay.storage.putListing({ ...stored, title: 'Free GPU hours' });
     await page.evaluate(() =>
       (
         window as unknown as { jupyterapp: { shell: { activateById(id: string): void } } }

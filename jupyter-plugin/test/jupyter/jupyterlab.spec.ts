@@ -21,6 +21,7 @@ import type { Browser, Page } from 'playwright-core';
 import * as Y from 'yjs';
 import { DocumentLink } from '../../src/session/document-link.js';
 import { publish } from '../../src/session/publish.js';
+import { TEST_CLUSTER } from '@enclave/relay/testing/cluster-relay';
 import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
 import { launchBrowser, openLab, waitForApp } from './browser.js';
 import {
@@ -111,7 +112,7 @@ describe(`Enclave in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
   before(async function () {
     this.timeout(900_000);
     listing = prepareEnvironment((line) => console.log(`      [setup] ${line}`));
-    relay = await startRelay('lab');
+    relay = await startRelay('lab', { cluster: TEST_CLUSTER });
     await lead('view', async (c) => {
       await c.request({ op: 'space.create' });
       await c.request({
@@ -123,7 +124,7 @@ describe(`Enclave in JupyterLab ${JUPYTERLAB_VERSION}`, function () {
     });
     await lead('closed', (c) => c.request({ op: 'space.create' }));
     lab = await startJupyterLab({
-      '@enclave/jupyter-plugin:plugin': { relays: [{ name: RELAY, url: relay.url }] },
+      '@enclave/jupyter-plugin:plugin': { relays: [{ name: RELAY, url: relay.labUrl }] },
       '@jupyterlab/apputils-extension:notification': { fetchNews: 'false', checkForUpdates: false },
     });
     browser = await launchBrowser();

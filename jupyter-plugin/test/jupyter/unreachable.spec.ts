@@ -8,6 +8,7 @@ import { serializeIdentity } from '@enclave/shared';
 import { FreezableProxy } from '@enclave/test/freezable-proxy';
 import type { Browser, Page } from 'playwright-core';
 import { publish } from '../../src/session/publish.js';
+import { TEST_CLUSTER } from '@enclave/relay/testing/cluster-relay';
 import { eventually, NodeWebSocket, type RelayFixture, startRelay } from '../unit/relay-fixture.js';
 import { launchBrowser, openLab } from './browser.js';
 import { JUPYTERLAB_VERSION, type JupyterLab, prepareEnvironment, startJupyterLab } from './jupyterlab-server.js';
@@ -24,7 +25,7 @@ describe(`Enclave in JupyterLab ${JUPYTERLAB_VERSION} with a relay that never an
   before(async function () {
     this.timeout(900_000);
     prepareEnvironment((line) => console.log(`      [setup] ${line}`));
-    relay = await startRelay('lab');
+    relay = await startRelay('lab', { cluster: TEST_CLUSTER });
     silent = await FreezableProxy.start(relay.url);
     silent.freeze();
     lab = await startJupyterLab({

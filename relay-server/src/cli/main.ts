@@ -57,7 +57,7 @@ const COMMANDS: Record<string, Command> = {
   },
   relay: {
     usage:
-      'relay --data DIR [--storage sqlite|postgres://...] [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--no-directory] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL] [--commit-window-ms MS] [--redis URL] [--relay-identity FILE] [--handshakes-per-address N] [--refusals-per-address N] [--unadmitted-per-address N] [--unadmitted-total N]',
+      'relay --data DIR [--storage sqlite|postgres://...] [--host HOST] [--port PORT] --admin PUBKEY [--admin PUBKEY ...] [--no-directory] [--tls-cert PEM --tls-key PEM] [--log-level LEVEL] [--commit-window-ms MS] [--redis URL] [--relay-identity FILE] [--public-url URL ...] [--handshakes-per-address N] [--refusals-per-address N] [--unadmitted-per-address N] [--unadmitted-total N]',
     summary: 'run the relay in the foreground (default 127.0.0.1:8787); admins may create spaces',
     options: {
       data: { type: 'string' },
@@ -72,14 +72,15 @@ const COMMANDS: Record<string, Command> = {
       'commit-window-ms': { type: 'string' },
       redis: { type: 'string' },
       'relay-identity': { type: 'string' },
+      'public-url': { type: 'string', multiple: true },
       ...Object.fromEntries(ADMISSION_FLAG_NAMES.map((flag) => [flag, { type: 'string' } as const])),
     },
     run: relayCommand,
   },
   doctor: {
-    usage: 'doctor --data DIR [--repair]',
-    summary: "check a stopped relay's data folder; --repair sets aside what cannot be loaded",
-    options: { data: { type: 'string' }, repair: { type: 'boolean' } },
+    usage: 'doctor (--data DIR | --storage postgres://...) [--repair]',
+    summary: "check a stopped relay's storage; --repair sets aside what cannot be loaded",
+    options: { data: { type: 'string' }, storage: { type: 'string' }, repair: { type: 'boolean' } },
     run: doctor,
   },
   'keys share': {

@@ -56,6 +56,8 @@ export interface ConnectionContext {
   readonly limits: RelayLimits;
   readonly governance: GovernanceService;
   readonly directory: DirectoryService;
+  /** The service's public addresses, for invite links. */
+  readonly publicUrls: readonly string[];
   /** Admitted connections, so that revocations and role changes reach them. */
   readonly admitted: Set<ClientConnection>;
   /** Connections of non-members waiting for their access request to be resolved. */

@@ -53,6 +53,8 @@ export interface RequestServices {
   readonly keys: KeyService;
   readonly chain: MembershipChainService;
   readonly directory: DirectoryService;
+  /** The service's public addresses (RelayOptions.publicUrls), for invite links. */
+  readonly publicUrls: readonly string[];
 }
 
 export function documentInfo(record: DocumentRecord, size?: number): DocumentInfo {
@@ -181,7 +183,10 @@ export async function handleRequest(
 
     case 'invites.create':
       onSpaceChannel();
-      return governance.createInvite(who.space, who.publicKey, request.role, request.expiresInSeconds);
+      return {
+        ...(await governance.createInvite(who.space, who.publicKey, request.role, request.expiresInSeconds)),
+        ...(services.publicUrls.length > 0 ? { addresses: services.publicUrls } : {}),
+      };
 
     case 'invites.list':
       // Any channel: a lead's key sharing on a document connection checks invite redemptions with it.

@@ -283,7 +283,15 @@ export interface ResultOf {
   'spaces.mine': { readonly spaces: readonly MySpaceInfo[] };
   'document.create': { readonly document: DocumentInfo };
   flush: { readonly stored: true };
-  'invites.create': { readonly invite: InviteInfo; readonly token: string };
+  'invites.create': {
+    readonly invite: InviteInfo;
+    readonly token: string;
+    /**
+     * The service's public addresses (the relay's --public-url), first one first, for the invite link; absent
+     * when its operator configured none (the link then carries the address the lead used).
+     */
+    readonly addresses?: readonly string[];
+  };
   'invites.list': { readonly invites: readonly InviteInfo[] };
   'invites.revoke': { readonly invite: InviteInfo };
   'requests.list': { readonly requests: readonly AccessRequestInfo[] };

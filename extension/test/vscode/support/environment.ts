@@ -4,6 +4,11 @@ import { type Identity, parseIdentity } from '@enclave/shared';
 
 export interface TestEnvironment {
   readonly relay: string;
+  /**
+   * Where the tests' own clients (peers, the admin's set-up) connect: the same relay, or with
+   * ENCLAVE_TEST_CLUSTER=1 the cluster's other relay.
+   */
+  readonly peerRelay: string;
   /** The same relay through a proxy that accepts and never answers until `POST <control>/silent/thaw`. */
   readonly silentRelay: string;
   /** `POST <control>/relay/stop` and `/relay/start` take the relay down and bring it back (same data). */
@@ -25,6 +30,7 @@ export function testEnvironment(): Promise<TestEnvironment> {
     );
     const value = JSON.parse(text) as {
       relay: string;
+      peerRelay?: string;
       silentRelay: string;
       control: string;
       admin: string;
@@ -32,6 +38,7 @@ export function testEnvironment(): Promise<TestEnvironment> {
     };
     return {
       relay: value.relay,
+      peerRelay: value.peerRelay ?? value.relay,
       silentRelay: value.silentRelay,
       control: value.control,
       admin: parseIdentity(value.admin),

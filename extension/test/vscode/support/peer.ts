@@ -22,9 +22,9 @@ export class NotebookPeer {
   ) {}
 
   static async join(identity: Identity, space: string, document: string, create = false): Promise<NotebookPeer> {
-    const { relay } = await testEnvironment();
+    const { peerRelay } = await testEnvironment();
     const connection = new EnclaveConnection({
-      relayUrl: relay,
+      relayUrl: peerRelay,
       room: { space, document },
       identity,
       WebSocket: webSocket(),
@@ -65,9 +65,9 @@ export class DraftPeer {
   ) {}
 
   static async join(identity: Identity, space: string, document: string, create = false): Promise<DraftPeer> {
-    const { relay } = await testEnvironment();
+    const { peerRelay } = await testEnvironment();
     const connection = new EnclaveConnection({
-      relayUrl: relay,
+      relayUrl: peerRelay,
       room: { space, document },
       identity,
       WebSocket: webSocket(),

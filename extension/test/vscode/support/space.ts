@@ -20,7 +20,7 @@ export function webSocket(): WebSocketConstructor {
 }
 
 export async function createSpace(members: readonly { identity: Identity; role: Role }[]): Promise<string> {
-  const { relay, admin } = await testEnvironment();
+  const { peerRelay: relay, admin } = await testEnvironment();
   const space = uniqueName('space');
   const channel = new EnclaveConnection({
     relayUrl: relay,

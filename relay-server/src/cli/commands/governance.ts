@@ -8,6 +8,8 @@ import {
   createInvite,
   formatLink,
   isRole,
+  linkAddresses,
+  newInviteLink,
   parseDuration,
   parseLink,
   type Role,
@@ -36,9 +38,11 @@ export async function inviteCreate(args: CommandArgs): Promise<void> {
     throw usageError((error as Error).message);
   }
   const settings = await clientSettings(args.values as Record<string, string>);
-  const { invite, token, admit } = await onSpace(args, space, (connection) => createInvite(connection, role, seconds));
-  const link = { kind: 'join', relay: settings.relayUrl, space, token, ...(admit ? { admit } : {}) } as const;
-  process.stdout.write(`${formatLink(link)}\n`);
+  // shared's createInvite: in a sealed space the link also carries the invite's admission secret.
+  const created = await onSpace(args, space, (connection) => createInvite(connection, role, seconds));
+  const { invite } = created;
+  const used = { relay: settings.relayUrl, alternates: settings.alternateUrls ?? [] };
+  process.stdout.write(`${formatLink(newInviteLink(used, space, created))}\n`);
   process.stderr.write(`invite ${invite.id}: one person may join ${space} as ${invite.role} until ${invite.expires}\n`);
 }
 
@@ -74,7 +78,9 @@ export async function join(args: CommandArgs): Promise<void> {
     throw usageError((error as Error).message);
   }
   if (link.kind !== 'join') throw usageError('that is a document link, not an invite');
-  const settings = await clientSettings({ ...(args.values as Record<string, string>), relay: link.relay });
+  // Every address the link carries: the first that answers is used.
+  const relay = linkAddresses(link).join(',');
+  const settings = await clientSettings({ ...(args.values as Record<string, string>), relay });
   const welcome = await withConnection(settings, { space: link.space }, async (_, w) => w, {
     invite: link.token,
     ...(link.admit ? { inviteSecret: link.admit } : {}),
@@ -84,7 +90,7 @@ export async function join(args: CommandArgs): Promise<void> {
       `${link.space} asks members to sign an agreement first: enclave agreement show ${link.space}\n`,
     );
   }
-  process.stdout.write(`joined ${link.space} as ${welcome.role ?? 'nobody'} (relay ${link.relay})\n`);
+  process.stdout.write(`joined ${link.space} as ${welcome.role ?? 'nobody'} (relay ${relay})\n`);
 }
 
 export async function requestAccess(args: CommandArgs): Promise<void> {

@@ -4,12 +4,13 @@
  * whatever happens: a second signal, or a shutdown past STOP_DEADLINE_MS, exits at once.
  */
 import { readFileSync } from 'node:fs';
-import { type Identity, parsePublicKey } from '@enclave/shared';
+import { type Identity, parsePublicKey, parseRelayAddresses } from '@enclave/shared';
 import type { RelayLimits } from '../../config.js';
 import { createRelay } from '../../relay.js';
 import { loadOrCreateIdentityFile } from '../../relay-identity.js';
 import { jsonLogger, type LogLevel } from '../../observability/logger.js';
 import { usageError } from '../cli-error.js';
+import { redactPassword, storageChoice } from '../storage-choice.js';
 import type { CommandArgs } from '../command.js';
 
 const STOP_DEADLINE_MS = 10_000;
@@ -62,12 +63,14 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
   }
 
   const relayIdentity = await sharedRelayIdentity(values['relay-identity'] as string | undefined);
+  const publicUrls = publicAddresses(values['public-url'] as string[] | undefined);
 
   const relay = createRelay({
     dataDir,
     ...(relayIdentity ? { relayIdentity } : {}),
     ...(storageUrl === undefined ? {} : { storageUrl }),
     ...(redis ? { redis } : {}),
+    ...(publicUrls.length > 0 ? { publicUrls } : {}),
     commitWindowMs,
     limits: admissionLimitFlags(values),
     host,
@@ -82,6 +85,7 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
   const { url, relayId } = await relay.listen();
   const where = storageUrl === undefined ? `data in ${dataDir}` : `data in PostgreSQL ${redactPassword(storageUrl)}`;
   process.stdout.write(`Enclave relay listening on ${url} (relay id ${relayId}, ${where})\n`);
+  if (publicUrls.length > 0) process.stdout.write(`Invite links give the addresses ${publicUrls.join(', ')}\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -111,14 +115,18 @@ export async function relayCommand({ values }: CommandArgs): Promise<void> {
 }
 
 /**
- * Where the relay stores: `--storage`, else ENCLAVE_STORAGE, else SQLite in the data folder. Resolves with a
- * PostgreSQL URL, or undefined for SQLite.
+ * The addresses clients are given (invite links carry them all): `--public-url`, repeated or a comma list,
+ * else ENCLAVE_PUBLIC_URL (a comma list); none by default.
  */
-function storageChoice(flag: string | undefined): string | undefined {
-  const choice = (flag ?? process.env['ENCLAVE_STORAGE'] ?? 'sqlite').trim();
-  if (choice === 'sqlite' || choice === '') return undefined;
-  if (/^postgres(ql)?:\/\//.test(choice)) return choice;
-  throw usageError('--storage (or ENCLAVE_STORAGE) is sqlite or a postgres:// URL');
+function publicAddresses(flags: string[] | undefined): string[] {
+  const text = (flags ?? []).join(',') || (process.env['ENCLAVE_PUBLIC_URL'] ?? '');
+  if (text.trim() === '') return [];
+  try {
+    const { url, alternates } = parseRelayAddresses(text);
+    return [...new Set([url, ...alternates])];
+  } catch (error) {
+    throw usageError(`--public-url (or ENCLAVE_PUBLIC_URL): ${(error as Error).message}`);
+  }
 }
 
 /**
@@ -134,11 +142,6 @@ async function sharedRelayIdentity(flag: string | undefined): Promise<Identity |
   } catch (error) {
     throw usageError(`--relay-identity: ${(error as Error).message}`);
   }
-}
-
-/** A URL fit for the terminal: its password, if any, replaced. */
-function redactPassword(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 /** `--FLAG N` (a whole number >= 1) for each admission limit given on the command line. */
