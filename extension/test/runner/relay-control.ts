@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { createRelay, DATABASE_FILE, type Relay, SqliteStorage } from '@enclave/relay';
+import { createRelay, DATABASE_FILE, type Relay, SqliteStorage, type Storage } from '@enclave/relay';
 import { FreezableProxy } from '@enclave/test/freezable-proxy';
 
 export class ControlledRelay {
@@ -51,12 +51,22 @@ export class ControlledRelay {
    * as a relay operator could: the directory then serves text its lead never signed.
    */
   async alterListing(space: string): Promise<void> {
-    await this.stop();
-    const storage = new SqliteStorage(join(this.dataDir, DATABASE_FILE));
-    try {
+    await this.editStorage(async (storage) => {
       const stored = await storage.getListing(space);
       if (!stored) throw new Error(`${space} is not listed`);
       await storage.putListing({ ...stored, title: `${stored.title} (altered)` });
+    });
+  }
+
+  /**
+   * Runs `change` on the relay's storage while the relay is stopped, then starts it again: what an operator
+   * (or an intruder) with the data folder can do behind the members' backs.
+   */
+  async editStorage<T>(change: (storage: Storage) => Promise<T>): Promise<T> {
+    await this.stop();
+    const storage = new SqliteStorage(join(this.dataDir, DATABASE_FILE));
+    try {
+      return await change(storage);
     } finally {
       await storage.close();
       await this.start();

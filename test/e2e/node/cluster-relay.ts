@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateIdentity, type Identity } from '@enclave/shared';
-import { createRelay, type Relay } from '@enclave/relay';
+import { createRelay, PostgresStorage, type Relay, type Storage } from '@enclave/relay';
 import { type PrivatePostgres, startPrivatePostgres } from '@enclave/relay/testing/private-postgres';
 import { RedisServer } from '../../src/support/redis-server.js';
 
@@ -66,6 +66,18 @@ export class ClusterRelay {
     const relays = this.relays;
     this.relays = [];
     await Promise.all(relays.map((relay) => relay.close()));
+  }
+
+  /** Runs `change` on the cluster's storage while both relays are stopped, then starts them again. */
+  async editStorage<T>(change: (storage: Storage) => Promise<T>): Promise<T> {
+    await this.stop();
+    const storage = await PostgresStorage.open(this.database);
+    try {
+      return await change(storage);
+    } finally {
+      await storage.close();
+      await this.start();
+    }
   }
 
   async close(): Promise<void> {
