@@ -70,7 +70,7 @@ async function vsNotifications(space: string): Promise<string[]> {
   return texts.filter((text) => text.includes(space));
 }
 
-describe('Sealed messages: a tampering relay, a member waiting for a key', function () {
+describe('Problems in a sealed space: a tampering relay, a member waiting for a key', function () {
   this.timeout(120_000);
   let vsUser: Identity;
   let labUser: Identity;
