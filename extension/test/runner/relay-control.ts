@@ -78,14 +78,24 @@ export class ControlledRelay {
    * as a relay operator could: the directory then serves text its lead never signed.
    */
   async alterListing(space: string): Promise<void> {
+    await this.editStorage(async (storage) => {
+      const stored = await storage.getListing(space);
+      if (!stored) throw new Error(`${space} is not listed`);
+      await storage.putListing({ ...stored, title: `${stored.title} (altered)` });
+    });
+  }
+
+  /**
+   * Runs `change` on the relay's storage while the relay is stopped, then starts it again: what an operator
+   * (or an intruder) with the data folder can do behind the members' backs.
+   */
+  async editStorage<T>(change: (storage: Storage) => Promise<T>): Promise<T> {
     await this.stop();
     const storage: Storage = this.cluster
       ? await this.cluster.openStorage()
       : new SqliteStorage(join(this.dataDir, DATABASE_FILE));
     try {
-      const stored = await storage.getListing(space);
-      if (!stored) throw new Error(`${space} is not listed`);
-      await storage.putListing({ ...stored, title: `${stored.title} (altered)` });
+      return await change(storage);
     } finally {
       await storage.close();
       await this.start();

@@ -75,8 +75,9 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
   private declined: AgreementDeclinedError | undefined;
   private destroyed = false;
   private readonly said = new Set<string>();
-  /** The first problem said (shown by the toolbar), if any. */
+  /** The sealed-space problem the toolbar shows, if any: tampering (kept), else a wait for the key. */
   problem: string | undefined;
+  private problemKind: 'tampered' | 'waiting-for-key' | undefined;
 
   constructor(private readonly options: DocumentLinkOptions) {
     super();
@@ -110,6 +111,11 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
         return opened;
       }
       this.opened = opened;
+      // Opened means the key was there: the wait, if any, is over (and may be said again if it comes back).
+      if (this.problemKind === 'waiting-for-key') {
+        this.problem = this.problemKind = undefined;
+        this.said.delete('waiting-for-key');
+      }
       opened.session.on('agreement', this.onAgreement);
       opened.session.on('tampered', this.onTampered);
       opened.session.on('waiting-for-key', this.onWaitingForKey);
@@ -275,10 +281,14 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
   private sayOnce(kind: 'tampered' | 'waiting-for-key', message: string): void {
     if (this.said.has(kind)) return;
     this.said.add(kind);
-    this.problem ??=
-      kind === 'tampered'
-        ? `A message failed verification and was not applied (the relay or network altered, withheld or replayed it): ${message}`
-        : `${message}. Your edits are kept and sent once you have the key.`;
+    // Tampering outranks a wait for the key: it is what the person most needs to know, and it stays.
+    if (kind === 'tampered') {
+      this.problem = `A message failed verification and was not applied (the relay or network altered, withheld or replayed it): ${message}`;
+      this.problemKind = kind;
+    } else if (this.problemKind === undefined) {
+      this.problem = `${message}. Your edits are kept and sent once you have the key.`;
+      this.problemKind = kind;
+    }
     this.emit(kind, [message]);
     this.emit('status', [this.current.status]);
   }

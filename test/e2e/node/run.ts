@@ -105,6 +105,25 @@ async function main(): Promise<number> {
         }
       },
       '/relay/start': () => relay.start(),
+      /**
+       * A malicious relay: appends two forgeries of the last stored message of the space's one document (one
+       * with a ciphertext byte flipped, one cut short), with the relay stopped, then starts it again; members
+       * online reconnect and are sent both.
+       */
+      '/relay/forge-sealed': ({ space }) =>
+        relay.editStorage(async (storage) => {
+          const documents = await storage.listDocuments(String(space));
+          if (documents.length !== 1) throw new Error(`${String(space)} has ${documents.length} documents, not 1`);
+          const document = documents[0]!.name;
+          const state = await storage.loadDocument(String(space), document);
+          const last = state.updates.at(-1) ?? state.snapshot;
+          if (!last) throw new Error(`${String(space)}/${document} has nothing stored`);
+          const altered = last.slice();
+          altered[altered.length - 70]! ^= 1; // inside the ciphertext, before the 64-byte signature
+          await storage.appendUpdate(String(space), document, altered);
+          await storage.appendUpdate(String(space), document, last.slice(0, -1));
+          return { document };
+        }),
       /** Evaluates `body` (an async function body of `app`, `arg`, `widget(path)`) in JupyterLab's page. */
       '/lab/eval': ({ body, arg }) =>
         labPage.evaluate(
@@ -137,6 +156,14 @@ async function main(): Promise<number> {
         await labPage.keyboard.type(String(text), { delay: Number(delay ?? 20) });
         await labPage.keyboard.press('Escape');
         return null;
+      },
+      /** The text of every VS Code notification on screen (toasts, or the notification centre when open). */
+      '/vscode/notifications': async () => {
+        const page = vscodePage();
+        if (!page) throw new Error('VS Code is not open');
+        return page.evaluate(() =>
+          [...document.querySelectorAll('.notification-list-item-message')].map((n) => n.textContent ?? ''),
+        );
       },
       '/cli': async ({ args }) => {
         const result = await run(

@@ -23,6 +23,7 @@ export async function run(): Promise<void> {
     ignoreIpynbWorkerErrors();
     require('./e2e.test.ts');
     require('./sealed.test.ts');
+    require('./sealed-messages.test.ts');
     try {
       mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} tests failed`)) : resolve()));
     } catch (error) {
