@@ -164,6 +164,12 @@ export class SealedLog implements RelayDocument, DocumentListener {
     for (const peer of this.peers) this.deliver(peer, frame);
   }
 
+  /**
+   * Nothing to answer: a sealed relay keeps no presence (it cannot read it); members renew theirs and send
+   * it again after each (re)sync, on one relay as on several.
+   */
+  presenceWanted(): void {}
+
   /** The fan-out may have lost something: read storage and forward the entries this copy lacks. */
   missed(): void {
     if (this.catchUpQueued || this.failed) return;

@@ -334,6 +334,15 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     }
   }
 
+  /** Another relay loaded this document: it gets the presence of this relay's peers (stamped already). */
+  presenceWanted(): void {
+    if (this.failed || this.doc.isDestroyed) return;
+    const mine = [...this.awarenessOwners].filter(([, owner]) => owner !== ELSEWHERE).map(([id]) => id);
+    const present = mine.filter((id) => this.awareness.getStates().has(id));
+    if (present.length > 0)
+      this.channel.publishPresence(awarenessProtocol.encodeAwarenessUpdate(this.awareness, present));
+  }
+
   /**
    * The fan-out may have lost something: read storage and apply what this copy lacks. Only a read: when it
    * fails (a relay whose Redis link came back sends every document here at once, and a busy pool can make

@@ -35,6 +35,10 @@ export class EarlyMessages implements DocumentListener {
     this.deliver((l) => l.presence(bytes));
   }
 
+  presenceWanted(): void {
+    this.deliver((l) => l.presenceWanted());
+  }
+
   missed(): void {
     this.deliver((l) => l.missed());
   }

@@ -25,6 +25,11 @@ export interface DocumentListener {
   compacted(seq: number, bytes: Uint8Array): void;
   /** Presence from another relay's peers, already stamped by that relay (an awareness update or envelope). */
   presence(bytes: Uint8Array): void;
+  /**
+   * Another relay has just loaded the document and knows nothing of the presence of this relay's peers
+   * (peers renew theirs only every 15 s): publish it now.
+   */
+  presenceWanted(): void;
   /** Something may have been lost on the way: read what storage has and apply what is missing. */
   missed(): void;
 }

@@ -26,6 +26,8 @@ export enum FanOutKind {
   Presence = 2,
   /** "What I published may not have arrived": the receivers catch up. */
   Resync = 3,
+  /** "I just loaded this document": the receivers publish their peers' presence. */
+  PresenceQuery = 4,
 }
 
 export interface RedisFanOutOptions {
@@ -149,6 +151,8 @@ export class RedisFanOut implements FanOut {
       if (this.channels.get(channel) !== joined) return;
       this.publish(channel, encodeFanOutMessage(joined.source, ++joined.sent, kind, seq, bytes));
     };
+    // Subscribed (or trying): the others' answers reach this document's listener.
+    publish(FanOutKind.PresenceQuery, 0, new Uint8Array());
     return {
       publishStored: (seq, bytes) => publish(FanOutKind.Stored, seq, bytes),
       publishCompacted: (seq, bytes) => publish(FanOutKind.Compacted, seq, bytes),
@@ -275,6 +279,9 @@ export class RedisFanOut implements FanOut {
       case FanOutKind.Presence:
         metrics.fanOutReceived.inc({ kind: 'presence' });
         joined.listener.presence(bytes);
+        break;
+      case FanOutKind.PresenceQuery:
+        joined.listener.presenceWanted();
         break;
       case FanOutKind.Resync:
         metrics.catchUps.inc({ cause: 'peer-reconnected' });

@@ -147,6 +147,21 @@ describe('relays on one storage, Redis between them', function () {
     await waitFor(() => !b.session.awareness.getStates().has(a.doc.clientID), 'leaving crosses too');
   });
 
+  it('a relay that loads a document later learns the presence already there at once, not at the next renewal', async () => {
+    const { urls } = await setUp(2);
+    const a = await join(urls[0]!, ann, { create: 'draft' });
+    a.session.awareness.setLocalStateField('cursor', { anchor: 7 });
+    await waitFor(() => a.session.awareness.getStates().get(a.doc.clientID)?.['cursor'] !== undefined, 'set');
+    // Ben is the first on relay B: B had not loaded the document when Ann's presence was published. Peers
+    // renew theirs every 15 s; he must see hers well before that.
+    const b = await join(urls[1]!, ben);
+    await waitFor(
+      () => b.session.awareness.getStates().get(a.doc.clientID)?.['cursor'] !== undefined,
+      "Ben sees Ann's cursor without waiting for her renewal",
+      5_000,
+    );
+  });
+
   it('a revoke on relay A cuts the member off on relay B within 200 ms, and B sends them nothing more', async () => {
     const { urls } = await setUp(2);
     const a = await join(urls[0]!, ann, { create: 'draft' });
