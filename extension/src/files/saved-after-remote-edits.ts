@@ -17,13 +17,15 @@ export function keepSavedAfterRemoteEdits(
   session: SharedSession,
   editor: Editor,
   onError: (error: unknown) => void,
-): vscode.Disposable {
+): vscode.Disposable & { idle(): Promise<void> } {
   // An editor restored dirty (a backup after a window reload) holds edits the person has not saved.
   let ownUnsaved = editor.isDirty;
   const saver = new Flusher(async () => {
     await session.whenIdle();
+    // A save requested just before the session ended must not run after it: there is no relay to confirm it.
+    if (session.ended || ownUnsaved || !editor.isDirty || editor.isClosed) return;
     // Offline a save would wait for the relay and could fail with a message the person never asked for.
-    if (ownUnsaved || !editor.isDirty || editor.isClosed || session.removed || session.status !== 'connected') return;
+    if (session.removed || session.status !== 'connected') return;
     await editor.save();
   }, onError);
   const ydoc = session.model.ydoc;
@@ -42,9 +44,13 @@ export function keepSavedAfterRemoteEdits(
     vscode.workspace.onDidSaveNotebookDocument(onSaved),
     vscode.workspace.onDidSaveTextDocument(onSaved),
   ];
-  return new vscode.Disposable(() => {
-    ydoc.off('afterTransaction', onTransaction);
-    saver.dispose();
-    for (const subscription of subscriptions) subscription.dispose();
-  });
+  return {
+    /** Resolves once no save set off by a peer's edit is pending or under way. */
+    idle: () => saver.idle(),
+    dispose: () => {
+      ydoc.off('afterTransaction', onTransaction);
+      saver.dispose();
+      for (const subscription of subscriptions) subscription.dispose();
+    },
+  };
 }
