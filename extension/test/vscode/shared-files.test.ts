@@ -105,11 +105,13 @@ async function stillDirtyAfterPeerEdits(
   session: { whenIdle(): Promise<void> },
   peerEdit: (n: number) => Promise<void>,
 ): Promise<void> {
-  let saves = 0;
-  const count = (saved: unknown): void => void (saved === editor && saves++);
+  // Each save's reason (1 explicit, 2 auto save after a delay, 3 focus out) tells who saved, should one happen.
+  const saves: vscode.TextDocumentSaveReason[] = [];
+  const count = (saved: unknown, reason: vscode.TextDocumentSaveReason): void =>
+    void (saved === editor && saves.push(reason));
   const subscriptions = [
-    vscode.workspace.onWillSaveNotebookDocument((event) => count(event.notebook)),
-    vscode.workspace.onWillSaveTextDocument((event) => count(event.document)),
+    vscode.workspace.onWillSaveNotebookDocument((event) => count(event.notebook, event.reason)),
+    vscode.workspace.onWillSaveTextDocument((event) => count(event.document, event.reason)),
   ];
   try {
     for (const n of [1, 2]) {
@@ -119,7 +121,7 @@ async function stillDirtyAfterPeerEdits(
   } finally {
     for (const subscription of subscriptions) subscription.dispose();
   }
-  assert.strictEqual(saves, 0, 'nothing saved my unsaved edit for me');
+  assert.deepStrictEqual(saves, [], 'nothing saved my unsaved edit for me');
   assert.ok(editor.isDirty, "still dirty after the peer's edits");
 }
 
@@ -221,6 +223,7 @@ describe('shared documents as enclave: files', () => {
         peer.notebook.insertCell(2, { cell_type: 'code', source: 'from the peer', metadata: {} });
         await eventually(() => assert.deepStrictEqual(texts(notebook), ['# Files!', 'x = 1', 'from the peer']));
         await eventually(() => assert.ok(!notebook.isDirty, "after a peer's new cell the notebook shows as saved"));
+        await session.whenSettled(); // the save that peer's edit set off is over before I type
 
         await applyAsUser((edit) => edit.insert(notebook.cellAt(1).document.uri, new vscode.Position(0, 5), '0'));
         assert.ok(notebook.isDirty, 'my edit makes the notebook dirty');
@@ -306,6 +309,7 @@ describe('shared documents as enclave: files', () => {
         peer.file.ysource.insert(0, '# ');
         await eventually(() => assert.strictEqual(document.getText(), '# first line\n'));
         await eventually(() => assert.ok(!document.isDirty, "after a peer's edit the draft shows as saved"));
+        await session.whenSettled(); // the save that peer's edit set off is over before I type
 
         await applyAsUser((edit) => edit.insert(document.uri, new vscode.Position(1, 0), 'mine\n'));
         assert.ok(document.isDirty, 'my edit makes the draft dirty');
