@@ -56,8 +56,8 @@ export class FileBinder implements vscode.Disposable {
     this.subscriptions = [
       vscode.workspace.onDidOpenNotebookDocument(bind),
       vscode.workspace.onDidOpenTextDocument(bind),
-      vscode.workspace.onDidCloseNotebookDocument((editor) => this.binding.delete(editor)),
-      vscode.workspace.onDidCloseTextDocument((editor) => this.binding.delete(editor)),
+      vscode.workspace.onDidCloseNotebookDocument((editor) => this.closed(editor)),
+      vscode.workspace.onDidCloseTextDocument((editor) => this.closed(editor)),
     ];
     for (const editor of [...vscode.workspace.notebookDocuments, ...vscode.workspace.textDocuments]) bind(editor);
   }
@@ -81,7 +81,10 @@ export class FileBinder implements vscode.Disposable {
     try {
       const snapshot = await showsSnapshot(editor, unbound.synced, unbound.snapshot);
       const session = bindSynced(address, unbound.synced, editor, snapshot, this.services.reportError);
-      session.attach(keepSavedAfterRemoteEdits(session, editor, this.services.reportError));
+      const keepSaved = keepSavedAfterRemoteEdits(session, editor, this.services.reportError);
+      session.attach(keepSaved);
+      session.addBackgroundWork(() => keepSaved.idle());
+      session.attach(new vscode.Disposable(() => this.files.sessionEnded(session, editor)));
       this.onBound(session);
       return session;
     } catch (error) {
@@ -89,6 +92,11 @@ export class FileBinder implements vscode.Disposable {
       unbound.synced.model.dispose();
       throw error;
     }
+  }
+
+  private closed(editor: Editor): void {
+    this.binding.delete(editor);
+    if (isEnclaveUri(editor.uri)) this.files.editorClosed(editor.uri);
   }
 
   dispose(): void {

@@ -17,34 +17,51 @@ export function keepSavedAfterRemoteEdits(
   session: SharedSession,
   editor: Editor,
   onError: (error: unknown) => void,
-): vscode.Disposable {
+): vscode.Disposable & { idle(): Promise<void> } {
   // An editor restored dirty (a backup after a window reload) holds edits the person has not saved.
   let ownUnsaved = editor.isDirty;
+  // Own edits counted, and the count when the latest save began: a save covers only the edits before it.
+  let ownEdits = 0;
+  let ownEditsAtSave = 0;
   const saver = new Flusher(async () => {
     await session.whenIdle();
+    // A save requested just before the session ended must not run after it: there is no relay to confirm it.
+    if (session.ended || ownUnsaved || !editor.isDirty || editor.isClosed) return;
     // Offline a save would wait for the relay and could fail with a message the person never asked for.
-    if (ownUnsaved || !editor.isDirty || editor.isClosed || session.removed || session.status !== 'connected') return;
+    if (session.removed || session.status !== 'connected') return;
     await editor.save();
   }, onError);
   const ydoc = session.model.ydoc;
   const onTransaction = (transaction: Y.Transaction): void => {
     if (transaction.changed.size === 0) return;
     // Remote updates are applied with `local` false; everything else (binding, undo) is this person's.
-    if (transaction.local) ownUnsaved = true;
-    else void saver.request();
+    if (transaction.local) {
+      ownUnsaved = true;
+      ownEdits++;
+    } else void saver.request();
   };
   ydoc.on('afterTransaction', onTransaction);
+  const onWillSave = (saving: Editor): void => {
+    if (saving === editor) ownEditsAtSave = ownEdits;
+  };
   const onSaved = (saved: Editor): void => {
-    // A save started before the person's next edit leaves the editor dirty: that edit is still unsaved.
-    if (saved === editor) ownUnsaved = editor.isDirty;
+    // A save that began before the person's next edit leaves that edit unsaved. Not `editor.isDirty`:
+    // VS Code reports every saved document as not dirty, even when an edit made during the save keeps it so.
+    if (saved === editor && ownEdits === ownEditsAtSave) ownUnsaved = false;
   };
   const subscriptions = [
+    vscode.workspace.onWillSaveNotebookDocument((event) => onWillSave(event.notebook)),
+    vscode.workspace.onWillSaveTextDocument((event) => onWillSave(event.document)),
     vscode.workspace.onDidSaveNotebookDocument(onSaved),
     vscode.workspace.onDidSaveTextDocument(onSaved),
   ];
-  return new vscode.Disposable(() => {
-    ydoc.off('afterTransaction', onTransaction);
-    saver.dispose();
-    for (const subscription of subscriptions) subscription.dispose();
-  });
+  return {
+    /** Resolves once no save set off by a peer's edit is pending or under way. */
+    idle: () => saver.idle(),
+    dispose: () => {
+      ydoc.off('afterTransaction', onTransaction);
+      saver.dispose();
+      for (const subscription of subscriptions) subscription.dispose();
+    },
+  };
 }

@@ -15,6 +15,7 @@ import type { SyncedDocument } from '../session/open-session.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { SharedSession } from '../session/shared-session.js';
 import { addressOf, parseEnclaveUri } from './document-uri.js';
+import { type Comparable, comparable } from './ended-content.js';
 
 /** A document read but not yet bound to an editor. */
 interface Unbound {
@@ -58,6 +59,8 @@ export class SharedFileSystem implements vscode.FileSystemProvider, vscode.Dispo
   private readonly unbound = new Map<string, Unbound>();
   /** Modification times handed out: stable until our own write, so VS Code never sees a "newer" file. */
   private readonly mtimes = new Map<string, number>();
+  /** What each ended session's document held, while an editor of it may still be open and save. */
+  private readonly ended = new Map<string, { kind: 'notebook' | 'draft'; content: Comparable | undefined }>();
   private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changed.event;
 
@@ -96,10 +99,14 @@ export class SharedFileSystem implements vscode.FileSystemProvider, vscode.Dispo
   }
 
   /** Save: waits until the relay has stored every edit of the bound editor. */
-  async writeFile(uri: vscode.Uri): Promise<void> {
+  async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
     const address = addressOf(uri, this.options.relays());
     const session = this.sessionFor(address);
     if (!session) {
+      // A save after the session ended (an auto save, a tab closed a moment ago) with nothing unsaved is
+      // not a failure; one that holds edits the session never had is, and says what to do.
+      const ended = this.ended.get(key(address));
+      if (ended?.content !== undefined && comparable(ended.kind, content) === ended.content) return;
       throw vscode.FileSystemError.Unavailable(
         `${describeAddress(address)} is not open in Enclave any more: reopen it, or use “Enclave: Save a Local Copy As…”`,
       );
@@ -125,6 +132,23 @@ export class SharedFileSystem implements vscode.FileSystemProvider, vscode.Dispo
       clearTimeout(timer);
     }
     this.mtimes.set(key(address), Date.now());
+  }
+
+  /** Remembers what `session`'s document holds as it ends (call while its model is still alive). */
+  sessionEnded(session: SharedSession, editor: { readonly isClosed: boolean }): void {
+    if (editor.isClosed) return; // no editor left to save it
+    // Ended offline, the relay may lack the last edits: a later save must still say so.
+    if (session.status !== 'connected') return;
+    this.ended.set(key(session.address), {
+      kind: session.kind,
+      content: comparable(session.kind, contentOf(session).bytes),
+    });
+  }
+
+  /** Forgets an ended session's content once VS Code closed the last editor that could save it. */
+  editorClosed(uri: vscode.Uri): void {
+    const parsed = parseEnclaveUri(uri, this.options.relays());
+    if (parsed.kind === 'document') this.ended.delete(key(parsed.address));
   }
 
   /** Connects and syncs `address` ahead of opening its file (the open's read then finds it ready). */
@@ -176,6 +200,7 @@ export class SharedFileSystem implements vscode.FileSystemProvider, vscode.Dispo
     const id = key(address);
     let pending = this.unbound.get(id);
     if (!pending) {
+      this.ended.delete(id); // a new session takes over the document
       const entry: Unbound = { synced: this.options.sync(address), snapshot: [], timer: undefined };
       pending = entry;
       this.unbound.set(id, entry);

@@ -104,6 +104,24 @@ export abstract class SharedSession implements vscode.Disposable {
     else this.cleanups.push(() => disposable.dispose());
   }
 
+  /** True once the session has ended (left, closed or revoked): nothing may act for it any more. */
+  get ended(): boolean {
+    return this.disposed;
+  }
+
+  private readonly backgroundWork: (() => Promise<void>)[] = [];
+
+  /** Work the session sets off by itself (a save after peers' edits), for whenSettled to wait for. */
+  addBackgroundWork(idle: () => Promise<void>): void {
+    this.backgroundWork.push(idle);
+  }
+
+  /** Resolves once the editor shows everything received and the work that set off has finished. */
+  async whenSettled(): Promise<void> {
+    await this.whenIdle();
+    for (const idle of this.backgroundWork) await idle();
+  }
+
   /** Whether the editor is the shared document's own `enclave:` file (not a local file shared into it). */
   get isFile(): boolean {
     return isEnclaveUri(this.editorUri);

@@ -53,12 +53,28 @@ async function openNotebook(space: string, document: string): Promise<vscode.Not
   return notebook;
 }
 
-/** Saves (a flush while the session is live) and closes every `enclave:` tab, so none asks about unsaved changes. */
+function sharedEditors(): (vscode.NotebookDocument | vscode.TextDocument)[] {
+  return [...vscode.workspace.notebookDocuments, ...vscode.workspace.textDocuments].filter(
+    (editor) => editor.uri.scheme === 'enclave',
+  );
+}
+
+/**
+ * Saves (a flush while the session is live) and closes every `enclave:` tab, so none asks about unsaved
+ * changes and no save of this test's documents is still under way when the next test starts.
+ */
 async function closeSharedTabs(): Promise<void> {
-  for (const notebook of vscode.workspace.notebookDocuments)
-    if (notebook.uri.scheme === 'enclave' && notebook.isDirty) await notebook.save();
-  for (const document of vscode.workspace.textDocuments)
-    if (document.uri.scheme === 'enclave' && document.isDirty) await document.save();
+  const api = await enclave();
+  // Remote edits received so far are shown and the saves they set off are done: VS Code refuses a second
+  // save of a document while the first runs its save participants (Save would answer false).
+  for (const session of api.sessions.all()) await session.whenSettled();
+  for (const editor of sharedEditors()) if (editor.isDirty) assert.ok(await editor.save(), `saved ${editor.uri.path}`);
+  await eventually(() =>
+    assert.deepStrictEqual(
+      sharedEditors().filter((editor) => editor.isDirty),
+      [],
+    ),
+  );
   const tabs = vscode.window.tabGroups.all
     .flatMap((group) => group.tabs)
     .filter((tab) => (tab.input as { uri?: vscode.Uri } | undefined)?.uri?.scheme === 'enclave');
@@ -89,11 +105,13 @@ async function stillDirtyAfterPeerEdits(
   session: { whenIdle(): Promise<void> },
   peerEdit: (n: number) => Promise<void>,
 ): Promise<void> {
-  let saves = 0;
-  const count = (saved: unknown): void => void (saved === editor && saves++);
+  // Each save's reason (1 explicit, 2 auto save after a delay, 3 focus out) tells who saved, should one happen.
+  const saves: vscode.TextDocumentSaveReason[] = [];
+  const count = (saved: unknown, reason: vscode.TextDocumentSaveReason): void =>
+    void (saved === editor && saves.push(reason));
   const subscriptions = [
-    vscode.workspace.onWillSaveNotebookDocument((event) => count(event.notebook)),
-    vscode.workspace.onWillSaveTextDocument((event) => count(event.document)),
+    vscode.workspace.onWillSaveNotebookDocument((event) => count(event.notebook, event.reason)),
+    vscode.workspace.onWillSaveTextDocument((event) => count(event.document, event.reason)),
   ];
   try {
     for (const n of [1, 2]) {
@@ -103,7 +121,7 @@ async function stillDirtyAfterPeerEdits(
   } finally {
     for (const subscription of subscriptions) subscription.dispose();
   }
-  assert.strictEqual(saves, 0, 'nothing saved my unsaved edit for me');
+  assert.deepStrictEqual(saves, [], 'nothing saved my unsaved edit for me');
   assert.ok(editor.isDirty, "still dirty after the peer's edits");
 }
 
@@ -205,6 +223,7 @@ describe('shared documents as enclave: files', () => {
         peer.notebook.insertCell(2, { cell_type: 'code', source: 'from the peer', metadata: {} });
         await eventually(() => assert.deepStrictEqual(texts(notebook), ['# Files!', 'x = 1', 'from the peer']));
         await eventually(() => assert.ok(!notebook.isDirty, "after a peer's new cell the notebook shows as saved"));
+        await session.whenSettled(); // the save that peer's edit set off is over before I type
 
         await applyAsUser((edit) => edit.insert(notebook.cellAt(1).document.uri, new vscode.Position(0, 5), '0'));
         assert.ok(notebook.isDirty, 'my edit makes the notebook dirty');
@@ -290,6 +309,7 @@ describe('shared documents as enclave: files', () => {
         peer.file.ysource.insert(0, '# ');
         await eventually(() => assert.strictEqual(document.getText(), '# first line\n'));
         await eventually(() => assert.ok(!document.isDirty, "after a peer's edit the draft shows as saved"));
+        await session.whenSettled(); // the save that peer's edit set off is over before I type
 
         await applyAsUser((edit) => edit.insert(document.uri, new vscode.Position(1, 0), 'mine\n'));
         assert.ok(document.isDirty, 'my edit makes the draft dirty');
@@ -304,6 +324,24 @@ describe('shared documents as enclave: files', () => {
         await eventually(() => assert.ok(!document.isDirty, "once saved, a peer's edit leaves it saved again"));
         await eventually(() => assert.strictEqual(peer.file.source, document.getText()));
       }));
+
+    it('a save after its session ended: with nothing unsaved it succeeds quietly, with an edit the session never had it fails', async () => {
+      const api = await enclave();
+      const session = await sessionOf(document.uri);
+      assert.ok(session);
+      // What an auto save or the previous test's editor met: the session ends while VS Code still has the file.
+      api.sessions.end(session);
+      await applyAsUser((edit) => edit.insert(document.uri, new vscode.Position(1, 0), 'after the end\n'));
+      assert.ok(document.isDirty);
+      assert.strictEqual(await document.save(), false, 'an edit the session never had is not reported saved');
+      assert.ok(document.isDirty, 'and stays unsaved');
+      const typed = new vscode.Range(new vscode.Position(1, 0), new vscode.Position(2, 0));
+      await applyAsUser((edit) => edit.delete(document.uri, typed));
+      assert.strictEqual(document.getText(), 'first line\n');
+      if (document.isDirty) assert.ok(await document.save(), 'nothing unsaved: the save succeeds');
+      assert.ok(!document.isDirty);
+      assert.strictEqual(peer.file.source, 'first line\n', 'nothing reached the shared document after the end');
+    });
 
     it('a Save while the relay restarts waits for it and succeeds (no failed-save popup for a short outage)', async () => {
       const session = await sessionOf(document.uri);
