@@ -70,7 +70,7 @@ describe('who is running which cell', () => {
       });
       await eventually(() => assert.deepStrictEqual(runningHere(), ['cell-second']), 30_000);
       await eventually(() => assert.strictEqual(kernel.started, 1), 30_000);
-      kernel.finish();
+      await kernel.finish();
       await run;
       await eventually(() => assert.deepStrictEqual(runningHere(), []), 30_000);
     } finally {

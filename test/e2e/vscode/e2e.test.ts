@@ -338,17 +338,19 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     }, 40_000);
   });
 
-  // After 5: the JupyterLab user's cursor is in the third cell.
   it('11. VS Code follows the JupyterLab user from cell to cell; JupyterLab shows the cell VS Code runs', async () => {
     const api = await enclave();
     const editor = await vscode.window.showNotebookDocument(notebook);
     const selected = (): number[] => [editor.selection.start, editor.selection.end];
+    const labCursorTo = (cell: number): Promise<unknown> =>
+      lab(
+        `const w = widget(arg); w.content.activeCellIndex = ${cell}; w.content.mode = 'edit'; const e = w.content.activeCell.editor; e.focus(); e.setSelection({ start: { line: 0, column: 1 }, end: { line: 0, column: 1 } });`,
+        labNb,
+      );
+    await labCursorTo(2);
     await vscode.commands.executeCommand('enclave.follow', { publicKey: labUser.publicKey });
     await eventually(() => assert.deepStrictEqual(selected(), [2, 3]), 30_000);
-    await lab(
-      "const w = widget(arg); w.content.activeCellIndex = 1; w.content.mode = 'edit'; const e = w.content.activeCell.editor; e.focus(); e.setSelection({ start: { line: 0, column: 1 }, end: { line: 0, column: 1 } });",
-      labNb,
-    );
+    await labCursorTo(1);
     await eventually(() => assert.deepStrictEqual(selected(), [1, 2]), 30_000);
     assert.strictEqual(api.following()?.name, 'Grace in JupyterLab');
     await vscode.commands.executeCommand('enclave.stopFollowing');
@@ -367,7 +369,7 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
         document: notebook.uri,
       });
       await eventually(async () => assert.deepStrictEqual(await running(), ['▶ Ada in VS Code running']), 30_000);
-      kernel.finish();
+      await kernel.finish();
       await run;
       await eventually(async () => assert.deepStrictEqual(await running(), []), 30_000);
     } finally {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import * as assert from './assert.js';
+import { eventually } from './poll.js';
 
 /**
  * A kernel for tests: VS Code runs cells through it like through any controller; each run stays
@@ -34,10 +35,13 @@ export class HeldKernel implements vscode.Disposable {
     this.controller.updateNotebookAffinity(notebook, vscode.NotebookControllerAffinity.Preferred);
   }
 
-  /** Ends the run in progress. */
-  finish(): void {
-    assert.ok(this.release, 'a run is in progress');
-    this.release();
+  /**
+   * Ends the run in progress, once VS Code has handed it over: a cell shows as running from the moment it is
+   * queued (its execution summary cleared), a little before the handler starts it.
+   */
+  async finish(): Promise<void> {
+    await eventually(() => assert.ok(this.release, 'a run is in progress'), 15_000, 'the kernel starts the run');
+    this.release!();
     this.release = undefined;
   }
 
