@@ -167,15 +167,18 @@ export class NotebookBinding<C> {
     void this.flusher.request();
   }
 
-  /** A cell's metadata or outputs changed in the editor (VS Code's `cellChanges`). */
-  onEditorCell(cell: C, change: { readonly metadata?: boolean; readonly outputs?: boolean }): void {
+  /** A cell's metadata, execution count or outputs changed in the editor (VS Code's `cellChanges`). */
+  onEditorCell(
+    cell: C,
+    change: { readonly metadata?: boolean; readonly executionCount?: boolean; readonly outputs?: boolean },
+  ): void {
     const entry = this.byCell.get(cell);
     if (this.disposed || !entry) return;
     const ycell = this.ycellOf(entry);
     if (!ycell) return;
     if (this.viewOnly) {
       this.onRejectedEdit?.();
-      if (change.metadata) entry.metadataDirty = true;
+      if (change.metadata || change.executionCount) entry.metadataDirty = true;
       if (change.outputs) entry.outputsDirty = true;
       void this.flusher.request();
       return;

@@ -24,23 +24,27 @@ export function cellDiffers(editor: CellData, shared: YCellType): boolean {
   );
 }
 
-/** Writes the editor cell's metadata (with id, execution count, attachments) and/or outputs into `ycell`. */
+/**
+ * Writes the editor cell's metadata (with id, execution count, attachments), its execution count alone (a run
+ * in this editor that produced no output), and/or outputs into `ycell`.
+ */
 export function writeEditorCell(
   ycell: YCellType,
   editor: CellData,
-  what: { readonly metadata?: boolean; readonly outputs?: boolean },
+  what: { readonly metadata?: boolean; readonly executionCount?: boolean; readonly outputs?: boolean },
 ): void {
   const local = cellToJupyter(editor);
   const shared = ycell.toJSON();
   if (what.metadata) {
     if (!jsonEqual(local.metadata, shared.metadata)) replaceCellMetadata(ycell, local.metadata as JsonObject);
     if (typeof local.id === 'string' && local.id !== shared.id) ycell.ymodel.set('id', local.id);
-    if (ycell.cell_type === 'code' && local['execution_count'] !== shared['execution_count']) {
-      ycell.execution_count = (local['execution_count'] as number | null) ?? null;
-    }
     if (ycell.cell_type !== 'code' && !jsonEqual(local['attachments'], shared['attachments'])) {
       ycell.setAttachments(local['attachments'] as nbformat.IAttachments | undefined);
     }
+  }
+  if ((what.metadata || what.executionCount) && ycell.cell_type === 'code') {
+    if (local['execution_count'] !== shared['execution_count'])
+      ycell.execution_count = (local['execution_count'] as number | null) ?? null;
   }
   if (what.outputs && ycell.cell_type === 'code') {
     const outputs = (local['outputs'] as nbformat.IOutput[]) ?? [];

@@ -60,8 +60,13 @@ export class NotebookSession extends SharedSession {
       this.binding.onEditorCells(cellsChangesOf(event));
     }
     for (const change of event.cellChanges) {
-      if (change.metadata || change.outputs) {
-        this.binding.onEditorCell(change.cell, { metadata: !!change.metadata, outputs: !!change.outputs });
+      // A run's execution count arrives as an execution summary (with no output, nothing else changes).
+      if (change.metadata || change.outputs || change.executionSummary) {
+        this.binding.onEditorCell(change.cell, {
+          metadata: !!change.metadata,
+          executionCount: !!change.executionSummary,
+          outputs: !!change.outputs,
+        });
       }
     }
     if (event.metadata) this.binding.onEditorMetadata();
