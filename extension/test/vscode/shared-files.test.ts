@@ -68,16 +68,29 @@ async function closeSharedTabs(): Promise<void> {
   // Remote edits received so far are shown and the saves they set off are done: VS Code refuses a second
   // save of a document while the first runs its save participants (Save would answer false).
   for (const session of api.sessions.all()) await session.whenSettled();
-  for (const editor of sharedEditors()) if (editor.isDirty) assert.ok(await editor.save(), `saved ${editor.uri.path}`);
+  // Only this file's documents, whose sessions are live: an earlier suite's editor whose session ended is
+  // not ours to save (its save is refused unless nothing changed) nor to close with unsaved changes.
+  const live = new Set(api.sessions.all().map((session) => session.editorUri.toString()));
+  const ours = (): (vscode.NotebookDocument | vscode.TextDocument)[] =>
+    sharedEditors().filter((editor) => live.has(editor.uri.toString()));
+  for (const editor of ours()) if (editor.isDirty) assert.ok(await editor.save(), `saved ${editor.uri.path}`);
   await eventually(() =>
     assert.deepStrictEqual(
-      sharedEditors().filter((editor) => editor.isDirty),
+      ours().filter((editor) => editor.isDirty),
       [],
     ),
   );
+  const closable = new Set(
+    sharedEditors()
+      .filter((editor) => live.has(editor.uri.toString()) || !editor.isDirty)
+      .map((editor) => editor.uri.toString()),
+  );
   const tabs = vscode.window.tabGroups.all
     .flatMap((group) => group.tabs)
-    .filter((tab) => (tab.input as { uri?: vscode.Uri } | undefined)?.uri?.scheme === 'enclave');
+    .filter((tab) => {
+      const uri = (tab.input as { uri?: vscode.Uri } | undefined)?.uri;
+      return uri?.scheme === 'enclave' && closable.has(uri.toString());
+    });
   await vscode.window.tabGroups.close(tabs);
 }
 
