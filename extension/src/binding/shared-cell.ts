@@ -6,7 +6,7 @@ import { replaceCellMetadata } from '@enclave/shared';
 import type { YCellType } from '@jupyter/ydoc';
 import type * as nbformat from '@jupyterlab/nbformat';
 import type { CellData, JsonObject } from '../notebook/cell-data.js';
-import { cellToJupyter } from '../notebook/cells.js';
+import { cellToJupyter, editorExecutionCount } from '../notebook/cells.js';
 import { jsonEqual } from '../notebook/json-equal.js';
 import { normalizeOutput } from '../notebook/outputs.js';
 
@@ -43,8 +43,8 @@ export function writeEditorCell(
     }
   }
   if ((what.metadata || what.executionCount) && ycell.cell_type === 'code') {
-    if (local['execution_count'] !== shared['execution_count'])
-      ycell.execution_count = (local['execution_count'] as number | null) ?? null;
+    const count = editorExecutionCount(editor, !!what.executionCount);
+    if (count !== shared['execution_count']) ycell.execution_count = count;
   }
   if (what.outputs && ycell.cell_type === 'code') {
     const outputs = (local['outputs'] as nbformat.IOutput[]) ?? [];

@@ -60,13 +60,26 @@ export function cellToJupyter(cell: CellData): nbformat.ICell {
     if (meta['attachments']) base['attachments'] = structuredClone(meta['attachments']);
     return { ...base, cell_type: cell.kind === CellKind.Markup ? 'markdown' : 'raw' } as nbformat.ICell;
   }
-  const count = meta['execution_count'];
   return {
     ...base,
     cell_type: 'code',
-    execution_count: typeof count === 'number' ? count : null,
+    execution_count: editorExecutionCount(cell, false),
     outputs: cell.outputs.map(outputToJupyter),
   } as nbformat.ICell;
+}
+
+/**
+ * A code cell's execution count as the editor shows it. The execution summary is the truth: a run in the
+ * editor sets it (cleared while queued, the count when it ends), while the count in the cell metadata is
+ * synced from it only by VS Code's desktop ipynb support, later, and never in VS Code for the web. The
+ * metadata's count stands only when the summary has none and the change is not a run's.
+ */
+export function editorExecutionCount(editor: CellData, fromRun: boolean): number | null {
+  const order = editor.executionSummary?.executionOrder;
+  if (typeof order === 'number') return order;
+  if (fromRun) return null;
+  const count = editor.metadata['execution_count'];
+  return typeof count === 'number' ? count : null;
 }
 
 /** The editor's form of a whole notebook. */

@@ -28,7 +28,7 @@ export class MemoryCell {
 
 export interface NotebookListener {
   cells(changes: readonly CellsChange<MemoryCell>[]): void;
-  cell(cell: MemoryCell, change: { metadata?: boolean; outputs?: boolean }): void;
+  cell(cell: MemoryCell, change: { metadata?: boolean; executionCount?: boolean; outputs?: boolean }): void;
   text(cell: MemoryCell, changes: readonly TextChange[]): void;
   metadata(): void;
 }
@@ -142,6 +142,15 @@ export class MemoryNotebook implements NotebookPort<MemoryCell> {
   setCellMetadataNow(cell: MemoryCell, metadata: JsonObject): void {
     cell.metadata = structuredClone(metadata);
     this.listener?.cell(cell, { metadata: true });
+  }
+
+  /**
+   * A run's execution summary, as VS Code reports it: cleared (undefined) when the run is queued, the count
+   * when it ends. The cell's metadata is left as it was (VS Code for the web has no ipynb support to sync it).
+   */
+  setExecutionOrder(cell: MemoryCell, order: number | undefined): void {
+    cell.executionOrder = order;
+    this.listener?.cell(cell, { executionCount: true });
   }
 
   setNotebookMetadataNow(metadata: JsonObject): void {

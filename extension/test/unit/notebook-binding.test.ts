@@ -140,7 +140,8 @@ describe('NotebookBinding', () => {
       const cell = editor.cells()[1]!;
       editor.type(cell, { offset: 0, deleteCount: 1, insert: 'y' });
       editor.setOutputs(cell, [outputFromJupyter({ output_type: 'stream', name: 'stderr', text: 'warn\n' })]);
-      editor.setCellMetadataNow(cell, { ...cell.metadata, metadata: { tags: ['b'] }, execution_count: 3 });
+      editor.setCellMetadataNow(cell, { ...cell.metadata, metadata: { tags: ['b'] } });
+      editor.setExecutionOrder(cell, 3);
       editor.setNotebookMetadataNow({ ...editor.metadata(), metadata: { edited: true } });
       const shared = sharedContent(replica.notebook);
       const code = shared.cells[1] as nbformat.ICodeCell;
@@ -151,6 +152,21 @@ describe('NotebookBinding', () => {
       assert.deepEqual(shared.metadata, { edited: true });
       await inSync(replica, queue);
       assert.equal(queue.size, 0);
+    });
+
+    it("sends a run's execution count from the execution summary, not the stale count in the cell metadata", async () => {
+      const editor = replica.editor;
+      const cell = editor.cells()[1]!;
+      const code = (): nbformat.ICodeCell => sharedContent(replica.notebook).cells[1] as nbformat.ICodeCell;
+      editor.setExecutionOrder(cell, undefined); // queued
+      assert.equal(code().execution_count, null);
+      editor.setExecutionOrder(cell, 5); // ended
+      assert.equal(code().execution_count, 5);
+      assert.equal(cell.metadata['execution_count'], 1, 'the metadata still names the old count');
+      // A later metadata edit (a tag) does not bring the stale count back.
+      editor.setCellMetadataNow(cell, { ...cell.metadata, metadata: { tags: ['b'] } });
+      assert.equal(code().execution_count, 5);
+      await inSync(replica, queue);
     });
 
     it('does not echo its own edits back', async () => {

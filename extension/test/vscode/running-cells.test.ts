@@ -7,14 +7,24 @@ import { NotebookPeer } from './support/peer.js';
 import { createSpace, newIdentity, uniqueName } from './support/space.js';
 import { HeldKernel } from './support/held-kernel.js';
 
-const CELLS = ['first', 'second'].map((name) => ({
-  id: `cell-${name}`,
-  cell_type: 'code' as const,
-  source: `${name} = 1`,
-  metadata: {},
-  execution_count: null,
-  outputs: [],
-}));
+const CELLS = [
+  {
+    id: 'cell-first',
+    cell_type: 'code' as const,
+    source: 'print("first")',
+    metadata: {},
+    execution_count: 3,
+    outputs: [{ output_type: 'stream', name: 'stdout', text: 'first\n' }],
+  },
+  {
+    id: 'cell-second',
+    cell_type: 'code' as const,
+    source: 'second = 1',
+    metadata: {},
+    execution_count: null,
+    outputs: [],
+  },
+];
 
 describe('who is running which cell', () => {
   afterEach(leaveAll);
@@ -51,18 +61,21 @@ describe('who is running which cell', () => {
     }
   });
 
-  it('publishes the cell VS Code runs while it runs', async () => {
+  /** The cells VS Code publishes as running, as the peer sees them. */
+  function runningAt(peer: NotebookPeer): string[] {
+    const mine = [...peer.notebook.awareness.getStates().values()].find(
+      (state) => readStampedUser(state)?.name === 'VS Code User',
+    );
+    return readRunningCells(mine);
+  }
+
+  it('publishes the cell VS Code runs while it runs, and its count when it ends', async () => {
     const { peer, notebook } = await setUp();
     const kernel = new HeldKernel();
     try {
       await vscode.window.showNotebookDocument(notebook);
       kernel.prefer(notebook);
-      const runningHere = (): string[] => {
-        const mine = [...peer.notebook.awareness.getStates().values()].find(
-          (state) => readStampedUser(state)?.name === 'VS Code User',
-        );
-        return readRunningCells(mine);
-      };
+      const runningHere = (): string[] => runningAt(peer);
       // Not awaited: the command may resolve only when the run has ended.
       const run = vscode.commands.executeCommand('notebook.cell.execute', {
         ranges: [{ start: 1, end: 2 }],
@@ -73,8 +86,29 @@ describe('who is running which cell', () => {
       await kernel.finish();
       await run;
       await eventually(() => assert.deepStrictEqual(runningHere(), []), 30_000);
+      // The count comes from the run's execution summary (VS Code for the web leaves the metadata's count).
+      await eventually(() => assert.strictEqual(peer.notebook.cells[1]!.toJSON()['execution_count'], 1), 30_000);
     } finally {
       kernel.dispose();
+      peer.leave();
+    }
+  });
+
+  it('does not take clearing outputs for a run', async () => {
+    const { peer, notebook } = await setUp();
+    try {
+      const editor = await vscode.window.showNotebookDocument(notebook);
+      editor.selection = new vscode.NotebookRange(0, 1);
+      // VS Code clears the outputs, then the execution summary: the same summary a queued run starts with.
+      await vscode.commands.executeCommand('notebook.cell.clearOutputs');
+      const first = (): Record<string, unknown> => peer.notebook.cells[0]!.toJSON();
+      await eventually(() => {
+        assert.deepStrictEqual(first()['outputs'], []);
+        assert.strictEqual(first()['execution_count'], null);
+      }, 30_000);
+      // Presence is sent on the same socket right after the cell's change, so it has arrived by now.
+      assert.deepStrictEqual(runningAt(peer), []);
+    } finally {
       peer.leave();
     }
   });

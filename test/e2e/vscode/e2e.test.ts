@@ -16,6 +16,7 @@ import { applyAsUser } from '../../../extension/test/vscode/support/edit.js';
 import { readWorkspaceText, testEnvironment } from '../../../extension/test/vscode/support/environment.js';
 import { enclave, openSharedNotebook, useIdentity } from '../../../extension/test/vscode/support/extension.js';
 import { eventually } from '../../../extension/test/vscode/support/poll.js';
+import { HeldKernel } from '../../../extension/test/vscode/support/held-kernel.js';
 import { DraftPeer, NotebookPeer } from '../../../extension/test/vscode/support/peer.js';
 import { createSpace, newIdentity, webSocket } from '../../../extension/test/vscode/support/space.js';
 import { call, lab, labOpen, labSources, labType, screenshot } from './orchestrator.js';
@@ -337,7 +338,7 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     }, 40_000);
   });
 
-  it('11. VS Code follows the JupyterLab user from cell to cell', async () => {
+  it('11. VS Code follows the JupyterLab user from cell to cell; JupyterLab shows the cell VS Code runs', async () => {
     const api = await enclave();
     const editor = await vscode.window.showNotebookDocument(notebook);
     const selected = (): number[] => [editor.selection.start, editor.selection.end];
@@ -354,6 +355,26 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     assert.strictEqual(api.following()?.name, 'Grace in JupyterLab');
     await vscode.commands.executeCommand('enclave.stopFollowing');
     assert.strictEqual(api.following(), undefined);
+
+    const running = (): Promise<string[]> =>
+      lab(
+        "return [...document.querySelectorAll('#' + widget(arg).id + ' .enclave-running')].map(n => n.textContent)",
+        labNb,
+      );
+    const kernel = new HeldKernel();
+    try {
+      kernel.prefer(notebook);
+      const run = vscode.commands.executeCommand('notebook.cell.execute', {
+        ranges: [{ start: 1, end: 2 }],
+        document: notebook.uri,
+      });
+      await eventually(async () => assert.deepStrictEqual(await running(), ['▶ Ada in VS Code running']), 30_000);
+      await kernel.finish();
+      await run;
+      await eventually(async () => assert.deepStrictEqual(await running(), []), 30_000);
+    } finally {
+      kernel.dispose();
+    }
   });
 
   it('6. a viewer in one editor cannot change anything, in either editor', async () => {
