@@ -21,6 +21,8 @@ const VERSIONS = JSON.parse(readFileSync(join(PLUGIN_DIR, 'scripts', 'jupyterlab
 export const JUPYTERLAB_VERSION =
   VERSIONS[process.env['ENCLAVE_JUPYTERLAB'] ?? 'newest'] ?? process.env['ENCLAVE_JUPYTERLAB']!;
 let venv: string | undefined;
+/** What `jupyter labextension list` printed, once the plugin is installed (all spec files share the venv). */
+let listing: string | undefined;
 
 /** The jupyter-plugin folder: the nearest ancestor whose package.json is this package's. */
 function findPluginDir(from: string): string {
@@ -34,9 +36,15 @@ function findPluginDir(from: string): string {
 
 /**
  * Makes sure of the test venv (scripts/ensure-venv.mjs), installs this plugin package into it with pip, and
- * returns what `jupyter labextension list` prints there (colour codes removed).
+ * returns what `jupyter labextension list` prints there (colour codes removed). Once per test run: the
+ * spec files share the venv.
  */
 export function prepareEnvironment(log: (line: string) => void): string {
+  listing ??= installPlugin(log);
+  return listing;
+}
+
+function installPlugin(log: (line: string) => void): string {
   venv = execFileSync(process.execPath, [join(PLUGIN_DIR, 'scripts', 'ensure-venv.mjs'), JUPYTERLAB_VERSION], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -56,17 +64,17 @@ export function prepareEnvironment(log: (line: string) => void): string {
   });
   rmSync(configDir, { recursive: true, force: true });
   // jupyter prints the listing on stderr; strip the colour codes.
-  const listing = `${result.stdout}${result.stderr}`.replace(
+  const printed = `${result.stdout}${result.stderr}`.replace(
     new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'),
     '',
   );
   log(
-    listing
+    printed
       .split('\n')
       .find((l) => l.includes('@enclave/jupyter-plugin'))
       ?.trim() ?? 'plugin not listed',
   );
-  return listing;
+  return printed;
 }
 
 export function freePort(): Promise<number> {
