@@ -14,7 +14,8 @@ const SUITES = [
   { name: 'lint', command: 'npx eslint . && npx prettier --check . --log-level warn', kind: 'check' },
   // Includes the PostgreSQL storage and restart tests: each starts a private PostgreSQL (scripts/setup.sh
   // installs Debian's postgresql; relay-server/src/testing/private-postgres.ts).
-  { name: 'core', command: 'npx mocha', kind: 'mocha' },
+  // Two test files at a time: most of core's time is waiting (processes starting, relays timing out).
+  { name: 'core', command: 'npx mocha --parallel --jobs 2', kind: 'mocha' },
   // Part of core (it needs Debian's redis-server and postgresql, which scripts/setup.sh installs); alone for
   // quick runs. relay-processes.test.ts runs real `enclave relay` processes on a private PostgreSQL and Redis.
   {
@@ -27,12 +28,20 @@ const SUITES = [
   { name: 'vscode', command: 'npm run test:vscode --silent -w extension', kind: 'mocha' },
   { name: 'jupyter-unit', command: 'npm run test:unit --silent -w jupyter-plugin', kind: 'mocha' },
   // The JupyterLab suite on both ends of the supported range (jupyter-plugin/scripts/jupyterlab-versions.json):
-  // the newest release, then the oldest, each in its own venv (made once, about a minute).
+  // the newest release on one SQLite relay, then the oldest on the two-relay cluster (PostgreSQL and Redis,
+  // ENCLAVE_TEST_CLUSTER=1, see below), each in its own venv (made once, about a minute). Every JupyterLab
+  // end meets one relay configuration in CI; the on-demand suites give the other two pairings.
   { name: 'jupyter', command: 'npm run test:jupyter --silent -w jupyter-plugin', kind: 'mocha' },
+  {
+    name: 'jupyter-oldest-cluster',
+    command: 'ENCLAVE_TEST_CLUSTER=1 ENCLAVE_JUPYTERLAB=oldest npm run test:jupyter --silent -w jupyter-plugin',
+    kind: 'mocha',
+  },
   {
     name: 'jupyter-oldest',
     command: 'ENCLAVE_JUPYTERLAB=oldest npm run test:jupyter --silent -w jupyter-plugin',
     kind: 'mocha',
+    onDemand: true,
   },
   { name: 'e2e', command: 'npm run test:e2e --silent', kind: 'mocha' },
   // The editors' suites against two relays on PostgreSQL and Redis (ENCLAVE_TEST_CLUSTER=1,
@@ -43,7 +52,6 @@ const SUITES = [
     name: 'vscode-cluster',
     command: 'ENCLAVE_TEST_CLUSTER=1 npm run test:vscode --silent -w extension',
     kind: 'mocha',
-    onDemand: true,
   },
   {
     name: 'jupyter-cluster',
