@@ -18,7 +18,7 @@ import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { CloseCode, MessageTag, ProtocolViolation } from '@enclave/shared';
-import type { DocumentChannel, DocumentListener, FanOut } from '../fanout/fan-out.js';
+import type { DocumentChannel, DocumentListener, FanOut, StoredUpdate } from '../fanout/fan-out.js';
 import { EarlyMessages } from '../fanout/early-messages.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
@@ -295,16 +295,17 @@ export class YjsDocument implements RelayDocument, DocumentListener {
 
   // ---------------------------------------------------------------- from other relays (fan-out)
 
-  /** Another relay stored `update`: apply it here and forward it to this relay's peers if it is new. */
-  stored(_seq: number, update: Uint8Array): void {
+  /**
+   * Another relay stored `updates` (one storage call): apply them here in one transaction and forward them
+   * to this relay's peers. Not checked again (update-check.ts): the relay that stored them checked them, and
+   * the fan-out delivers only what a relay of this service sent (RedisFanOut drops any message that does not
+   * carry the relays' HMAC; SECURITY.md, "Several relays").
+   */
+  stored(updates: readonly StoredUpdate[]): void {
     if (this.failed || this.doc.isDestroyed) return;
-    // Checked as a client's would be: a relay checked it before storing, so a problem here means the bytes
-    // did not come from one (Redis is reachable by others); storage, which only relays write, decides.
-    if (findUpdateProblem(update)) {
-      this.context.metrics.updatesDropped.inc({ reason: 'fan-out-malformed' });
-      return this.missed();
-    }
-    this.applyFromElsewhere(() => Y.applyUpdate(this.doc, update, ELSEWHERE), update);
+    this.applyFromElsewhere(() => {
+      for (const update of updates) Y.applyUpdate(this.doc, update.bytes, ELSEWHERE);
+    }, updates);
   }
 
   /** Plain documents are compacted by relays, from their own copy: nothing to take from another's. */
@@ -371,27 +372,33 @@ export class YjsDocument implements RelayDocument, DocumentListener {
   }
 
   /**
-   * Applies what another relay stored and sends what it changed to every peer here: `update` as it came
-   * when it integrated whole, else the difference. Stored updates build only on stored ones, which arrive
-   * first; if one did not (its dependency came by a catch-up), what waits is dropped and storage read again.
+   * Applies what another relay stored and sends what it changed to every peer here: `updates` as they came
+   * when they integrated whole (each peer gets them in one write), else the difference. Stored updates build
+   * only on stored ones, which arrive first; if one did not (its dependency came by a catch-up), what waits
+   * is dropped and storage read again. True when `updates` integrated whole.
    */
-  private applyFromElsewhere(apply: () => void, update: Uint8Array | undefined): void {
+  private applyFromElsewhere(apply: () => void, updates: readonly StoredUpdate[] | undefined): boolean {
     const before = Y.encodeStateVector(this.doc);
     this.lastTransaction = undefined;
+    let threw = false;
     try {
       this.doc.transact(apply, ELSEWHERE);
     } catch (error) {
+      threw = true;
       this.context.logger.log('error', 'an update another relay stored did not apply', { error: String(error) });
     }
     const transaction = this.lastTransaction as Y.Transaction | undefined;
     this.lastTransaction = undefined;
     const pending = takePending(this.doc);
+    const whole = updates !== undefined && !threw && pending.parts.length === 0;
     // A catch-up applies all of storage: what it leaves pending was stored without its dependencies, and
     // reading again would not help (a load sets such parts aside).
-    if (pending.parts.length > 0 && update !== undefined) this.missed();
-    if (transaction === undefined || !changedAnything(transaction)) return;
-    const whole = update !== undefined && pending.parts.length === 0;
-    this.sendUpdate(whole ? update : Y.encodeStateAsUpdate(this.doc, before), undefined);
+    if (updates !== undefined && !whole) this.missed();
+    if (transaction === undefined || !changedAnything(transaction)) return whole;
+    // A duplicate in a group that changed something is forwarded too: clients ignore it as Yjs does.
+    if (whole) this.sendUpdates(updates.map((update) => ({ update: update.bytes, origin: undefined })));
+    else this.sendUpdates([{ update: Y.encodeStateAsUpdate(this.doc, before), origin: undefined }]);
+    return whole;
   }
 
   destroy(): void {
@@ -507,21 +514,27 @@ export class YjsDocument implements RelayDocument, DocumentListener {
       this.name,
       batch.map((b) => b.update),
     );
-    batch.forEach((b, i) => this.forward(b.update, seqs[i]!, b.origin));
+    this.forward(batch, seqs);
   }
 
-  /** Runs once `update` is stored: only now may anyone see it. */
-  private forward(update: Uint8Array, seq: number, origin: DocumentPeer | undefined): void {
-    this.lastSeq = seq;
-    this.bytes += update.length;
-    this.storedSinceCompaction++;
-    this.context.metrics.hot.updatesStored++;
-    this.sendUpdate(update, origin);
-    this.channel.publishStored(seq, update);
+  /** Runs once `batch` is stored: only now may anyone see it. One message to the other relays for all of it. */
+  private forward(batch: readonly { update: Uint8Array; origin: DocumentPeer | undefined }[], seqs: number[]): void {
+    const stored: StoredUpdate[] = [];
+    batch.forEach(({ update }, i) => {
+      const seq = seqs[i]!;
+      this.lastSeq = seq;
+      this.bytes += update.length;
+      stored.push({ seq, bytes: update });
+    });
+    const crossed = this.storedSinceCompaction < this.context.compactAfterUpdates;
+    this.storedSinceCompaction += batch.length;
+    this.context.metrics.hot.updatesStored += batch.length;
+    this.sendUpdates(batch);
+    this.channel.publishStored(stored);
     this.lastStoredAt = performance.now();
     const { compactAfterUpdates } = this.context;
     if (this.storedSinceCompaction >= 2 * compactAfterUpdates) this.compactInBackground();
-    else if (this.compactTimer === undefined || this.storedSinceCompaction === compactAfterUpdates) {
+    else if (this.compactTimer === undefined || (crossed && this.storedSinceCompaction >= compactAfterUpdates)) {
       // Past compactAfterUpdates the wait shrinks to a pause in typing: compacting a large document holds the
       // event loop for tens of ms, which people notice mid-edit (or joining) and not once everyone has paused.
       if (this.compactTimer === undefined) this.firstUnsnapshottedAt = this.lastStoredAt;
@@ -530,15 +543,22 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     }
   }
 
-  private sendUpdate(update: Uint8Array, origin: DocumentPeer | undefined): void {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MessageTag.Sync);
-    encoding.writeVarUint(encoder, SYNC_UPDATE);
-    encoding.writeVarUint8Array(encoder, update);
-    // A Buffer once here, rather than a Buffer view made by ws for every peer.
-    const bytes = encoding.toUint8Array(encoder);
-    const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (const peer of this.peers) if (peer !== origin) peer.send(frame);
+  /** Sends each update to every peer but its origin; a peer's several updates leave in one write. */
+  private sendUpdates(updates: readonly { update: Uint8Array; origin: DocumentPeer | undefined }[]): void {
+    const frames = updates.map(({ update }) => {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MessageTag.Sync);
+      encoding.writeVarUint(encoder, SYNC_UPDATE);
+      encoding.writeVarUint8Array(encoder, update);
+      // A Buffer once here, rather than a Buffer view made by ws for every peer.
+      const bytes = encoding.toUint8Array(encoder);
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    });
+    for (const peer of this.peers) {
+      const mine = frames.filter((_, i) => updates[i]!.origin !== peer);
+      if (mine.length === 1) peer.send(mine[0]!);
+      else if (mine.length > 1) peer.sendTogether(mine);
+    }
   }
 
   /** How long the document must go without edits before it is compacted. */
