@@ -10,8 +10,9 @@
  * With other relays on the same storage (fanout/fan-out.ts), what this relay stores it publishes after
  * storing it; what others stored arrives as `stored` and is applied and forwarded to this relay's peers
  * (never stored again; a duplicate changes nothing and is not forwarded). Presence crosses the same way.
- * When the fan-out may have lost something, the document reads storage and applies what it lacks; and it
- * reads storage before compacting, so a snapshot never claims a seq whose update it does not hold.
+ * When the fan-out may have lost something, the document reads storage and applies what it lacks. A
+ * snapshot never claims a seq whose update the copy does not hold: it covers the seqs heard without a gap
+ * (heard-seqs.ts), and storage is read first only when a gap has kept that from moving on.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -27,6 +28,7 @@ import { stampAwarenessUpdate } from './awareness-stamp.js';
 import type { DocumentPeer } from './document-peer.js';
 import type { RelayDocument } from './relay-document.js';
 import { rebuildDocument, storeRebuilt, takePending } from './document-rebuild.js';
+import { HeardSeqs } from './heard-seqs.js';
 import { HeldUpdates, type HeldLimits } from './held-updates.js';
 import { findDocumentProblem, findUpdateProblem } from './update-check.js';
 
@@ -87,6 +89,10 @@ export class YjsDocument implements RelayDocument, DocumentListener {
   private firstUnsnapshottedAt = 0;
   private lastStoredAt = 0;
   private failed: Error | undefined;
+  /** The stored updates this copy holds, by seq: what a snapshot may claim to cover. */
+  private readonly heard: HeardSeqs;
+  /** The seq the last snapshot from this copy covered (or storage held at load). */
+  private snapshotThrough: number;
 
   private constructor(
     readonly doc: Y.Doc,
@@ -97,6 +103,8 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     private readonly context: YjsDocumentContext,
     private readonly channel: DocumentChannel,
   ) {
+    this.heard = new HeardSeqs(lastSeq);
+    this.snapshotThrough = lastSeq;
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
     this.doc.on('afterTransaction', (transaction: Y.Transaction) => {
@@ -262,9 +270,12 @@ export class YjsDocument implements RelayDocument, DocumentListener {
       const { fanOut } = this.context;
       if (!fanOut.shared) return this.writeSnapshot(this.lastSeq);
       const ran = await fanOut.exclusive(`compact:${this.space}/${this.name}`, async () => {
-        // Others may have stored updates this copy has not heard of yet: the snapshot must hold every
-        // update up to the seq it claims, so storage is read (and applied) first.
-        const through = await this.catchUp();
+        // Others store into this document too: the snapshot claims only seqs this copy holds, every one
+        // through `heard.through`. Storage is read (and applied) first only when a gap stopped that from
+        // moving on since the last snapshot: a lost message the fan-out did not notice must not hold
+        // compaction back for ever.
+        const heard = this.heard.through;
+        const through = heard > this.snapshotThrough || this.heard.complete ? heard : await this.catchUp();
         await this.writeSnapshot(through);
       });
       if (!ran) this.storedSinceCompaction = 0; // another relay is compacting it now
@@ -291,6 +302,7 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     }
     this.storedSinceCompaction = 0;
     this.bytes = snapshot.length;
+    this.snapshotThrough = Math.max(this.snapshotThrough, throughSeq);
   }
 
   // ---------------------------------------------------------------- from other relays (fan-out)
@@ -303,9 +315,11 @@ export class YjsDocument implements RelayDocument, DocumentListener {
    */
   stored(updates: readonly StoredUpdate[]): void {
     if (this.failed || this.doc.isDestroyed) return;
-    this.applyFromElsewhere(() => {
+    const whole = this.applyFromElsewhere(() => {
       for (const update of updates) Y.applyUpdate(this.doc, update.bytes, ELSEWHERE);
     }, updates);
+    // What did not integrate whole is not held here: the catch-up it set off fills the gap it leaves.
+    if (whole) for (const update of updates) this.heard.add(update.seq);
   }
 
   /** Plain documents are compacted by relays, from their own copy: nothing to take from another's. */
@@ -368,6 +382,7 @@ export class YjsDocument implements RelayDocument, DocumentListener {
       if (state.snapshot) Y.applyUpdate(this.doc, state.snapshot, ELSEWHERE);
       for (const update of state.updates) Y.applyUpdate(this.doc, update, ELSEWHERE);
     }, undefined);
+    this.heard.caughtUp(state.lastSeq);
     return state.lastSeq;
   }
 
@@ -524,6 +539,7 @@ export class YjsDocument implements RelayDocument, DocumentListener {
       const seq = seqs[i]!;
       this.lastSeq = seq;
       this.bytes += update.length;
+      this.heard.add(seq);
       stored.push({ seq, bytes: update });
     });
     const crossed = this.storedSinceCompaction < this.context.compactAfterUpdates;

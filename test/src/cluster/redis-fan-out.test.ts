@@ -406,6 +406,44 @@ describe('relays on one storage, Redis between them', function () {
     assert.ok((await metricValue(cluster!.relays[1]!, 'enclave_fanout_catch_ups_total')) >= 1);
   });
 
+  it('a relay that heard every stored edit compacts without reading storage, and the snapshot holds them all', async () => {
+    cluster = await startCluster(redis, 2, { relay: { compactAfterUpdates: 1, compactPauseMs: 1, compactAfterMs: 1 } });
+    await createSpace(cluster.urls[0]!, cluster.admin, 'team', [
+      { identity: ann, role: 'editor' },
+      { identity: ben, role: 'editor' },
+    ]);
+    const a = await join(cluster.urls[0]!, ann, { create: 'draft' });
+    const b = await join(cluster.urls[1]!, ben);
+    const relayA = cluster.relays[0]!;
+    const compactions = (): Promise<number> => metricValue(relayA, 'enclave_compactions_total');
+    const loads = async (): Promise<number> => {
+      const text = await relayA.metrics.registry.getSingleMetricAsString('enclave_storage_operation_seconds');
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('enclave_storage_operation_seconds_count{operation="loadDocument"}'));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+    };
+    const loadsBefore = await loads();
+    const compactionsBefore = await compactions();
+    // One edit at a time, each heard everywhere before the next: relay A never has a gap in what it heard.
+    // Relay A compacts after each of its own edits (B's are B's to compact), B's edits between them included.
+    let ownEdits = 0;
+    for (const [i, doc] of [a.doc, b.doc, a.doc, b.doc, a.doc].entries()) {
+      doc.getText('source').insert(0, `edit ${i}. `);
+      await waitFor(
+        () => a.doc.getText('source').toString() === b.doc.getText('source').toString(),
+        `edit ${i} reached both`,
+      );
+      if (doc !== a.doc) continue;
+      ownEdits++;
+      await waitFor(async () => (await compactions()) >= compactionsBefore + ownEdits, `A compacted after edit ${i}`);
+    }
+    assert.equal(await loads(), loadsBefore, 'relay A never read the document from storage to compact it');
+    const state = await cluster.storage.loadDocument('team', DRAFT.document);
+    assert.ok(state.snapshot, 'a snapshot was stored');
+    assert.equal(await storedText(cluster, DRAFT.document), a.doc.getText('source').toString());
+  });
+
   it('compaction on one relay never drops an update another relay stored meanwhile', async () => {
     // Relay B's link is frozen, so relay A has not heard of B's edit when A compacts: A's snapshot must
     // still hold it (A reads storage first), or the edit would be gone from storage.
