@@ -393,7 +393,6 @@ export class YjsDocument implements RelayDocument, DocumentListener {
    * is dropped and storage read again. True when `updates` integrated whole.
    */
   private applyFromElsewhere(apply: () => void, updates: readonly StoredUpdate[] | undefined): boolean {
-    const before = Y.encodeStateVector(this.doc);
     this.lastTransaction = undefined;
     let threw = false;
     try {
@@ -412,7 +411,11 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     if (transaction === undefined || !changedAnything(transaction)) return whole;
     // A duplicate in a group that changed something is forwarded too: clients ignore it as Yjs does.
     if (whole) this.sendUpdates(updates.map((update) => ({ update: update.bytes, origin: undefined })));
-    else this.sendUpdates([{ update: Y.encodeStateAsUpdate(this.doc, before), origin: undefined }]);
+    else {
+      // The state before is the transaction's own (no state vector encoded up front for every message).
+      const since = Y.encodeStateVector(transaction.beforeState);
+      this.sendUpdates([{ update: Y.encodeStateAsUpdate(this.doc, since), origin: undefined }]);
+    }
     return whole;
   }
 

@@ -19,6 +19,8 @@ import type { StoredUpdate } from './fan-out.js';
 /** 128 bits of an HMAC-SHA256: forging one takes 2^128 tries on average. */
 const TAG_LENGTH = 16;
 const KEY_INFO = 'enclave relay fan-out messages v1';
+/** Between the channel and the message: a channel name never contains NUL, so they cannot be re-split. */
+const SEPARATOR = Buffer.of(0);
 
 /** What a message on a document's channel carries. */
 export enum FanOutKind {
@@ -39,22 +41,18 @@ export function fanOutKey(relaySecretKey: string): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(relaySecretKey), Buffer.alloc(0), KEY_INFO, 32));
 }
 
-function tagOf(key: Buffer, channel: string, body: Uint8Array): Buffer {
-  return createHmac('sha256', key)
-    .update(channel)
-    .update(Buffer.of(0)) // a channel name never contains NUL: channel and body cannot be re-split
-    .update(body)
-    .digest()
-    .subarray(0, TAG_LENGTH);
+/** `channel` as its UTF-8 bytes is cheaper: relays pass what Redis gave them, or a copy kept per channel. */
+function tagOf(key: Buffer, channel: string | Uint8Array, body: Uint8Array): Buffer {
+  return createHmac('sha256', key).update(channel).update(SEPARATOR).update(body).digest().subarray(0, TAG_LENGTH);
 }
 
 /** `body` with its tag in front, for `channel`. */
-export function sealFanOutMessage(key: Buffer, channel: string, body: Uint8Array): Buffer {
+export function sealFanOutMessage(key: Buffer, channel: string | Uint8Array, body: Uint8Array): Buffer {
   return Buffer.concat([tagOf(key, channel, body), body]);
 }
 
 /** The body of `message` if it was sealed under `key` for `channel`, else undefined. */
-export function openFanOutMessage(key: Buffer, channel: string, message: Buffer): Buffer | undefined {
+export function openFanOutMessage(key: Buffer, channel: string | Uint8Array, message: Buffer): Buffer | undefined {
   if (message.length < TAG_LENGTH) return undefined;
   const body = message.subarray(TAG_LENGTH);
   return timingSafeEqual(tagOf(key, channel, body), message.subarray(0, TAG_LENGTH)) ? body : undefined;

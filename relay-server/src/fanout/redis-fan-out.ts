@@ -62,6 +62,8 @@ class SourceCounters {
 }
 
 interface Joined {
+  /** The channel's name as bytes, for authenticating what is published on it. */
+  readonly channel: Buffer;
   readonly listener: DocumentListener;
   readonly counters: SourceCounters;
   readonly source: string;
@@ -140,6 +142,7 @@ export class RedisFanOut implements FanOut {
   async join(space: string, document: string, listener: DocumentListener): Promise<DocumentChannel> {
     const channel = `${this.prefix}doc:${space}/${document}`;
     const joined: Joined = {
+      channel: Buffer.from(channel),
       listener,
       counters: new SourceCounters(),
       source: `${this.instance}.${++this.joins}`,
@@ -153,7 +156,7 @@ export class RedisFanOut implements FanOut {
     else void subscribed.catch(() => undefined);
     const publish = (kind: FanOutKind, payload: Parameters<typeof encodeDocumentMessage>[3]): void => {
       if (this.channels.get(channel) !== joined) return;
-      this.publish(channel, encodeDocumentMessage(joined.source, ++joined.sent, kind, payload));
+      this.publish(channel, encodeDocumentMessage(joined.source, ++joined.sent, kind, payload), joined.channel);
     };
     // Subscribed (or trying): the others' answers reach this document's listener.
     publish(FanOutKind.PresenceQuery, {});
@@ -237,7 +240,7 @@ export class RedisFanOut implements FanOut {
     this.subscriber.disconnect();
   }
 
-  private publish(channel: string, body: Uint8Array): void {
+  private publish(channel: string, body: Uint8Array, channelBytes: string | Buffer = channel): void {
     if (this.closed) return;
     // Not queued while the link is down: stale messages would arrive in a burst after it returns, when
     // the 'resync' this relay sends then makes everyone read storage anyway.
@@ -246,7 +249,7 @@ export class RedisFanOut implements FanOut {
       return;
     }
     this.publisher
-      .publish(channel, sealFanOutMessage(this.options.key, channel, body))
+      .publish(channel, sealFanOutMessage(this.options.key, channelBytes, body))
       .catch((error: unknown) => this.failed('publish', error));
   }
 
@@ -256,7 +259,7 @@ export class RedisFanOut implements FanOut {
     const channel = channelBytes.toString();
     const joined = channel === this.governanceChannel ? undefined : this.channels.get(channel);
     if (!joined && channel !== this.governanceChannel) return; // left meanwhile
-    const body = openFanOutMessage(this.options.key, channel, message);
+    const body = openFanOutMessage(this.options.key, channelBytes, message);
     if (!body) {
       // Not from a relay of this service (or from one with another relay key): nothing of it is used.
       this.failed(
@@ -342,7 +345,7 @@ export class RedisFanOut implements FanOut {
   private publisherBack(): void {
     if (!this.lost.delete(this.publisher) || this.closed) return;
     for (const [channel, joined] of this.channels) {
-      this.publish(channel, encodeDocumentMessage(joined.source, ++joined.sent, FanOutKind.Resync));
+      this.publish(channel, encodeDocumentMessage(joined.source, ++joined.sent, FanOutKind.Resync), joined.channel);
     }
     const marker = { source: this.instance, counter: ++this.governanceSent };
     this.publish(this.governanceChannel, Buffer.from(JSON.stringify(marker)));
