@@ -14,4 +14,5 @@ export { MemoryStorage } from './storage/memory-storage.js';
 export { PostgresStorage, type PostgresStorageOptions } from './storage/postgres-storage.js';
 export { jsonLogger, silentLogger, type Logger, type LogLevel } from './observability/logger.js';
 export type { FanOut, DocumentChannel, DocumentListener, GovernanceSignal } from './fanout/fan-out.js';
-export { encodeFanOutMessage, FanOutKind, RedisFanOut } from './fanout/redis-fan-out.js';
+export { RedisFanOut } from './fanout/redis-fan-out.js';
+export { encodeDocumentMessage, fanOutKey, FanOutKind, sealFanOutMessage } from './fanout/fan-out-message.js';

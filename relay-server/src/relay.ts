@@ -45,6 +45,7 @@ import { SealedLog } from './documents/sealed-log.js';
 import { YjsDocument, type YjsDocumentContext } from './documents/yjs-document.js';
 import type { FanOut, GovernanceSignal } from './fanout/fan-out.js';
 import { LocalFanOut } from './fanout/local-fan-out.js';
+import { fanOutKey } from './fanout/fan-out-message.js';
 import { RedisFanOut } from './fanout/redis-fan-out.js';
 import { KeyService } from './sealed/key-service.js';
 import { MembershipChainService } from './sealed/membership-chain-service.js';
@@ -153,7 +154,14 @@ export function createRelay(options: RelayOptions): Relay {
       storage = metered.storage;
       try {
         fanOut = options.redis
-          ? await RedisFanOut.connect({ url: options.redis, prefix: options.redisPrefix, metrics, logger })
+          ? await RedisFanOut.connect({
+              url: options.redis,
+              prefix: options.redisPrefix,
+              // Relays of one service share the relay key: only they can speak on the fan-out.
+              key: fanOutKey(opened.identity.secretKey),
+              metrics,
+              logger,
+            })
           : new LocalFanOut();
       } catch (error) {
         if (!options.storage) await storage.close();

@@ -36,7 +36,7 @@ import {
   type StoredAppend,
 } from '@enclave/shared';
 import { EarlyMessages } from '../fanout/early-messages.js';
-import type { DocumentChannel, DocumentListener, FanOut } from '../fanout/fan-out.js';
+import type { DocumentChannel, DocumentListener, FanOut, StoredUpdate } from '../fanout/fan-out.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { SpaceEpochs } from '../sealed/space-epochs.js';
@@ -151,8 +151,8 @@ export class SealedLog implements RelayDocument, DocumentListener {
   // ---------------------------------------------------------------- from other relays (fan-out)
 
   /** Another relay stored an entry: kept once, in seq order, and forwarded to the peers here. */
-  stored(seq: number): void {
-    if (seq > this.head) this.missed();
+  stored(updates: readonly StoredUpdate[]): void {
+    if (updates.some((update) => update.seq > this.head)) this.missed();
   }
 
   /** Another relay stored a client's snapshot covering the log through `covers`. */
@@ -269,7 +269,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
     return this.enqueue(async () => {
       const seq = await this.context.storage.appendUpdate(this.space, this.name, envelope);
       this.context.metrics.hot.updatesStored++;
-      this.channel.publishStored(seq, envelope);
+      this.channel.publishStored([{ seq, bytes: envelope }]);
       // With other relays, entries below this one may still be on their way here: storage has them all.
       if (this.context.fanOut.shared) return this.pull();
       const entry = { seq, envelope };

@@ -10,15 +10,16 @@
  * With other relays on the same storage (fanout/fan-out.ts), what this relay stores it publishes after
  * storing it; what others stored arrives as `stored` and is applied and forwarded to this relay's peers
  * (never stored again; a duplicate changes nothing and is not forwarded). Presence crosses the same way.
- * When the fan-out may have lost something, the document reads storage and applies what it lacks; and it
- * reads storage before compacting, so a snapshot never claims a seq whose update it does not hold.
+ * When the fan-out may have lost something, the document reads storage and applies what it lacks. A
+ * snapshot never claims a seq whose update the copy does not hold: it covers the seqs heard without a gap
+ * (heard-seqs.ts), and storage is read first only when a gap has kept that from moving on.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { CloseCode, MessageTag, ProtocolViolation } from '@enclave/shared';
-import type { DocumentChannel, DocumentListener, FanOut } from '../fanout/fan-out.js';
+import type { DocumentChannel, DocumentListener, FanOut, StoredUpdate } from '../fanout/fan-out.js';
 import { EarlyMessages } from '../fanout/early-messages.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
@@ -27,6 +28,7 @@ import { stampAwarenessUpdate } from './awareness-stamp.js';
 import type { DocumentPeer } from './document-peer.js';
 import type { RelayDocument } from './relay-document.js';
 import { rebuildDocument, storeRebuilt, takePending } from './document-rebuild.js';
+import { HeardSeqs } from './heard-seqs.js';
 import { HeldUpdates, type HeldLimits } from './held-updates.js';
 import { findDocumentProblem, findUpdateProblem } from './update-check.js';
 
@@ -87,6 +89,10 @@ export class YjsDocument implements RelayDocument, DocumentListener {
   private firstUnsnapshottedAt = 0;
   private lastStoredAt = 0;
   private failed: Error | undefined;
+  /** The stored updates this copy holds, by seq: what a snapshot may claim to cover. */
+  private readonly heard: HeardSeqs;
+  /** The seq the last snapshot from this copy covered (or storage held at load). */
+  private snapshotThrough: number;
 
   private constructor(
     readonly doc: Y.Doc,
@@ -97,6 +103,8 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     private readonly context: YjsDocumentContext,
     private readonly channel: DocumentChannel,
   ) {
+    this.heard = new HeardSeqs(lastSeq);
+    this.snapshotThrough = lastSeq;
     this.awareness = new awarenessProtocol.Awareness(doc);
     this.awareness.setLocalState(null);
     this.doc.on('afterTransaction', (transaction: Y.Transaction) => {
@@ -262,9 +270,12 @@ export class YjsDocument implements RelayDocument, DocumentListener {
       const { fanOut } = this.context;
       if (!fanOut.shared) return this.writeSnapshot(this.lastSeq);
       const ran = await fanOut.exclusive(`compact:${this.space}/${this.name}`, async () => {
-        // Others may have stored updates this copy has not heard of yet: the snapshot must hold every
-        // update up to the seq it claims, so storage is read (and applied) first.
-        const through = await this.catchUp();
+        // Others store into this document too: the snapshot claims only seqs this copy holds, every one
+        // through `heard.through`. Storage is read (and applied) first only when a gap stopped that from
+        // moving on since the last snapshot: a lost message the fan-out did not notice must not hold
+        // compaction back for ever.
+        const heard = this.heard.through;
+        const through = heard > this.snapshotThrough || this.heard.complete ? heard : await this.catchUp();
         await this.writeSnapshot(through);
       });
       if (!ran) this.storedSinceCompaction = 0; // another relay is compacting it now
@@ -291,20 +302,24 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     }
     this.storedSinceCompaction = 0;
     this.bytes = snapshot.length;
+    this.snapshotThrough = Math.max(this.snapshotThrough, throughSeq);
   }
 
   // ---------------------------------------------------------------- from other relays (fan-out)
 
-  /** Another relay stored `update`: apply it here and forward it to this relay's peers if it is new. */
-  stored(_seq: number, update: Uint8Array): void {
+  /**
+   * Another relay stored `updates` (one storage call): apply them here in one transaction and forward them
+   * to this relay's peers. Not checked again (update-check.ts): the relay that stored them checked them, and
+   * the fan-out delivers only what a relay of this service sent (RedisFanOut drops any message that does not
+   * carry the relays' HMAC; SECURITY.md, "Several relays").
+   */
+  stored(updates: readonly StoredUpdate[]): void {
     if (this.failed || this.doc.isDestroyed) return;
-    // Checked as a client's would be: a relay checked it before storing, so a problem here means the bytes
-    // did not come from one (Redis is reachable by others); storage, which only relays write, decides.
-    if (findUpdateProblem(update)) {
-      this.context.metrics.updatesDropped.inc({ reason: 'fan-out-malformed' });
-      return this.missed();
-    }
-    this.applyFromElsewhere(() => Y.applyUpdate(this.doc, update, ELSEWHERE), update);
+    const whole = this.applyFromElsewhere(() => {
+      for (const update of updates) Y.applyUpdate(this.doc, update.bytes, ELSEWHERE);
+    }, updates);
+    // What did not integrate whole is not held here: the catch-up it set off fills the gap it leaves.
+    if (whole) for (const update of updates) this.heard.add(update.seq);
   }
 
   /** Plain documents are compacted by relays, from their own copy: nothing to take from another's. */
@@ -367,31 +382,41 @@ export class YjsDocument implements RelayDocument, DocumentListener {
       if (state.snapshot) Y.applyUpdate(this.doc, state.snapshot, ELSEWHERE);
       for (const update of state.updates) Y.applyUpdate(this.doc, update, ELSEWHERE);
     }, undefined);
+    this.heard.caughtUp(state.lastSeq);
     return state.lastSeq;
   }
 
   /**
-   * Applies what another relay stored and sends what it changed to every peer here: `update` as it came
-   * when it integrated whole, else the difference. Stored updates build only on stored ones, which arrive
-   * first; if one did not (its dependency came by a catch-up), what waits is dropped and storage read again.
+   * Applies what another relay stored and sends what it changed to every peer here: `updates` as they came
+   * when they integrated whole (each peer gets them in one write), else the difference. Stored updates build
+   * only on stored ones, which arrive first; if one did not (its dependency came by a catch-up), what waits
+   * is dropped and storage read again. True when `updates` integrated whole.
    */
-  private applyFromElsewhere(apply: () => void, update: Uint8Array | undefined): void {
-    const before = Y.encodeStateVector(this.doc);
+  private applyFromElsewhere(apply: () => void, updates: readonly StoredUpdate[] | undefined): boolean {
     this.lastTransaction = undefined;
+    let threw = false;
     try {
       this.doc.transact(apply, ELSEWHERE);
     } catch (error) {
+      threw = true;
       this.context.logger.log('error', 'an update another relay stored did not apply', { error: String(error) });
     }
     const transaction = this.lastTransaction as Y.Transaction | undefined;
     this.lastTransaction = undefined;
     const pending = takePending(this.doc);
+    const whole = updates !== undefined && !threw && pending.parts.length === 0;
     // A catch-up applies all of storage: what it leaves pending was stored without its dependencies, and
     // reading again would not help (a load sets such parts aside).
-    if (pending.parts.length > 0 && update !== undefined) this.missed();
-    if (transaction === undefined || !changedAnything(transaction)) return;
-    const whole = update !== undefined && pending.parts.length === 0;
-    this.sendUpdate(whole ? update : Y.encodeStateAsUpdate(this.doc, before), undefined);
+    if (updates !== undefined && !whole) this.missed();
+    if (transaction === undefined || !changedAnything(transaction)) return whole;
+    // A duplicate in a group that changed something is forwarded too: clients ignore it as Yjs does.
+    if (whole) this.sendUpdates(updates.map((update) => ({ update: update.bytes, origin: undefined })));
+    else {
+      // The state before is the transaction's own (no state vector encoded up front for every message).
+      const since = Y.encodeStateVector(transaction.beforeState);
+      this.sendUpdates([{ update: Y.encodeStateAsUpdate(this.doc, since), origin: undefined }]);
+    }
+    return whole;
   }
 
   destroy(): void {
@@ -507,21 +532,28 @@ export class YjsDocument implements RelayDocument, DocumentListener {
       this.name,
       batch.map((b) => b.update),
     );
-    batch.forEach((b, i) => this.forward(b.update, seqs[i]!, b.origin));
+    this.forward(batch, seqs);
   }
 
-  /** Runs once `update` is stored: only now may anyone see it. */
-  private forward(update: Uint8Array, seq: number, origin: DocumentPeer | undefined): void {
-    this.lastSeq = seq;
-    this.bytes += update.length;
-    this.storedSinceCompaction++;
-    this.context.metrics.hot.updatesStored++;
-    this.sendUpdate(update, origin);
-    this.channel.publishStored(seq, update);
+  /** Runs once `batch` is stored: only now may anyone see it. One message to the other relays for all of it. */
+  private forward(batch: readonly { update: Uint8Array; origin: DocumentPeer | undefined }[], seqs: number[]): void {
+    const stored: StoredUpdate[] = [];
+    batch.forEach(({ update }, i) => {
+      const seq = seqs[i]!;
+      this.lastSeq = seq;
+      this.bytes += update.length;
+      this.heard.add(seq);
+      stored.push({ seq, bytes: update });
+    });
+    const crossed = this.storedSinceCompaction < this.context.compactAfterUpdates;
+    this.storedSinceCompaction += batch.length;
+    this.context.metrics.hot.updatesStored += batch.length;
+    this.sendUpdates(batch);
+    this.channel.publishStored(stored);
     this.lastStoredAt = performance.now();
     const { compactAfterUpdates } = this.context;
     if (this.storedSinceCompaction >= 2 * compactAfterUpdates) this.compactInBackground();
-    else if (this.compactTimer === undefined || this.storedSinceCompaction === compactAfterUpdates) {
+    else if (this.compactTimer === undefined || (crossed && this.storedSinceCompaction >= compactAfterUpdates)) {
       // Past compactAfterUpdates the wait shrinks to a pause in typing: compacting a large document holds the
       // event loop for tens of ms, which people notice mid-edit (or joining) and not once everyone has paused.
       if (this.compactTimer === undefined) this.firstUnsnapshottedAt = this.lastStoredAt;
@@ -530,15 +562,22 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     }
   }
 
-  private sendUpdate(update: Uint8Array, origin: DocumentPeer | undefined): void {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MessageTag.Sync);
-    encoding.writeVarUint(encoder, SYNC_UPDATE);
-    encoding.writeVarUint8Array(encoder, update);
-    // A Buffer once here, rather than a Buffer view made by ws for every peer.
-    const bytes = encoding.toUint8Array(encoder);
-    const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (const peer of this.peers) if (peer !== origin) peer.send(frame);
+  /** Sends each update to every peer but its origin; a peer's several updates leave in one write. */
+  private sendUpdates(updates: readonly { update: Uint8Array; origin: DocumentPeer | undefined }[]): void {
+    const frames = updates.map(({ update }) => {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MessageTag.Sync);
+      encoding.writeVarUint(encoder, SYNC_UPDATE);
+      encoding.writeVarUint8Array(encoder, update);
+      // A Buffer once here, rather than a Buffer view made by ws for every peer.
+      const bytes = encoding.toUint8Array(encoder);
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    });
+    for (const peer of this.peers) {
+      const mine = frames.filter((_, i) => updates[i]!.origin !== peer);
+      if (mine.length === 1) peer.send(mine[0]!);
+      else if (mine.length > 1) peer.sendTogether(mine);
+    }
   }
 
   /** How long the document must go without edits before it is compacted. */

@@ -2,7 +2,7 @@
  * A document joins its channel before it reads storage (so nothing falls between the two), and messages
  * may arrive before the document exists: they wait here and are handed over once it does.
  */
-import type { DocumentListener } from './fan-out.js';
+import type { DocumentListener, StoredUpdate } from './fan-out.js';
 
 type Message = (listener: DocumentListener) => void;
 
@@ -23,8 +23,8 @@ export class EarlyMessages implements DocumentListener {
     if (this.overflowed) listener.missed();
   }
 
-  stored(seq: number, bytes: Uint8Array): void {
-    this.deliver((l) => l.stored(seq, bytes));
+  stored(updates: readonly StoredUpdate[]): void {
+    this.deliver((l) => l.stored(updates));
   }
 
   compacted(seq: number, bytes: Uint8Array): void {

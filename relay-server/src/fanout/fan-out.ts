@@ -7,6 +7,9 @@
  * - Storage is the truth, the fan-out only a fast path. A relay publishes an update only after storing it,
  *   with its storage sequence number; a relay that receives one applies it to its loaded copy and forwards
  *   it to its own peers without storing it again. "Stored before forwarded" holds on every relay.
+ * - Only relays speak on the fan-out: an implementation that crosses a network authenticates what it
+ *   receives (RedisFanOut: an HMAC under the relays' shared key) and drops what it cannot authenticate, so
+ *   what reaches a listener was checked and stored by a relay.
  * - Pub/sub is lossy. When an implementation cannot vouch that a document's channel delivered everything
  *   (a publisher's message counter jumped, the connection to Redis was lost and came back), it calls
  *   `missed()` and the document catches up from storage. Documents tolerate duplicates (a Yjs update is
@@ -17,10 +20,16 @@
 import type { AgreementInfo, PublicKeyText, SpaceEvent } from '@enclave/shared';
 import type { MemberRecord } from '../storage/storage.js';
 
+/** An update (plain: a Yjs update; sealed: an envelope) as storage numbered it. */
+export interface StoredUpdate {
+  readonly seq: number;
+  readonly bytes: Uint8Array;
+}
+
 /** What another relay sent on a document's channel. */
 export interface DocumentListener {
-  /** An update (plain: a Yjs update; sealed: an envelope) another relay stored under `seq`. */
-  stored(seq: number, bytes: Uint8Array): void;
+  /** Updates another relay stored with one storage call, in seq order (one message for the group). */
+  stored(updates: readonly StoredUpdate[]): void;
   /** A snapshot another relay stored, covering the log through `seq` (sealed logs: clients compact). */
   compacted(seq: number, bytes: Uint8Array): void;
   /** Presence from another relay's peers, already stamped by that relay (an awareness update or envelope). */
@@ -36,7 +45,8 @@ export interface DocumentListener {
 
 /** This relay's membership of one document's channel, while the document is loaded here. */
 export interface DocumentChannel {
-  publishStored(seq: number, bytes: Uint8Array): void;
+  /** What one storage call stored, in order: the others receive it as one message. */
+  publishStored(updates: readonly StoredUpdate[]): void;
   publishCompacted(seq: number, bytes: Uint8Array): void;
   publishPresence(bytes: Uint8Array): void;
   leave(): void;

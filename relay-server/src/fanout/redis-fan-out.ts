@@ -8,27 +8,27 @@
  * access of its connections (onResync). A relay whose link came back also tells the others to do so
  * ('resync'), since what it published meanwhile may be lost too.
  *
+ * Every message is sealed with an HMAC under the relays' shared key (fan-out-message.ts); what does not
+ * verify is dropped before it is decoded, counted and logged (relays that do not share one relay key do
+ * not hear each other).
+ *
  * Messages from one Redis connection arrive in the order they were published, and a relay publishes
  * an update only after it heard what it builds on, so updates arrive after what they depend on.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { DocumentChannel, DocumentListener, FanOut, FanOutHealth, GovernanceSignal } from './fan-out.js';
-
-/** What a message on a document's channel carries. */
-export enum FanOutKind {
-  Stored = 0,
-  Compacted = 1,
-  Presence = 2,
-  /** "What I published may not have arrived": the receivers catch up. */
-  Resync = 3,
-  /** "I just loaded this document": the receivers publish their peers' presence. */
-  PresenceQuery = 4,
-}
+import {
+  decodeDocumentMessage,
+  encodeDocumentMessage,
+  FanOutKind,
+  isFromSource,
+  openFanOutMessage,
+  sealFanOutMessage,
+  sourcePrefix,
+} from './fan-out-message.js';
 
 export interface RedisFanOutOptions {
   /** redis://[user:password@]host:port[/db] */
@@ -37,6 +37,8 @@ export interface RedisFanOutOptions {
   readonly prefix?: string;
   /** How often the link is checked (PING); three intervals without an answer and it is reopened. */
   readonly pingIntervalMs?: number;
+  /** Authenticates messages between the relays (fanOutKey of the relay key they share). */
+  readonly key: Buffer;
   readonly metrics: RelayMetrics;
   readonly logger: Logger;
 }
@@ -60,6 +62,8 @@ class SourceCounters {
 }
 
 interface Joined {
+  /** The channel's name as bytes, for authenticating what is published on it. */
+  readonly channel: Buffer;
   readonly listener: DocumentListener;
   readonly counters: SourceCounters;
   readonly source: string;
@@ -69,6 +73,8 @@ interface Joined {
 export class RedisFanOut implements FanOut {
   readonly shared = true;
   private readonly instance = randomBytes(8).toString('hex');
+  /** How this relay's own messages begin (after their tag): Redis echoes them back to it. */
+  private readonly ownSource = sourcePrefix(`${this.instance}.`);
   private readonly prefix: string;
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
@@ -136,6 +142,7 @@ export class RedisFanOut implements FanOut {
   async join(space: string, document: string, listener: DocumentListener): Promise<DocumentChannel> {
     const channel = `${this.prefix}doc:${space}/${document}`;
     const joined: Joined = {
+      channel: Buffer.from(channel),
       listener,
       counters: new SourceCounters(),
       source: `${this.instance}.${++this.joins}`,
@@ -147,16 +154,16 @@ export class RedisFanOut implements FanOut {
     const subscribed = this.subscriber.subscribe(channel);
     if (this.subscriber.status === 'ready') await withTimeout(subscribed, 2000).catch(() => undefined);
     else void subscribed.catch(() => undefined);
-    const publish = (kind: FanOutKind, seq: number, bytes: Uint8Array): void => {
+    const publish = (kind: FanOutKind, payload: Parameters<typeof encodeDocumentMessage>[3]): void => {
       if (this.channels.get(channel) !== joined) return;
-      this.publish(channel, encodeFanOutMessage(joined.source, ++joined.sent, kind, seq, bytes));
+      this.publish(channel, encodeDocumentMessage(joined.source, ++joined.sent, kind, payload), joined.channel);
     };
     // Subscribed (or trying): the others' answers reach this document's listener.
-    publish(FanOutKind.PresenceQuery, 0, new Uint8Array());
+    publish(FanOutKind.PresenceQuery, {});
     return {
-      publishStored: (seq, bytes) => publish(FanOutKind.Stored, seq, bytes),
-      publishCompacted: (seq, bytes) => publish(FanOutKind.Compacted, seq, bytes),
-      publishPresence: (bytes) => publish(FanOutKind.Presence, 0, bytes),
+      publishStored: (updates) => publish(FanOutKind.StoredBatch, { updates }),
+      publishCompacted: (seq, bytes) => publish(FanOutKind.Compacted, { seq, bytes }),
+      publishPresence: (bytes) => publish(FanOutKind.Presence, { bytes }),
       leave: () => {
         if (this.channels.get(channel) !== joined) return;
         this.channels.delete(channel);
@@ -233,7 +240,7 @@ export class RedisFanOut implements FanOut {
     this.subscriber.disconnect();
   }
 
-  private publish(channel: string, message: Buffer): void {
+  private publish(channel: string, body: Uint8Array, channelBytes: string | Buffer = channel): void {
     if (this.closed) return;
     // Not queued while the link is down: stale messages would arrive in a burst after it returns, when
     // the 'resync' this relay sends then makes everyone read storage anyway.
@@ -241,36 +248,44 @@ export class RedisFanOut implements FanOut {
       this.options.metrics.fanOutErrors.inc({ kind: 'publish-while-down' });
       return;
     }
-    this.publisher.publish(channel, message).catch((error: unknown) => this.failed('publish', error));
+    this.publisher
+      .publish(channel, sealFanOutMessage(this.options.key, channelBytes, body))
+      .catch((error: unknown) => this.failed('publish', error));
   }
 
   private received(channelBytes: Buffer, message: Buffer): void {
+    // Our own, echoed back by Redis (1/N of what arrives): dropped before anything is verified or decoded.
+    if (isFromSource(message, this.ownSource)) return;
     const channel = channelBytes.toString();
+    const joined = channel === this.governanceChannel ? undefined : this.channels.get(channel);
+    if (!joined && channel !== this.governanceChannel) return; // left meanwhile
+    const body = openFanOutMessage(this.options.key, channelBytes, message);
+    if (!body) {
+      // Not from a relay of this service (or from one with another relay key): nothing of it is used.
+      this.failed(
+        'unauthenticated',
+        new Error(`a message on ${channel} did not verify; do the relays share one relay key?`),
+      );
+      return;
+    }
     try {
-      if (channel === this.governanceChannel) this.receivedSignal(message);
-      else this.receivedDocumentMessage(channel, message);
+      if (joined) this.receivedDocumentMessage(joined, body);
+      else this.receivedSignal(body);
     } catch (error) {
-      // Only relays publish here, but a message that does not decode is dropped, never thrown.
+      // Authenticated, yet it does not decode (another version?): dropped, never thrown.
       this.failed('message', error);
     }
   }
 
-  private receivedDocumentMessage(channel: string, message: Buffer): void {
-    const joined = this.channels.get(channel);
-    if (!joined) return;
-    const decoder = decoding.createDecoder(message);
-    const source = decoding.readVarString(decoder);
-    if (source.startsWith(`${this.instance}.`)) return; // our own, echoed back
-    const counter = decoding.readVarUint(decoder);
-    const kind = decoding.readVarUint(decoder) as FanOutKind;
-    const seq = decoding.readVarUint(decoder);
-    const bytes = decoding.readVarUint8Array(decoder);
+  private receivedDocumentMessage(joined: Joined, body: Buffer): void {
+    const { source, counter, kind, updates, seq, bytes } = decodeDocumentMessage(body);
     const complete = joined.counters.follows(source, counter);
     const metrics = this.options.metrics;
     switch (kind) {
       case FanOutKind.Stored:
-        metrics.fanOutReceived.inc({ kind: 'stored' });
-        joined.listener.stored(seq, bytes);
+      case FanOutKind.StoredBatch:
+        metrics.fanOutReceived.inc({ kind: 'stored' }, updates.length);
+        if (updates.length > 0) joined.listener.stored(updates);
         break;
       case FanOutKind.Compacted:
         metrics.fanOutReceived.inc({ kind: 'compacted' });
@@ -294,8 +309,8 @@ export class RedisFanOut implements FanOut {
     }
   }
 
-  private receivedSignal(message: Buffer): void {
-    const parsed = JSON.parse(message.toString()) as { source: string; counter: number; signal?: GovernanceSignal };
+  private receivedSignal(body: Buffer): void {
+    const parsed = JSON.parse(body.toString()) as { source: string; counter: number; signal?: GovernanceSignal };
     if (parsed.source === this.instance) return;
     const complete = this.governanceCounters.follows(parsed.source, parsed.counter);
     if (parsed.signal) for (const handler of this.signalHandlers) handler(parsed.signal);
@@ -330,7 +345,7 @@ export class RedisFanOut implements FanOut {
   private publisherBack(): void {
     if (!this.lost.delete(this.publisher) || this.closed) return;
     for (const [channel, joined] of this.channels) {
-      this.publish(channel, encodeFanOutMessage(joined.source, ++joined.sent, FanOutKind.Resync, 0, new Uint8Array()));
+      this.publish(channel, encodeDocumentMessage(joined.source, ++joined.sent, FanOutKind.Resync), joined.channel);
     }
     const marker = { source: this.instance, counter: ++this.governanceSent };
     this.publish(this.governanceChannel, Buffer.from(JSON.stringify(marker)));
@@ -382,24 +397,6 @@ export class RedisFanOut implements FanOut {
     this.loggedAt.set(kind, now);
     this.options.logger.log('warn', 'fan-out (Redis) error', { kind, error: String(error) });
   }
-}
-
-/** A message on a document's channel: its source, the source's counter, what it is, the seq and the bytes. */
-export function encodeFanOutMessage(
-  source: string,
-  counter: number,
-  kind: FanOutKind,
-  seq: number,
-  bytes: Uint8Array,
-): Buffer {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarString(encoder, source);
-  encoding.writeVarUint(encoder, counter);
-  encoding.writeVarUint(encoder, kind);
-  encoding.writeVarUint(encoder, seq);
-  encoding.writeVarUint8Array(encoder, bytes);
-  const out = encoding.toUint8Array(encoder);
-  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

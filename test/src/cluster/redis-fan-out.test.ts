@@ -16,7 +16,7 @@ import {
   insertNotebookCells,
   readNotebook,
 } from '@enclave/shared';
-import { encodeFanOutMessage, FanOutKind } from '@enclave/relay';
+import { encodeDocumentMessage, fanOutKey, FanOutKind, sealFanOutMessage } from '@enclave/relay';
 import { type ClusterFixture, metricValue, startCluster } from '../support/cluster-fixture.js';
 import { FreezableProxy } from '../support/freezable-proxy.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -234,7 +234,7 @@ describe('relays on one storage, Redis between them', function () {
     }
   });
 
-  it('a forged signal on Redis grants nothing: roles are read from storage', async () => {
+  it("a false signal, even under the relays' key, grants nothing: roles are read from storage", async () => {
     const { urls } = await setUp(2);
     await join(urls[0]!, ann, { create: 'draft' });
     const lead = connect(urls[0]!, cluster!.admin, { space: 'team' });
@@ -258,7 +258,13 @@ describe('relays on one storage, Redis between them', function () {
         },
       },
     };
-    await publishRaw(redis.port, 'enclave:governance', Buffer.from(JSON.stringify(forged)));
+    // Sealed with the relays' key, as a relay's own would be: a signal only says where to look.
+    const key = fanOutKey(cluster!.relayIdentity.secretKey);
+    await publishRaw(
+      redis.port,
+      'enclave:governance',
+      sealFanOutMessage(key, 'enclave:governance', Buffer.from(JSON.stringify(forged))),
+    );
     // A real change after it: once it arrives, the forged one has been handled too (same channel, in order).
     await lead.request({ op: 'members.grant', publicKey: ben.publicKey, role: 'editor' });
     lead.destroy();
@@ -295,14 +301,57 @@ describe('relays on one storage, Redis between them', function () {
     const lost = Y.encodeStateAsUpdate(source, before);
     const seq = await cluster!.storage.appendUpdate('team', DRAFT.document, lost);
     const channel = `enclave:doc:team/${DRAFT.document}`;
+    const key = fanOutKey(cluster!.relayIdentity.secretKey);
     const empty = new Uint8Array([0, 0]);
-    await publishRaw(redis.port, channel, encodeFanOutMessage('elsewhere.1', 1, FanOutKind.Stored, seq - 1, empty));
+    const message = (counter: number, at: number) =>
+      sealFanOutMessage(
+        key,
+        channel,
+        encodeDocumentMessage('elsewhere.1', counter, FanOutKind.StoredBatch, { updates: [{ seq: at, bytes: empty }] }),
+      );
+    await publishRaw(redis.port, channel, message(1, seq - 1));
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(b.doc.getText('source').toString(), '', 'nothing yet: the message with the edit was lost');
-    await publishRaw(redis.port, channel, encodeFanOutMessage('elsewhere.1', 3, FanOutKind.Stored, seq + 1, empty));
+    await publishRaw(redis.port, channel, message(3, seq + 1));
     await waitFor(() => b.doc.getText('source').toString().includes('message lost'), 'B caught up');
     assert.ok((await metricValue(cluster!.relays[1]!, 'enclave_fanout_catch_ups_total', 'cause="gap"')) >= 1);
     await waitFor(() => a.doc.getText('source').toString().includes('message lost'), 'A caught up too');
+  });
+
+  it("a document message that does not carry the relays' HMAC is ignored: no peer gets it, nothing changes", async () => {
+    // Someone who can reach Redis but does not hold the relay key publishes a well-formed edit on a
+    // document's channel: without a tag, under another key, and a genuine message replayed on another
+    // channel. None may reach a peer, the relay's copy, or storage.
+    const { urls } = await setUp(2);
+    const a = await join(urls[0]!, ann, { create: 'draft' });
+    const b = await join(urls[1]!, ben);
+    const received: Uint8Array[] = [];
+    b.doc.on('update', (update: Uint8Array) => received.push(update));
+    const intruder = new Y.Doc();
+    Y.applyUpdate(intruder, Y.encodeStateAsUpdate(a.doc));
+    const before = Y.encodeStateVector(intruder);
+    intruder.getText('source').insert(0, 'injected through Redis. ');
+    const edit = Y.encodeStateAsUpdate(intruder, before);
+    const channel = `enclave:doc:team/${DRAFT.document}`;
+    const relayKey = fanOutKey(cluster!.relayIdentity.secretKey);
+    const body = (counter: number) =>
+      encodeDocumentMessage('intruder.1', counter, FanOutKind.StoredBatch, { updates: [{ seq: 1000, bytes: edit }] });
+    const otherKey = fanOutKey((await generateIdentity('other relay')).secretKey);
+    await publishRaw(redis.port, channel, Buffer.concat([Buffer.alloc(16), body(1)]));
+    await publishRaw(redis.port, channel, sealFanOutMessage(otherKey, channel, body(2)));
+    await publishRaw(redis.port, channel, sealFanOutMessage(relayKey, 'enclave:doc:team/other.md', body(3)));
+    // A real edit after them: once it has arrived, the forged ones (same channel, in order) were handled.
+    a.doc.getText('source').insert(0, 'genuine. ');
+    await waitFor(() => b.doc.getText('source').toString() === 'genuine. ', 'the genuine edit arrives');
+    assert.ok(!b.doc.getText('source').toString().includes('injected'), 'no peer got the forged edit');
+    assert.equal(received.length, 1, 'B received the genuine edit only');
+    assert.equal(await storedText(cluster!, DRAFT.document), 'genuine. ', 'storage never had it');
+    assert.equal(await metricValue(cluster!.relays[1]!, 'enclave_fanout_received_total', 'kind="stored"'), 1);
+    assert.ok((await metricValue(cluster!.relays[1]!, 'enclave_fanout_errors_total', 'kind="unauthenticated"')) >= 3);
+    // The relay's own copy was never touched either: a peer joining now is sent only what storage holds.
+    const late = await join(urls[1]!, ann);
+    await waitFor(() => late.doc.getText('source').toString() === 'genuine. ', 'the late joiner syncs');
+    assert.equal(late.doc.getText('source').toString(), 'genuine. ');
   });
 
   it('edits made while Redis is down reach everyone after it restarts; nothing lost or doubled', async () => {
@@ -355,6 +404,44 @@ describe('relays on one storage, Redis between them', function () {
     assert.equal(a.doc.getText('source').toString(), b.doc.getText('source').toString());
     assert.equal(a.doc.getText('source').toString().length, 'before. '.length + 10 * 3, 'no edit doubled');
     assert.ok((await metricValue(cluster!.relays[1]!, 'enclave_fanout_catch_ups_total')) >= 1);
+  });
+
+  it('a relay that heard every stored edit compacts without reading storage, and the snapshot holds them all', async () => {
+    cluster = await startCluster(redis, 2, { relay: { compactAfterUpdates: 1, compactPauseMs: 1, compactAfterMs: 1 } });
+    await createSpace(cluster.urls[0]!, cluster.admin, 'team', [
+      { identity: ann, role: 'editor' },
+      { identity: ben, role: 'editor' },
+    ]);
+    const a = await join(cluster.urls[0]!, ann, { create: 'draft' });
+    const b = await join(cluster.urls[1]!, ben);
+    const relayA = cluster.relays[0]!;
+    const compactions = (): Promise<number> => metricValue(relayA, 'enclave_compactions_total');
+    const loads = async (): Promise<number> => {
+      const text = await relayA.metrics.registry.getSingleMetricAsString('enclave_storage_operation_seconds');
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('enclave_storage_operation_seconds_count{operation="loadDocument"}'));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+    };
+    const loadsBefore = await loads();
+    const compactionsBefore = await compactions();
+    // One edit at a time, each heard everywhere before the next: relay A never has a gap in what it heard.
+    // Relay A compacts after each of its own edits (B's are B's to compact), B's edits between them included.
+    let ownEdits = 0;
+    for (const [i, doc] of [a.doc, b.doc, a.doc, b.doc, a.doc].entries()) {
+      doc.getText('source').insert(0, `edit ${i}. `);
+      await waitFor(
+        () => a.doc.getText('source').toString() === b.doc.getText('source').toString(),
+        `edit ${i} reached both`,
+      );
+      if (doc !== a.doc) continue;
+      ownEdits++;
+      await waitFor(async () => (await compactions()) >= compactionsBefore + ownEdits, `A compacted after edit ${i}`);
+    }
+    assert.equal(await loads(), loadsBefore, 'relay A never read the document from storage to compact it');
+    const state = await cluster.storage.loadDocument('team', DRAFT.document);
+    assert.ok(state.snapshot, 'a snapshot was stored');
+    assert.equal(await storedText(cluster, DRAFT.document), a.doc.getText('source').toString());
   });
 
   it('compaction on one relay never drops an update another relay stored meanwhile', async () => {

@@ -14,6 +14,8 @@ export interface ClusterFixture {
   readonly relays: Relay[];
   readonly urls: string[];
   readonly admin: Identity;
+  /** The relay key the relays share (it also keys their fan-out messages). */
+  readonly relayIdentity: Identity;
   readonly storage: SqliteStorage;
   readonly redis: RedisServer;
   close(): Promise<void>;
@@ -46,6 +48,7 @@ export async function startCluster(
     relays,
     urls,
     admin,
+    relayIdentity,
     storage,
     redis,
     async close() {
