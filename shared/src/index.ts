@@ -33,6 +33,7 @@ export * from './client/sealed-documents.js';
 export * from './client/live-document.js';
 export * from './client/key-sharing.js';
 export * from './client/space-membership.js';
+export * from './client/chain-pins.js';
 export * from './client/open-document.js';
 export * from './sealed/space-keys.js';
 export * from './sealed/sealed-names.js';

@@ -34,13 +34,8 @@ import { ConnectionClosedError, MembershipNotSigned, RequestError } from './erro
 import { DEFAULT_KEEP_ALIVE, type KeepAliveOptions, RelayWatch } from './relay-watch.js';
 import { messageBytes, type WebSocketConstructor, type WebSocketLike, WS_OPEN } from './websocket-like.js';
 import { inviteProof } from '../sealed/invite-admission.js';
-import {
-  type ChainPins,
-  changesMembership,
-  MemoryChainPins,
-  membershipChanges,
-  signMembership,
-} from './space-membership.js';
+import { type ChainPins, MemoryChainPins } from './chain-pins.js';
+import { changesMembership, membershipChanges, signMembership } from './space-membership.js';
 
 export type ConnectionStatus =
   | 'idle'

@@ -16,32 +16,15 @@ import type { Request, ResultOf } from '../protocol/messages.js';
 import { parseStatement } from '../protocol/messages.js';
 import {
   ChainBroken,
-  type ChainPin,
   type ChainState,
   type MembershipStatement,
   signStatement,
   verifyChain,
 } from '../sealed/membership-chain.js';
+import type { ChainPins } from './chain-pins.js';
 import type { EnclaveConnection } from './enclave-connection.js';
 import { checkInviteProof, inviteSecret } from '../sealed/invite-admission.js';
 import { RequestError } from './errors.js';
-
-/** Where a client keeps the chains it verified, by relay and space. */
-export interface ChainPins {
-  get(relayId: string, space: string): ChainPin | undefined | Promise<ChainPin | undefined>;
-  set(relayId: string, space: string, pin: ChainPin): void | Promise<void>;
-}
-
-/** Pins for as long as this object lives (an editor's window; the CLI keeps a file instead). */
-export class MemoryChainPins implements ChainPins {
-  private readonly pins = new Map<string, ChainPin>();
-  get(relayId: string, space: string): ChainPin | undefined {
-    return this.pins.get(`${relayId} ${space}`);
-  }
-  set(relayId: string, space: string, pin: ChainPin): void {
-    this.pins.set(`${relayId} ${space}`, pin);
-  }
-}
 
 /** One change to sign: `role: null` removes the subject. */
 export interface MembershipChange {
