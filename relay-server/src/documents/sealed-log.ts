@@ -41,6 +41,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { SpaceEpochs } from '../sealed/space-epochs.js';
 import type { DocumentRecord, Storage } from '../storage/storage.js';
+import { type FramedMessages, frameBinary, framedTogether } from '../transport/websocket-frame.js';
 import type { DocumentPeer } from './document-peer.js';
 import type { RelayDocument } from './relay-document.js';
 
@@ -122,7 +123,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
     const message = decodeClientSealed(decoder);
     switch (message.type) {
       case 'fetch':
-        return this.enqueue(() => this.deliver(peer, encodeRelaySealed(this.logAfter(message.after))), 'peer');
+        return this.enqueue(() => this.deliver(peer, framed(this.logAfter(message.after))), 'peer');
       case 'presence':
         return this.forwardPresence(peer, message.envelope);
       case 'append':
@@ -161,7 +162,8 @@ export class SealedLog implements RelayDocument, DocumentListener {
   }
 
   presence(frame: Uint8Array): void {
-    for (const peer of this.peers) this.deliver(peer, frame);
+    const wire = frameBinary(frame);
+    for (const peer of this.peers) this.deliver(peer, wire);
   }
 
   /**
@@ -186,15 +188,15 @@ export class SealedLog implements RelayDocument, DocumentListener {
       // Entries this relay never forwarded were folded meanwhile: its peers get the snapshot with the rest.
       this.adoptSnapshot(state.snapshotSeq, state.snapshot);
       state.updates.forEach((envelope, i) => this.keep({ seq: state.updateSeqs[i]!, envelope }));
-      const frame = encodeRelaySealed(this.logAfter(before));
-      for (const peer of this.peers) this.deliver(peer, frame);
+      const wire = framed(this.logAfter(before));
+      for (const peer of this.peers) this.deliver(peer, wire);
       return;
     }
     state.updates.forEach((envelope, i) => {
       const entry = { seq: state.updateSeqs[i]!, envelope };
       if (entry.seq <= before || !this.keep(entry)) return;
-      const frame = encodeRelaySealed({ type: 'entry', entry });
-      for (const peer of this.peers) this.deliver(peer, frame);
+      const wire = frameBinary(encodeEntryFrame(entry));
+      for (const peer of this.peers) this.deliver(peer, wire);
     });
   }
 
@@ -231,7 +233,8 @@ export class SealedLog implements RelayDocument, DocumentListener {
       return this.reject(peer, 'not-yours', 'presence must be sealed by the connection’s own identity');
     }
     const frame = encodeRelaySealed({ type: 'presence-of', author: peer.user.publicKey, envelope });
-    for (const other of this.peers) if (other !== peer) this.deliver(other, frame);
+    const wire = frameBinary(frame);
+    for (const other of this.peers) if (other !== peer) this.deliver(other, wire);
     this.channel.publishPresence(frame);
   }
 
@@ -274,21 +277,20 @@ export class SealedLog implements RelayDocument, DocumentListener {
       if (this.context.fanOut.shared) return this.pull();
       const entry = { seq, envelope };
       this.keep(entry);
-      // Encoded once for every peer, as a Buffer (ws would make a Buffer view of it for each peer).
-      const bytes = encodeEntryFrame(entry);
-      const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      // Encoded and framed once for every peer; each gets one write of the same bytes.
+      const wire = frameBinary(encodeEntryFrame(entry));
       const acksApart = author.protocol >= STORED_ACK_PROTOCOL && this.peers.has(author);
-      for (const peer of this.peers) if (peer !== author || !acksApart) this.deliver(peer, frame);
+      for (const peer of this.peers) if (peer !== author || !acksApart) this.deliver(peer, wire);
       if (acksApart) this.holdAck(author, { seq, messageSeq });
     }, 'storage');
   }
 
-  /** Sends `frame` to `peer`, with any acknowledgement held for it in the same write, ahead of the frame. */
-  private deliver(peer: DocumentPeer, frame: Uint8Array): void {
+  /** Sends `wire` to `peer`, with any acknowledgement held for it in the same write, ahead of it. */
+  private deliver(peer: DocumentPeer, wire: FramedMessages): void {
     const held = this.heldAcks.get(peer);
-    if (!held) return peer.send(frame);
+    if (!held) return peer.sendFramed(wire);
     this.heldAcks.delete(peer);
-    peer.sendTogether([encodeRelaySealed({ type: 'stored', stored: held }), frame]);
+    peer.sendFramed(framedTogether([framed({ type: 'stored', stored: held }), wire]));
   }
 
   private holdAck(peer: DocumentPeer, stored: StoredAppend): void {
@@ -302,7 +304,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
   private sendHeldAcks(): void {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    for (const [peer, stored] of this.heldAcks) peer.send(encodeRelaySealed({ type: 'stored', stored }));
+    for (const [peer, stored] of this.heldAcks) peer.sendFramed(framed({ type: 'stored', stored }));
     this.heldAcks.clear();
   }
 
@@ -324,13 +326,13 @@ export class SealedLog implements RelayDocument, DocumentListener {
       this.adoptSnapshot(covers, envelope);
       this.channel.publishCompacted(covers, envelope);
       this.context.metrics.compactions.inc();
-      this.deliver(peer, encodeRelaySealed({ type: 'snapshot-stored', covers }));
+      this.deliver(peer, framed({ type: 'snapshot-stored', covers }));
     }, 'storage');
   }
 
   private reject(peer: DocumentPeer, reason: SealedRejection, message: string): void {
     this.context.metrics.updatesDropped.inc({ reason });
-    this.deliver(peer, encodeRelaySealed({ type: 'rejected', reason, message }));
+    this.deliver(peer, framed({ type: 'rejected', reason, message }));
   }
 
   private enqueue(task: () => void | Promise<void>, kind: 'storage' | 'peer'): Promise<void> {
@@ -359,4 +361,9 @@ export class SealedLog implements RelayDocument, DocumentListener {
     this.heldAcks.clear();
     for (const peer of [...this.peers]) peer.close(CloseCode.InternalError, 'storage failed; reconnect');
   }
+}
+
+/** A sealed-space frame, framed as a WebSocket message. */
+function framed(message: Parameters<typeof encodeRelaySealed>[0]): FramedMessages {
+  return frameBinary(encodeRelaySealed(message));
 }
