@@ -60,7 +60,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
   private readonly peers = new Set<DocumentPeer>();
   /** Each peer's identity as raw key bytes, to compare with envelope authors without formatting either. */
   private readonly peerKeys = new WeakMap<DocumentPeer, Uint8Array>();
-  /** Serialises storage writes and the sends that must follow them (as in the Yjs document). */
+  /** Orders what follows each storage call (sends, snapshots, fetches) as the calls were made. */
   private queue: Promise<void> = Promise.resolve();
   private failed: Error | undefined;
   private catchUpQueued = false;
@@ -269,8 +269,13 @@ export class SealedLog implements RelayDocument, DocumentListener {
   }
 
   private append(author: DocumentPeer, envelope: Uint8Array, messageSeq: number): Promise<void> {
+    // Handed to storage at once, not when the queue reaches it, so that appends arriving together share one
+    // commit (storage keeps their order); each is forwarded from the queue, in order, after its own commit.
+    const stored = this.context.storage.appendUpdate(this.space, this.name, envelope);
+    // Its failure reaches the queue's task, unless the document failed before: then it is only a rejection.
+    stored.catch(() => undefined);
     return this.enqueue(async () => {
-      const seq = await this.context.storage.appendUpdate(this.space, this.name, envelope);
+      const seq = await stored;
       this.context.metrics.hot.updatesStored++;
       this.channel.publishStored(seq, envelope);
       // With other relays, entries below this one may still be on their way here: storage has them all.
