@@ -47,6 +47,14 @@ import type { RelayDocument } from './relay-document.js';
 
 /** How long a Stored may wait for another frame to the same peer to share its write. */
 export const ACK_DELAY_MS = 200;
+/** When held acknowledgements are due, those due within this much longer go in the same timer turn. */
+const ACK_SLACK_MS = 20;
+
+/** Acknowledgements held for one peer, since the first of them was. */
+interface HeldAcks {
+  readonly since: number;
+  readonly stored: StoredAppend[];
+}
 
 export interface SealedLogContext {
   readonly storage: Storage;
@@ -65,7 +73,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
   private failed: Error | undefined;
   private catchUpQueued = false;
   /** Stored appends not yet acknowledged to their (protocol 3) senders, and the timer that sends them. */
-  private readonly heldAcks = new Map<DocumentPeer, StoredAppend[]>();
+  private readonly heldAcks = new Map<DocumentPeer, HeldAcks>();
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
@@ -295,21 +303,39 @@ export class SealedLog implements RelayDocument, DocumentListener {
     const held = this.heldAcks.get(peer);
     if (!held) return peer.sendFramed(wire);
     this.heldAcks.delete(peer);
-    peer.sendFramed(framedTogether([framed({ type: 'stored', stored: held }), wire]));
+    peer.sendFramed(framedTogether([framed({ type: 'stored', stored: held.stored }), wire]));
   }
 
   private holdAck(peer: DocumentPeer, stored: StoredAppend): void {
     const held = this.heldAcks.get(peer);
-    if (held) held.push(stored);
-    else this.heldAcks.set(peer, [stored]);
-    // One timer per document, not per peer: whatever is held when it fires goes out then.
-    this.ackTimer ??= setTimeout(() => this.sendHeldAcks(), ACK_DELAY_MS);
+    if (held) held.stored.push(stored);
+    else this.heldAcks.set(peer, { since: performance.now(), stored: [stored] });
+    this.ackTimer ??= setTimeout(this.sendDueAcks, ACK_DELAY_MS);
   }
+
+  /**
+   * Sends what was held its whole delay, and waits for the next: each peer's acknowledgements get the full
+   * delay to find a frame to travel with (a lone Stored costs a write). One timer per document; the map
+   * keeps peers in the order their acknowledgements began to wait, since a sent peer leaves it.
+   */
+  private readonly sendDueAcks = (): void => {
+    this.ackTimer = undefined;
+    const now = performance.now();
+    for (const [peer, held] of this.heldAcks) {
+      const wait = held.since + ACK_DELAY_MS - now;
+      if (wait > ACK_SLACK_MS) {
+        this.ackTimer = setTimeout(this.sendDueAcks, wait);
+        return;
+      }
+      this.heldAcks.delete(peer);
+      peer.sendFramed(framed({ type: 'stored', stored: held.stored }));
+    }
+  };
 
   private sendHeldAcks(): void {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    for (const [peer, stored] of this.heldAcks) peer.sendFramed(framed({ type: 'stored', stored }));
+    for (const [peer, held] of this.heldAcks) peer.sendFramed(framed({ type: 'stored', stored: held.stored }));
     this.heldAcks.clear();
   }
 
