@@ -60,7 +60,7 @@ export class FrameChannel {
     if (this.socket.readyState === WS_OPEN) this.socket.send(frame);
   }
 
-  /** Writes messages framed already (websocket-frame.ts) to the socket as they are: one system call. */
+  /** Writes messages framed already (transport/websocket-frame.ts) to the socket as they are: one system call. */
   sendFramed(wire: FramedMessages): void {
     if (this.socket.readyState === WS_OPEN) this.stream.write(wire);
   }
