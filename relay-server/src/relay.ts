@@ -319,6 +319,8 @@ export function createRelay(options: RelayOptions): Relay {
       cluster.onResync(() => {
         for (const space of new Set([...admitted].map((connection) => connection.room.space))) recheck(space);
       });
+      // No compression: ws then writes each frame at once, so frames framed by the relay itself
+      // (transport/websocket-frame.ts) may be written to the socket beside ws's in call order.
       wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
       const registry = documents;
       const handler = (req: IncomingMessage, res: ServerResponse): void =>

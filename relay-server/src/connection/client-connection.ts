@@ -38,7 +38,7 @@ import type { GovernanceService } from '../access/governance-service.js';
 import type { DirectoryService } from '../directory/directory-service.js';
 import { AccessRequestWait } from './access-request-wait.js';
 import type { AdmissionLease } from './admission-limits.js';
-import { type Corkable, FrameChannel, type FrameHandler } from './frame-channel.js';
+import { FrameChannel, type FrameHandler, type RawStream } from './frame-channel.js';
 import { decideHandshake, type HandshakeOutcome, type Refusal, refusal } from './handshake.js';
 import type { HandshakeRefusals } from './handshake-refusals.js';
 import { isPing, PONG_FRAME } from './keep-alive.js';
@@ -91,7 +91,7 @@ export class ClientConnection implements FrameHandler {
   constructor(
     socket: WebSocket,
     /** The TCP socket under `socket`. */
-    stream: Corkable,
+    stream: RawStream,
     readonly room: RoomAddress,
     private readonly context: ConnectionContext,
     /** This connection's place in the relay's admission limits. */
@@ -321,7 +321,7 @@ export class ClientConnection implements FrameHandler {
       },
       {
         send: (frame) => this.channel.send(frame),
-        sendTogether: (frames) => this.channel.sendTogether(frames),
+        sendFramed: (wire) => this.channel.sendFramed(wire),
         close: (code, reason) => this.close(code, reason),
       },
       agreement,

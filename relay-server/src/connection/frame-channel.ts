@@ -8,6 +8,7 @@ import type { WebSocket } from 'ws';
 import { CloseCode } from '@enclave/shared';
 import type { RelayMetrics } from '../observability/metrics.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { FramedMessages } from '../transport/websocket-frame.js';
 
 export interface FrameHandler {
   /** Handles `bytes` at once if it may skip the queue; false to have it queued instead. */
@@ -22,10 +23,9 @@ export interface FrameHandler {
 
 const WS_OPEN = 1;
 
-/** The TCP socket under the WebSocket (the upgrade's), corked to write several frames in one system call. */
-export interface Corkable {
-  cork(): void;
-  uncork(): void;
+/** The TCP socket under the WebSocket (the upgrade's), for messages framed once for several peers. */
+export interface RawStream {
+  write(bytes: Uint8Array): boolean;
 }
 
 export class FrameChannel {
@@ -37,7 +37,7 @@ export class FrameChannel {
 
   constructor(
     private readonly socket: WebSocket,
-    private readonly stream: Corkable,
+    private readonly stream: RawStream,
     limits: { readonly messagesPerSecond: number; readonly messageBurst: number },
     private readonly metrics: RelayMetrics,
     private readonly handler: FrameHandler,
@@ -60,15 +60,9 @@ export class FrameChannel {
     if (this.socket.readyState === WS_OPEN) this.socket.send(frame);
   }
 
-  /** Sends `frames` in order as one write to the socket: one system call rather than one per frame. */
-  sendTogether(frames: readonly Uint8Array[]): void {
-    if (this.socket.readyState !== WS_OPEN) return;
-    this.stream.cork();
-    try {
-      for (const frame of frames) this.socket.send(frame);
-    } finally {
-      this.stream.uncork();
-    }
+  /** Writes messages framed already (transport/websocket-frame.ts) to the socket as they are: one system call. */
+  sendFramed(wire: FramedMessages): void {
+    if (this.socket.readyState === WS_OPEN) this.stream.write(wire);
   }
 
   close(code: number, reason: string): void {

@@ -29,6 +29,7 @@ import type { RelayDocument } from '../documents/relay-document.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { DocumentRecord } from '../storage/storage.js';
+import type { FramedMessages } from '../transport/websocket-frame.js';
 
 export interface SessionContext extends RequestServices {
   readonly documents: DocumentRegistry;
@@ -54,7 +55,7 @@ export interface Admitted {
 /** What the session needs from its connection. */
 export interface SessionLink {
   send(frame: Uint8Array): void;
-  sendTogether(frames: readonly Uint8Array[]): void;
+  sendFramed(wire: FramedMessages): void;
   close(code: number, reason: string): void;
 }
 
@@ -167,8 +168,8 @@ export class MemberSession implements DocumentPeer {
     this.link.send(frame);
   }
 
-  sendTogether(frames: readonly Uint8Array[]): void {
-    this.link.sendTogether(frames);
+  sendFramed(wire: FramedMessages): void {
+    this.link.sendFramed(wire);
   }
 
   close(code: number, reason: string): void {

@@ -41,11 +41,20 @@ import type { Logger } from '../observability/logger.js';
 import type { RelayMetrics } from '../observability/metrics.js';
 import type { SpaceEpochs } from '../sealed/space-epochs.js';
 import type { DocumentRecord, Storage } from '../storage/storage.js';
+import { type FramedMessages, frameBinary, framedTogether } from '../transport/websocket-frame.js';
 import type { DocumentPeer } from './document-peer.js';
 import type { RelayDocument } from './relay-document.js';
 
 /** How long a Stored may wait for another frame to the same peer to share its write. */
 export const ACK_DELAY_MS = 200;
+/** When held acknowledgements are due, those due within this much longer go in the same timer turn. */
+const ACK_SLACK_MS = 20;
+
+/** Acknowledgements held for one peer, since the first of them was. */
+interface HeldAcks {
+  readonly since: number;
+  readonly stored: StoredAppend[];
+}
 
 export interface SealedLogContext {
   readonly storage: Storage;
@@ -59,12 +68,12 @@ export class SealedLog implements RelayDocument, DocumentListener {
   private readonly peers = new Set<DocumentPeer>();
   /** Each peer's identity as raw key bytes, to compare with envelope authors without formatting either. */
   private readonly peerKeys = new WeakMap<DocumentPeer, Uint8Array>();
-  /** Serialises storage writes and the sends that must follow them (as in the Yjs document). */
+  /** Orders what follows each storage call (sends, snapshots, fetches) as the calls were made. */
   private queue: Promise<void> = Promise.resolve();
   private failed: Error | undefined;
   private catchUpQueued = false;
   /** Stored appends not yet acknowledged to their (protocol 3) senders, and the timer that sends them. */
-  private readonly heldAcks = new Map<DocumentPeer, StoredAppend[]>();
+  private readonly heldAcks = new Map<DocumentPeer, HeldAcks>();
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
@@ -122,7 +131,7 @@ export class SealedLog implements RelayDocument, DocumentListener {
     const message = decodeClientSealed(decoder);
     switch (message.type) {
       case 'fetch':
-        return this.enqueue(() => this.deliver(peer, encodeRelaySealed(this.logAfter(message.after))), 'peer');
+        return this.enqueue(() => this.deliver(peer, framed(this.logAfter(message.after))), 'peer');
       case 'presence':
         return this.forwardPresence(peer, message.envelope);
       case 'append':
@@ -161,7 +170,8 @@ export class SealedLog implements RelayDocument, DocumentListener {
   }
 
   presence(frame: Uint8Array): void {
-    for (const peer of this.peers) this.deliver(peer, frame);
+    const wire = frameBinary(frame);
+    for (const peer of this.peers) this.deliver(peer, wire);
   }
 
   /**
@@ -186,15 +196,15 @@ export class SealedLog implements RelayDocument, DocumentListener {
       // Entries this relay never forwarded were folded meanwhile: its peers get the snapshot with the rest.
       this.adoptSnapshot(state.snapshotSeq, state.snapshot);
       state.updates.forEach((envelope, i) => this.keep({ seq: state.updateSeqs[i]!, envelope }));
-      const frame = encodeRelaySealed(this.logAfter(before));
-      for (const peer of this.peers) this.deliver(peer, frame);
+      const wire = framed(this.logAfter(before));
+      for (const peer of this.peers) this.deliver(peer, wire);
       return;
     }
     state.updates.forEach((envelope, i) => {
       const entry = { seq: state.updateSeqs[i]!, envelope };
       if (entry.seq <= before || !this.keep(entry)) return;
-      const frame = encodeRelaySealed({ type: 'entry', entry });
-      for (const peer of this.peers) this.deliver(peer, frame);
+      const wire = frameBinary(encodeEntryFrame(entry));
+      for (const peer of this.peers) this.deliver(peer, wire);
     });
   }
 
@@ -231,7 +241,8 @@ export class SealedLog implements RelayDocument, DocumentListener {
       return this.reject(peer, 'not-yours', 'presence must be sealed by the connection’s own identity');
     }
     const frame = encodeRelaySealed({ type: 'presence-of', author: peer.user.publicKey, envelope });
-    for (const other of this.peers) if (other !== peer) this.deliver(other, frame);
+    const wire = frameBinary(frame);
+    for (const other of this.peers) if (other !== peer) this.deliver(other, wire);
     this.channel.publishPresence(frame);
   }
 
@@ -266,43 +277,65 @@ export class SealedLog implements RelayDocument, DocumentListener {
   }
 
   private append(author: DocumentPeer, envelope: Uint8Array, messageSeq: number): Promise<void> {
+    // Handed to storage at once, not when the queue reaches it, so that appends arriving together share one
+    // commit (storage keeps their order); each is forwarded from the queue, in order, after its own commit.
+    const stored = this.context.storage.appendUpdate(this.space, this.name, envelope);
+    // Its failure reaches the queue's task, unless the document failed before: then it is only a rejection.
+    stored.catch(() => undefined);
     return this.enqueue(async () => {
-      const seq = await this.context.storage.appendUpdate(this.space, this.name, envelope);
+      const seq = await stored;
       this.context.metrics.hot.updatesStored++;
       this.channel.publishStored([{ seq, bytes: envelope }]);
       // With other relays, entries below this one may still be on their way here: storage has them all.
       if (this.context.fanOut.shared) return this.pull();
       const entry = { seq, envelope };
       this.keep(entry);
-      // Encoded once for every peer, as a Buffer (ws would make a Buffer view of it for each peer).
-      const bytes = encodeEntryFrame(entry);
-      const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      // Encoded and framed once for every peer; each gets one write of the same bytes.
+      const wire = frameBinary(encodeEntryFrame(entry));
       const acksApart = author.protocol >= STORED_ACK_PROTOCOL && this.peers.has(author);
-      for (const peer of this.peers) if (peer !== author || !acksApart) this.deliver(peer, frame);
+      for (const peer of this.peers) if (peer !== author || !acksApart) this.deliver(peer, wire);
       if (acksApart) this.holdAck(author, { seq, messageSeq });
     }, 'storage');
   }
 
-  /** Sends `frame` to `peer`, with any acknowledgement held for it in the same write, ahead of the frame. */
-  private deliver(peer: DocumentPeer, frame: Uint8Array): void {
+  /** Sends `wire` to `peer`, with any acknowledgement held for it in the same write, ahead of it. */
+  private deliver(peer: DocumentPeer, wire: FramedMessages): void {
     const held = this.heldAcks.get(peer);
-    if (!held) return peer.send(frame);
+    if (!held) return peer.sendFramed(wire);
     this.heldAcks.delete(peer);
-    peer.sendTogether([encodeRelaySealed({ type: 'stored', stored: held }), frame]);
+    peer.sendFramed(framedTogether([framed({ type: 'stored', stored: held.stored }), wire]));
   }
 
   private holdAck(peer: DocumentPeer, stored: StoredAppend): void {
     const held = this.heldAcks.get(peer);
-    if (held) held.push(stored);
-    else this.heldAcks.set(peer, [stored]);
-    // One timer per document, not per peer: whatever is held when it fires goes out then.
-    this.ackTimer ??= setTimeout(() => this.sendHeldAcks(), ACK_DELAY_MS);
+    if (held) held.stored.push(stored);
+    else this.heldAcks.set(peer, { since: performance.now(), stored: [stored] });
+    this.ackTimer ??= setTimeout(this.sendDueAcks, ACK_DELAY_MS);
   }
+
+  /**
+   * Sends what was held its whole delay, and waits for the next: each peer's acknowledgements get the full
+   * delay to find a frame to travel with (a lone Stored costs a write). One timer per document; the map
+   * keeps peers in the order their acknowledgements began to wait, since a sent peer leaves it.
+   */
+  private readonly sendDueAcks = (): void => {
+    this.ackTimer = undefined;
+    const now = performance.now();
+    for (const [peer, held] of this.heldAcks) {
+      const wait = held.since + ACK_DELAY_MS - now;
+      if (wait > ACK_SLACK_MS) {
+        this.ackTimer = setTimeout(this.sendDueAcks, wait);
+        return;
+      }
+      this.heldAcks.delete(peer);
+      peer.sendFramed(framed({ type: 'stored', stored: held.stored }));
+    }
+  };
 
   private sendHeldAcks(): void {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    for (const [peer, stored] of this.heldAcks) peer.send(encodeRelaySealed({ type: 'stored', stored }));
+    for (const [peer, held] of this.heldAcks) peer.sendFramed(framed({ type: 'stored', stored: held.stored }));
     this.heldAcks.clear();
   }
 
@@ -324,13 +357,13 @@ export class SealedLog implements RelayDocument, DocumentListener {
       this.adoptSnapshot(covers, envelope);
       this.channel.publishCompacted(covers, envelope);
       this.context.metrics.compactions.inc();
-      this.deliver(peer, encodeRelaySealed({ type: 'snapshot-stored', covers }));
+      this.deliver(peer, framed({ type: 'snapshot-stored', covers }));
     }, 'storage');
   }
 
   private reject(peer: DocumentPeer, reason: SealedRejection, message: string): void {
     this.context.metrics.updatesDropped.inc({ reason });
-    this.deliver(peer, encodeRelaySealed({ type: 'rejected', reason, message }));
+    this.deliver(peer, framed({ type: 'rejected', reason, message }));
   }
 
   private enqueue(task: () => void | Promise<void>, kind: 'storage' | 'peer'): Promise<void> {
@@ -359,4 +392,9 @@ export class SealedLog implements RelayDocument, DocumentListener {
     this.heldAcks.clear();
     for (const peer of [...this.peers]) peer.close(CloseCode.InternalError, 'storage failed; reconnect');
   }
+}
+
+/** A sealed-space frame, framed as a WebSocket message. */
+function framed(message: Parameters<typeof encodeRelaySealed>[0]): FramedMessages {
+  return frameBinary(encodeRelaySealed(message));
 }

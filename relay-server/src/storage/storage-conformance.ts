@@ -201,6 +201,22 @@ export function describeStorageConformance(name: string, target: ConformanceTarg
       assert.deepEqual((await storage.loadDocument('team', 'e')).updateSeqs, elsewhere);
     });
 
+    it('numbers single appends in the order they were called, while earlier ones are still in flight', async () => {
+      await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
+      const source = new Y.Doc();
+      // A sealed document hands each append to storage as it arrives and forwards them in call order.
+      const words = ['a ', 'b ', 'c ', 'd ', 'e'];
+      const pending = words.map((word) => storage.appendUpdate('team', 'd', textUpdate(source, word)));
+      const seqs = await Promise.all(pending);
+      assert.deepEqual(
+        [...seqs].sort((a, b) => a - b),
+        seqs,
+        'sequence numbers increase in call order',
+      );
+      assert.equal(new Set(seqs).size, words.length);
+      assert.deepEqual((await storage.loadDocument('team', 'd')).updateSeqs, seqs);
+    });
+
     it('appends nothing of a batch for a document that does not exist, and the rest of the turn still stores', async () => {
       await storage.createDocument('team', { name: 'd', kind: 'draft', schemaVersion: 1, created: now });
       const source = new Y.Doc();

@@ -219,7 +219,10 @@ export interface Storage {
   createDocument(space: string, document: DocumentRecord): Promise<void>;
   getDocument(space: string, name: string): Promise<DocumentRecord | undefined>;
   listDocuments(space: string): Promise<DocumentRecord[]>;
-  /** Durably appends one Yjs update; resolves with its sequence number once it is stored. */
+  /**
+   * Durably appends one update; resolves with its sequence number once it is stored. Calls for one document
+   * are numbered in call order, also when made before earlier ones have resolved.
+   */
   appendUpdate(space: string, document: string, update: Uint8Array): Promise<number>;
   /**
    * Durably appends several updates of one document, all or none, in one commit where the engine can:
