@@ -31,6 +31,7 @@ import { rebuildDocument, storeRebuilt, takePending } from './document-rebuild.j
 import { HeardSeqs } from './heard-seqs.js';
 import { HeldUpdates, type HeldLimits } from './held-updates.js';
 import { findDocumentProblem, findUpdateProblem } from './update-check.js';
+import { frameBinary, framedTogether } from '../transport/websocket-frame.js';
 
 const SYNC_STEP1 = 0;
 const SYNC_STEP2 = 1;
@@ -562,21 +563,22 @@ export class YjsDocument implements RelayDocument, DocumentListener {
     }
   }
 
-  /** Sends each update to every peer but its origin; a peer's several updates leave in one write. */
+  /**
+   * Sends each update to every peer but its origin: each framed once for all of them, a peer's several
+   * updates in one write.
+   */
   private sendUpdates(updates: readonly { update: Uint8Array; origin: DocumentPeer | undefined }[]): void {
     const frames = updates.map(({ update }) => {
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, MessageTag.Sync);
       encoding.writeVarUint(encoder, SYNC_UPDATE);
       encoding.writeVarUint8Array(encoder, update);
-      // A Buffer once here, rather than a Buffer view made by ws for every peer.
-      const bytes = encoding.toUint8Array(encoder);
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return frameBinary(encoding.toUint8Array(encoder));
     });
     for (const peer of this.peers) {
       const mine = frames.filter((_, i) => updates[i]!.origin !== peer);
-      if (mine.length === 1) peer.send(mine[0]!);
-      else if (mine.length > 1) peer.sendTogether(mine);
+      if (mine.length === 1) peer.sendFramed(mine[0]!);
+      else if (mine.length > 1) peer.sendFramed(framedTogether(mine));
     }
   }
 
