@@ -20,6 +20,8 @@ import {
   listDocuments,
   type MySpaceInfo,
   type PublicKeyText,
+  connectionAddresses,
+  type RelayAddresses,
   type RelayEntry,
   type Request,
   type RequestOp,
@@ -68,7 +70,7 @@ export class EnclaveService {
 
   constructor(private readonly options: EnclaveServiceOptions) {
     this.requests = new RequestWatcher({
-      relayUrl: (relay) => this.relayUrl(relay),
+      relayAddresses: (relay) => this.relayAddresses(relay),
       identity: () => this.identity(),
       WebSocket: options.WebSocket,
     });
@@ -96,8 +98,12 @@ export class EnclaveService {
     this.events.emit('settings', []);
   }
 
-  relayUrl(name: string): string {
-    return findRelay(this.current, name).url;
+  /**
+   * The addresses every connection to the named relay uses: all of the service's (shared's
+   * connectionAddresses), so a link whose relay dies moves to another address of the same service.
+   */
+  relayAddresses(name: string): RelayAddresses {
+    return connectionAddresses(this.current.relays, findRelay(this.current, name).url);
   }
 
   /** The identity, created on first use (asking for a display name). */
@@ -118,7 +124,7 @@ export class EnclaveService {
     confirmReplace: () => Promise<boolean>,
   ): Promise<{ replaced: boolean }> {
     return publish({
-      relayUrl: this.relayUrl(location.relay),
+      ...this.relayAddresses(location.relay),
       room: { space: location.space, document: location.document },
       identity: await this.identity(),
       WebSocket: this.options.WebSocket,
@@ -133,7 +139,7 @@ export class EnclaveService {
    */
   async onSpace<T>(relay: string, space: string, work: (connection: EnclaveConnection) => Promise<T>): Promise<T> {
     const connection = new EnclaveConnection({
-      relayUrl: this.relayUrl(relay),
+      ...this.relayAddresses(relay),
       room: { space },
       identity: await this.identity(),
       WebSocket: this.options.WebSocket,
@@ -212,6 +218,7 @@ export class EnclaveService {
     return joinWithInvite({
       link,
       relay,
+      relays: this.current.relays,
       identity: await this.identity(),
       WebSocket: this.options.WebSocket,
       agreement: this.options.agreement,
@@ -221,7 +228,7 @@ export class EnclaveService {
   /** The relay's directory, each listing checked against its lead's signature. */
   async directory(relay: string): Promise<CheckedEntry[]> {
     const connection = new EnclaveConnection({
-      relayUrl: this.relayUrl(relay),
+      ...this.relayAddresses(relay),
       room: DIRECTORY_ROOM,
       identity: await this.identity(),
       WebSocket: this.options.WebSocket,
@@ -241,7 +248,7 @@ export class EnclaveService {
   async requestAccess(relay: string, space: string, message: string, via?: 'directory'): Promise<AccessRequest> {
     const identity = await this.identity();
     const request = new AccessRequest({
-      relayUrl: this.relayUrl(relay),
+      ...this.relayAddresses(relay),
       relay,
       space,
       identity,
@@ -301,7 +308,7 @@ export class EnclaveService {
 
   /** The spaces this identity is a member of on `relay`, with its role in each. */
   async mySpaces(relay: string): Promise<readonly MySpaceInfo[]> {
-    return listMySpaces({ relayUrl: this.relayUrl(relay), identity: await this.identity(), WebSocket: this.WebSocket });
+    return listMySpaces({ ...this.relayAddresses(relay), identity: await this.identity(), WebSocket: this.WebSocket });
   }
 
   async documents(relay: string, space: string): Promise<readonly { name: string; kind: string }[]> {

@@ -67,7 +67,7 @@ const core: JupyterFrontEndPlugin<EnclaveService> = {
       new EnclaveDrive({
         serverSettings: app.serviceManager.serverSettings,
         links: service.links,
-        relayUrl: (relay) => service.relayUrl(relay),
+        relayAddresses: (relay) => service.relayAddresses(relay),
         identity: () => service.identity(),
         awarenessUser: (identity) => service.awarenessUser(identity),
         WebSocket: service.WebSocket,

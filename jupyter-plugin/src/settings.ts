@@ -3,7 +3,7 @@
  * immutable shape. Relays live here, in the shape both editors share (shared's relay-settings.ts); the identity does not (the settings are stored on the Jupyter
  * server, and the secret key never leaves the browser).
  */
-import { readRelayList, type RelayEntry } from '@enclave/shared';
+import { readRelayList, type RelayEntry, relayWithAddress } from '@enclave/shared';
 
 export interface EnclaveSettings {
   readonly relays: readonly RelayEntry[];
@@ -38,7 +38,5 @@ export function findRelay(settings: EnclaveSettings, name: string): RelayEntry {
 
 /** The configured relay with this URL as its address or an alternate (compared without trailing slashes), if any. */
 export function findRelayByUrl(settings: EnclaveSettings, url: string): RelayEntry | undefined {
-  const bare = (address: string): string => address.replace(/\/+$/, '');
-  const wanted = bare(url);
-  return settings.relays.find((r) => [r.url, ...(r.alternates ?? [])].some((address) => bare(address) === wanted));
+  return relayWithAddress(settings.relays, url);
 }

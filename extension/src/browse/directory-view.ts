@@ -17,7 +17,7 @@ import {
   type RelayEntry,
 } from '@enclave/shared';
 import { readSettings } from '../config/settings.js';
-import { globalWebSocket } from '../session/connect.js';
+import { globalWebSocket, relayAddresses } from '../session/connect.js';
 
 export type DirectoryNode =
   | { readonly kind: 'relay'; readonly relay: RelayEntry }
@@ -113,7 +113,7 @@ export class DirectoryView implements vscode.TreeDataProvider<DirectoryNode>, vs
     const identity = await this.identity();
     if (!identity) throw new Error('create or import an identity first');
     const connection = new EnclaveConnection({
-      relayUrl: relay,
+      ...relayAddresses(relay),
       room: DIRECTORY_ROOM,
       identity,
       WebSocket: globalWebSocket(),

@@ -18,7 +18,7 @@ import { listMySpaces, personLabel } from '@enclave/shared';
 import { withSpace } from '../commands/space-channel.js';
 import { readSettings } from '../config/settings.js';
 import { relayName } from '../files/document-uri.js';
-import { globalWebSocket } from '../session/connect.js';
+import { globalWebSocket, relayAddresses } from '../session/connect.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { KnownSpaces } from './known-spaces.js';
 
@@ -200,7 +200,7 @@ export class SpacesView implements vscode.TreeDataProvider<BrowseNode>, vscode.D
     const key = JSON.stringify([relay, identity.publicKey]);
     let result = this.mine.get(key);
     if (!result) {
-      result = listMySpaces({ relayUrl: relay, identity, WebSocket: globalWebSocket() });
+      result = listMySpaces({ ...relayAddresses(relay), identity, WebSocket: globalWebSocket() });
       result.catch(() => this.mine.delete(key));
       this.mine.set(key, result);
     }

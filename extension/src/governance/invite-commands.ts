@@ -16,7 +16,7 @@ import {
 import { ensureIdentity } from '../identity/identity-commands.js';
 import type { Services } from '../services.js';
 import { EXTENSION_ID } from '../session/address.js';
-import { globalWebSocket } from '../session/connect.js';
+import { globalWebSocket, relayAddresses } from '../session/connect.js';
 import { passAgreement } from '@enclave/shared';
 import { expirySeconds, inviteLinks } from './format.js';
 import { offerDocuments } from './offer-documents.js';
@@ -118,8 +118,7 @@ export function registerInviteCommands(services: Services): vscode.Disposable {
         });
       }
       const connection = new EnclaveConnection({
-        relayUrl: link.relay,
-        alternateUrls: linkAddresses(link).slice(1),
+        ...relayAddresses(link.relay, linkAddresses(link)),
         room: { space: link.space },
         identity,
         WebSocket: globalWebSocket(),

@@ -8,7 +8,7 @@ import { type AccessRequestInfo, EnclaveConnection, type Role } from '@enclave/s
 import { pickName, pickRelay } from '../commands/pickers.js';
 import { ensureIdentity } from '../identity/identity-commands.js';
 import type { Services } from '../services.js';
-import { globalWebSocket } from '../session/connect.js';
+import { globalWebSocket, relayAddresses } from '../session/connect.js';
 import { passAgreement } from '@enclave/shared';
 import type { LeadWatch } from './lead-watch.js';
 import { offerDocuments } from './offer-documents.js';
@@ -51,7 +51,7 @@ async function requestAccess(services: Services, args: RequestAccessArgs): Promi
       : undefined);
   if (!identity || !relay || !space || message === undefined) return undefined;
   const connection = new EnclaveConnection({
-    relayUrl: relay,
+    ...relayAddresses(relay),
     room: { space },
     identity,
     WebSocket: globalWebSocket(),

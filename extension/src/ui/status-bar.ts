@@ -63,7 +63,8 @@ export class StatusBar implements vscode.Disposable {
     }
     this.item.text = `${ICONS[session.status] ?? ''} Enclave: ${describeStatus(session)}`;
     const sealed = session.sealed ? '\nSealed space: the relay stores and forwards only ciphertext.' : '';
-    const where = `${session.address.space}/${session.address.document} on ${session.address.relay}${sealed}`;
+    // The address in use: on a relay service with several, the session may have moved from the link's.
+    const where = `${session.address.space}/${session.address.document} on ${session.connection.relayUrl}${sealed}`;
     const why = lastCloseText(session.connection);
     const stopped = session.status === 'denied' || session.status === 'closed';
     this.item.tooltip = stopped

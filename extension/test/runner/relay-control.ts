@@ -48,6 +48,25 @@ export class ControlledRelay {
     return url;
   }
 
+  /** Every address of the service: the cluster's two relays, else the one relay. */
+  get addresses(): string[] {
+    return [...new Set([this.url, this.peerUrl])];
+  }
+
+  /**
+   * Stops the one cluster relay at `url` (its clients that know the other address move there), or starts it
+   * again on its port; refused on one relay, which has no other to move to.
+   */
+  async stopOne(url: string): Promise<void> {
+    if (!this.cluster) throw new Error('one relay: there is no other relay of the service to move to');
+    await this.cluster.stopRelay(url);
+  }
+
+  async startOne(url: string): Promise<void> {
+    if (!this.cluster) throw new Error('one relay: there is no other relay of the service to move to');
+    await this.cluster.startRelay(url);
+  }
+
   async stop(): Promise<void> {
     await this.cluster?.stop();
     const relay = this.relay;

@@ -6,7 +6,7 @@
  * context never overwrites the room's content with a file's (the seeding rule).
  * "Save" asks the relay to confirm that everything is stored durably.
  */
-import type { AgreementInfo, Identity, StampedUser, WebSocketConstructor } from '@enclave/shared';
+import type { AgreementInfo, Identity, RelayAddresses, StampedUser, WebSocketConstructor } from '@enclave/shared';
 import { ConnectionClosedError, documentKindForFileName } from '@enclave/shared';
 import { YFile, YNotebook, type YDocument, type DocumentChange } from '@jupyter/ydoc';
 import { type Contents, type ServerConnection } from '@jupyterlab/services';
@@ -20,7 +20,7 @@ export interface EnclaveDriveOptions {
   readonly serverSettings: ServerConnection.ISettings;
   readonly links: LinkRegistry;
   /** The relay URL of a relay name from the settings; throws for an unknown one. */
-  readonly relayUrl: (relay: string) => string;
+  readonly relayAddresses: (relay: string) => RelayAddresses;
   /** The identity to connect with; may ask the person to create one. */
   readonly identity: () => Promise<Identity>;
   /** Fields for the local awareness `user` (the relay stamps the same for others). */
@@ -163,7 +163,7 @@ export class EnclaveDrive implements Contents.IDrive {
       const identity = await this.options.identity();
       model.awareness.setLocalStateField('user', await this.options.awarenessUser(identity));
       const link = new DocumentLink({
-        relayUrl: this.options.relayUrl(location.relay),
+        ...this.options.relayAddresses(location.relay),
         room: roomOf(location),
         identity,
         model,

@@ -27,6 +27,8 @@ export interface DocumentEntry {
 
 export interface AccessRequestOptions {
   readonly relayUrl: string;
+  /** The same relay service's other addresses, tried when `relayUrl` fails or dies. */
+  readonly alternateUrls?: readonly string[];
   /** The relay's name in the settings. */
   readonly relay: string;
   readonly space: string;
@@ -53,6 +55,7 @@ export class AccessRequest extends ObservableV2<AccessRequestEvents> {
     super();
     this.connection = new EnclaveConnection({
       relayUrl: options.relayUrl,
+      alternateUrls: options.alternateUrls ?? [],
       room: { space: options.space },
       identity: options.identity,
       WebSocket: options.WebSocket,

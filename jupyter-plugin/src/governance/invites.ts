@@ -4,12 +4,14 @@
  * The relay refuses a used, expired, revoked or forged invite with a reason that says which.
  */
 import {
+  connectionAddresses,
   EnclaveConnection,
   formatLink,
   type Identity,
   type InviteLink,
   linkAddresses,
   parseLink,
+  type RelayEntry,
   type Role,
   type WebSocketConstructor,
 } from '@enclave/shared';
@@ -48,6 +50,8 @@ export interface JoinOptions {
   readonly link: InviteLink;
   /** The relay's name in the settings (for the agreement prompt and paths). */
   readonly relay: string;
+  /** The configured relays: the link's service's addresses there are tried too (connectionAddresses). */
+  readonly relays?: readonly RelayEntry[];
   readonly identity: Identity;
   readonly WebSocket: WebSocketConstructor;
   readonly agreement: AgreementPrompt;
@@ -64,8 +68,7 @@ export interface Joined {
 export async function joinWithInvite(options: JoinOptions): Promise<Joined> {
   const { link } = options;
   const connection = new EnclaveConnection({
-    relayUrl: link.relay,
-    alternateUrls: linkAddresses(link).slice(1),
+    ...connectionAddresses(options.relays ?? [], link.relay, linkAddresses(link)),
     room: { space: link.space },
     identity: options.identity,
     WebSocket: options.WebSocket,

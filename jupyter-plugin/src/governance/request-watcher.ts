@@ -8,6 +8,7 @@ import {
   EnclaveConnection,
   type Identity,
   type Member,
+  type RelayAddresses,
   RequestWatch,
   type Role,
   type WebSocketConstructor,
@@ -24,7 +25,8 @@ export interface PendingRequest extends WatchedSpace {
 }
 
 export interface RequestWatcherOptions {
-  readonly relayUrl: (relay: string) => string;
+  /** Every address of the named relay's service (the watch moves to another when its relay dies). */
+  readonly relayAddresses: (relay: string) => RelayAddresses;
   readonly identity: () => Promise<Identity>;
   readonly WebSocket: WebSocketConstructor;
 }
@@ -90,7 +92,7 @@ export class RequestWatcher extends ObservableV2<RequestWatcherEvents> {
       return;
     }
     const connection = new EnclaveConnection({
-      relayUrl: this.options.relayUrl(relay),
+      ...this.options.relayAddresses(relay),
       room: { space },
       identity,
       WebSocket: this.options.WebSocket,

@@ -35,6 +35,8 @@ export type { BindableModel } from '@enclave/shared';
 
 export interface DocumentLinkOptions {
   readonly relayUrl: string;
+  /** The same relay service's other addresses, tried when `relayUrl` fails or dies. */
+  readonly alternateUrls?: readonly string[];
   /** The space and the document's real name (in a sealed space the relay only ever sees an opaque id). */
   readonly room: RoomAddress;
   readonly identity: Identity;
@@ -91,6 +93,7 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
     // Until openDocument connects, `connection` is an idle placeholder (status 'idle').
     this.current = new EnclaveConnection({
       relayUrl: options.relayUrl,
+      alternateUrls: options.alternateUrls ?? [],
       room: { space: options.room.space },
       identity: options.identity,
       WebSocket: options.WebSocket,
@@ -208,6 +211,7 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
   private readonly connect = (room: RoomAddress): EnclaveConnection => {
     const connection = new EnclaveConnection({
       relayUrl: this.options.relayUrl,
+      alternateUrls: this.options.alternateUrls ?? [],
       room,
       identity: this.options.identity,
       WebSocket: this.options.WebSocket,

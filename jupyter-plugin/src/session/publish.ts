@@ -21,6 +21,8 @@ export type LocalContent =
 
 export interface PublishOptions {
   readonly relayUrl: string;
+  /** The same relay service's other addresses, tried when `relayUrl` fails or dies. */
+  readonly alternateUrls?: readonly string[];
   readonly room: RoomAddress;
   readonly identity: Identity;
   readonly WebSocket: WebSocketConstructor;
@@ -42,6 +44,7 @@ export async function publish(options: PublishOptions): Promise<{ replaced: bool
   const model = content.kind === 'notebook' ? new YNotebook() : new YFile();
   const link = new DocumentLink({
     relayUrl: options.relayUrl,
+    alternateUrls: options.alternateUrls ?? [],
     room: options.room,
     identity: options.identity,
     WebSocket: options.WebSocket,

@@ -161,7 +161,7 @@ describe('governance', () => {
   describe('access requests', () => {
     it('waits on one connection; approval admits it and lists the documents; a lead watcher sees it live', async () => {
       const watcher = new RequestWatcher({
-        relayUrl: () => relay.url,
+        relayAddresses: () => ({ relayUrl: relay.url, alternateUrls: [] }),
         identity: async () => relay.lead,
         WebSocket: NodeWebSocket,
       });
@@ -215,7 +215,7 @@ describe('governance', () => {
 
     it('makes a watcher of a space one does not lead report the problem', async () => {
       const watcher = new RequestWatcher({
-        relayUrl: () => relay.url,
+        relayAddresses: () => ({ relayUrl: relay.url, alternateUrls: [] }),
         identity: async () => relay.editor,
         WebSocket: NodeWebSocket,
       });

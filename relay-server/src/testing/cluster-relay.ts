@@ -3,7 +3,8 @@
  * one private redis-server, with one relay key, so that clients on `url` and clients on `secondUrl` meet
  * only through the cluster. Both give both addresses as the service's public ones (invite links carry
  * them). Stopping and starting it stops and starts both relays on the same ports, as a
- * restart of the whole service; the engines stay up. Used by the e2e, VS Code and JupyterLab suites
+ * restart of the whole service; the engines stay up. `stopRelay(url)` and `startRelay(url)` take one relay
+ * down and bring it back on its port: the other keeps serving, and clients that know both addresses move. Used by the e2e, VS Code and JupyterLab suites
  * (`@enclave/relay/testing/cluster-relay`).
  */
 import { mkdirSync } from 'node:fs';
@@ -21,7 +22,8 @@ import { RedisServer } from './private-redis.js';
 export const TEST_CLUSTER = process.env['ENCLAVE_TEST_CLUSTER'] === '1';
 
 export class ClusterRelay {
-  private running: Relay[] = [];
+  /** By position: the first and second relay, undefined while that one is stopped. */
+  private running: (Relay | undefined)[] = [];
   private ports = [0, 0];
   url = '';
   secondUrl = '';
@@ -52,35 +54,64 @@ export class ClusterRelay {
 
   /** The running relays, first and second (empty while stopped). */
   get relays(): readonly Relay[] {
-    return this.running;
+    return this.running.filter((relay): relay is Relay => relay !== undefined);
   }
 
-  /** Starts both relays (again, on the same ports); resolves with the first one's URL. */
+  /** Starts both relays (again, on the same ports; those running stay); resolves with the first one's URL. */
   async start(): Promise<string> {
-    if (this.running.length > 0) return this.url;
     // Each relay gives both addresses in invite links: the ports are chosen before either listens.
     if (this.ports.includes(0)) this.ports = [await freePort(), await freePort()];
-    const publicUrls = this.ports.map((port) => `ws://127.0.0.1:${port}`);
     const urls: string[] = [];
-    for (const [i, port] of this.ports.entries()) {
-      const dataDir = join(this.dataDir, `relay-${i}`);
-      mkdirSync(dataDir, { recursive: true });
-      const relay = createRelay({
-        admins: this.admins,
-        dataDir,
-        storageUrl: this.database,
-        redis: this.redis.url,
-        relayIdentity: this.identity,
-        publicUrls,
-        host: '127.0.0.1',
-        port,
-        ...(this.logger ? { logger: this.logger } : {}),
-      });
-      this.running.push(relay);
-      urls.push((await relay.listen()).url);
-    }
+    for (const i of this.ports.keys()) urls.push(await this.startAt(i));
     [this.url, this.secondUrl] = urls as [string, string];
     return this.url;
+  }
+
+  /** Stops the one relay at `url` (the first's or the second's); the other keeps serving. */
+  async stopRelay(url: string): Promise<void> {
+    const i = this.indexOf(url);
+    const relay = this.running[i];
+    this.running[i] = undefined;
+    await relay?.close();
+  }
+
+  /** Starts the one relay at `url` again, on its port (a no-op while it runs). */
+  async startRelay(url: string): Promise<void> {
+    await this.startAt(this.indexOf(url));
+  }
+
+  private indexOf(url: string): number {
+    const i = [this.url, this.secondUrl].indexOf(url.replace(/\/+$/, ''));
+    if (i < 0 || url === '')
+      throw new Error(`${url} is not one of this cluster's relays (${this.url}, ${this.secondUrl})`);
+    return i;
+  }
+
+  private async startAt(i: number): Promise<string> {
+    const publicUrls = this.ports.map((port) => `ws://127.0.0.1:${port}`);
+    const started = this.running[i];
+    if (started) return publicUrls[i]!;
+    const dataDir = join(this.dataDir, `relay-${i}`);
+    mkdirSync(dataDir, { recursive: true });
+    const relay = createRelay({
+      admins: this.admins,
+      dataDir,
+      storageUrl: this.database,
+      redis: this.redis.url,
+      relayIdentity: this.identity,
+      publicUrls,
+      host: '127.0.0.1',
+      port: this.ports[i]!,
+      ...(this.logger ? { logger: this.logger } : {}),
+    });
+    this.running[i] = relay;
+    try {
+      return (await relay.listen()).url;
+    } catch (error) {
+      this.running[i] = undefined;
+      await relay.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -116,7 +147,7 @@ export class ClusterRelay {
   }
 
   async stop(): Promise<void> {
-    const relays = this.running;
+    const relays = this.relays;
     this.running = [];
     await Promise.all(relays.map((relay) => relay.close()));
   }

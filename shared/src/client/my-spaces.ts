@@ -10,6 +10,8 @@ import type { WebSocketConstructor } from './websocket-like.js';
 
 export async function listMySpaces(options: {
   readonly relayUrl: string;
+  /** The same relay service's other addresses (see connectionAddresses). */
+  readonly alternateUrls?: readonly string[];
   readonly identity: Identity;
   readonly WebSocket: WebSocketConstructor;
 }): Promise<readonly MySpaceInfo[]> {

@@ -64,6 +64,38 @@ export function parseRelayAddresses(text: string): { url: string; alternates: st
   return { url, alternates };
 }
 
+/** A relay service's addresses as EnclaveConnection takes them: the one tried first, then the others. */
+export interface RelayAddresses {
+  readonly relayUrl: string;
+  readonly alternateUrls: readonly string[];
+}
+
+/** The configured relay one of whose addresses is `url` (compared without trailing slashes), if any. */
+export function relayWithAddress(relays: readonly RelayEntry[], url: string): RelayEntry | undefined {
+  const bare = (address: string): string => address.replace(/\/+$/, '');
+  const wanted = bare(url);
+  return relays.find((r) => [r.url, ...(r.alternates ?? [])].some((address) => bare(address) === wanted));
+}
+
+/**
+ * The addresses a connection to `url` uses, in the shape EnclaveConnection takes: when a configured relay
+ * has `url` as its address or an alternate, all of that service's addresses with `url` first (so an editor
+ * whose relay dies moves to another address of the same service); otherwise `url` alone. `known`: more
+ * addresses the caller was given for this service (an invite link's), tried after those. Every connection
+ * an editor opens to a relay gets its addresses here.
+ */
+export function connectionAddresses(
+  relays: readonly RelayEntry[],
+  url: string,
+  known: readonly string[] = [],
+): RelayAddresses {
+  const bare = (address: string): string => address.replace(/\/+$/, '');
+  const relayUrl = bare(url);
+  const relay = relayWithAddress(relays, relayUrl);
+  const all = [...(relay ? [relay.url, ...(relay.alternates ?? [])] : []), ...known].map(bare);
+  return { relayUrl, alternateUrls: [...new Set(all)].filter((address) => address !== relayUrl) };
+}
+
 /** A relay name for a URL without one: its host (and port), made unique among `taken`. */
 export function suggestRelayName(url: string, taken: readonly string[]): string {
   let base: string;

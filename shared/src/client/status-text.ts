@@ -37,7 +37,8 @@ export function statusSummary(
   role: string | null,
   now: number = Date.now(),
 ): StatusSummary {
-  const where = `${connection.room} on ${connection.options.relayUrl}`;
+  // The address in use: a cluster's client may have moved to another address of the same service.
+  const where = `${connection.room} on ${connection.relayUrl}`;
   const why = lastCloseText(connection) ?? 'closed';
   switch (connection.status) {
     case 'connected':

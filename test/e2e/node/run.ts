@@ -65,8 +65,12 @@ async function main(): Promise<number> {
     const labUrl = relay.peerUrl;
     if (TEST_CLUSTER)
       console.log(`  [setup] two-relay cluster on PostgreSQL and Redis: VS Code ${url}, JupyterLab ${labUrl}`);
+    // Both editors know every address of the service (two on a cluster), each starting from its own.
+    const alternates = relay.addresses.filter((address) => address !== labUrl);
     const lab = await startJupyterLab({
-      '@enclave/jupyter-plugin:plugin': { relays: [{ name: LAB_RELAY, url: labUrl }] },
+      '@enclave/jupyter-plugin:plugin': {
+        relays: [{ name: LAB_RELAY, url: labUrl, ...(alternates.length > 0 ? { alternates } : {}) }],
+      },
       '@jupyterlab/apputils-extension:notification': { fetchNews: 'false', checkForUpdates: false },
     });
     cleanups.unshift(() => lab.stop());
@@ -105,6 +109,11 @@ async function main(): Promise<number> {
         }
       },
       '/relay/start': () => relay.start(),
+      /** Which address each editor starts from, and whether there is a second relay of the service. */
+      '/relay/addresses': async () => ({ cluster: TEST_CLUSTER, vscode: url, lab: labUrl }),
+      /** On a cluster: stops the one relay at `url` (the other keeps serving), or starts it again on its port. */
+      '/relay/stop-one': ({ url }) => relay.stopOne(String(url)),
+      '/relay/start-one': ({ url }) => relay.startOne(String(url)),
       /**
        * A malicious relay: appends two forgeries of the last stored message of the space's one document (one
        * with a ciphertext byte flipped, one cut short), with the relay stopped, then starts it again; members
@@ -249,6 +258,8 @@ async function main(): Promise<number> {
       join(workspace, 'enclave-test.json'),
       JSON.stringify({
         relay: url,
+        // VS Code's enclave.relays, set before the scenarios run: every address of the service, its own first.
+        relays: [{ name: LAB_RELAY, url, ...(relay.addresses.length > 1 ? { alternates: [labUrl] } : {}) }],
         control: control.url,
         admin: serializeIdentity(admin),
         labRelay: LAB_RELAY,

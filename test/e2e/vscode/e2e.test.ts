@@ -415,6 +415,76 @@ describe('VS Code and JupyterLab in one notebook through the relay', function ()
     }, 60_000);
   });
 
+  it('12. on a cluster, the relay VS Code uses stops, then the other one: the editors on it move to the other relay, keep editing, see each other, lose nothing', async function () {
+    const where = await call<{ cluster: boolean; vscode: string; lab: string }>('/relay/addresses');
+    if (!where.cluster) {
+      console.log('      (skipped: needs two relays of one service; runs under ENCLAVE_TEST_CLUSTER=1)');
+      this.skip();
+    }
+    const session = (await enclave()).sessions.forNotebook(notebook)!;
+    const vsType = (cell: number, text: string): Promise<void> => {
+      const doc = notebook.cellAt(cell).document;
+      return applyAsUser((e) => e.insert(doc.uri, doc.positionAt(doc.getText().length), text));
+    };
+    const labStatus = (): Promise<string> =>
+      lab("return document.querySelector('#' + widget(arg).id + ' .enclave-status')?.title ?? ''", labNb);
+    /** Each typed piece is in both editors exactly once, and the editors agree. */
+    const bothHold = async (pieces: readonly [number, string][]): Promise<void> => {
+      const texts = vsTexts(notebook);
+      assert.deepStrictEqual(await labSources(labNb), texts);
+      for (const [cell, piece] of pieces)
+        assert.strictEqual(texts[cell]!.split(piece).length - 1, 1, `${piece} once in ${texts[cell]}`);
+    };
+    // Where VS Code is now (an earlier outage may have moved it), and the service's other relay.
+    const first = session.connection.relayUrl;
+    const second = first === where.vscode ? where.lab : where.vscode;
+    assert.ok([where.vscode, where.lab].includes(first), first);
+    await eventually(async () => assert.match(await labStatus(), /Live: .* on ws:\/\//), 20_000);
+
+    await call('/relay/stop-one', { url: first });
+    try {
+      await vsType(2, ' # vs code, its relay down');
+      await labType(labNb, 1, '  # lab, one relay down', 10);
+      await eventually(async () => {
+        assert.strictEqual(session.connection.relayUrl, second, 'VS Code moved to the other relay');
+        assert.strictEqual(session.connection.status, 'connected');
+        await bothHold([
+          [2, ' # vs code, its relay down'],
+          [1, '  # lab, one relay down'],
+        ]);
+      }, 60_000);
+      await vsType(2, ' # vs code, moved');
+      await eventually(async () => bothHold([[2, ' # vs code, moved']]), 20_000);
+    } finally {
+      await call('/relay/start-one', { url: first });
+    }
+
+    // Now the other relay, where VS Code is (and JupyterLab, if it was there): both end on the first, back.
+    await call('/relay/stop-one', { url: second });
+    try {
+      await labType(labNb, 1, '  # lab, the other relay down', 10);
+      await vsType(2, ' # vs code, the other relay down');
+      await eventually(async () => {
+        assert.match(await labStatus(), new RegExp(`Live: .* on ${first}$`), 'JupyterLab shows the relay it moved to');
+        assert.strictEqual(session.connection.relayUrl, first);
+        await bothHold([
+          [1, '  # lab, the other relay down'],
+          [2, ' # vs code, the other relay down'],
+        ]);
+      }, 60_000);
+    } finally {
+      await call('/relay/start-one', { url: second });
+    }
+    // Everything typed reached the service: a pull (from the relay that came back last) has it all, once each.
+    await eventually(async () => {
+      const { text } = await call<{ text: string }>('/pull', { path: `${space}/${NOTEBOOK}` });
+      assert.deepStrictEqual(
+        parseIpynb(text).cells.map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source)),
+        vsTexts(notebook),
+      );
+    }, 30_000);
+  });
+
   it('10. every fixture notebook opened in VS Code, then in JupyterLab, then pulled, equals the source', async function () {
     this.timeout(400_000);
     const { admin, workspace } = await testEnvironment();

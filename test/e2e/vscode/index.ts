@@ -6,18 +6,21 @@ import 'mocha/mocha.js';
 import * as vscode from 'vscode';
 import { ignoreIpynbWorkerErrors } from '../../../extension/test/vscode/support/ipynb-worker-errors.js';
 
-/** The orchestrator's ENCLAVE_E2E_GREP, passed in the workspace's enclave-test.json. */
-async function grep(): Promise<string | undefined> {
+/** The orchestrator's ENCLAVE_E2E_GREP and relay list, passed in the workspace's enclave-test.json. */
+async function orders(): Promise<{ grep?: string; relays?: unknown[] }> {
   const workspace = vscode.workspace.workspaceFolders?.[0]?.uri;
-  if (!workspace) return undefined;
+  if (!workspace) return {};
   const text = new TextDecoder().decode(
     await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspace, 'enclave-test.json')),
   );
-  return (JSON.parse(text) as { grep?: string }).grep;
+  return JSON.parse(text) as { grep?: string; relays?: unknown[] };
 }
 
 export async function run(): Promise<void> {
-  const only = await grep();
+  const { grep: only, relays } = await orders();
+  // The relay service as a person configures it (both addresses on a cluster), so every connection the
+  // extension opens knows where to move when its relay dies.
+  if (relays) await vscode.workspace.getConfiguration('enclave').update('relays', relays, true);
   return new Promise((resolve, reject) => {
     mocha.setup({ ui: 'bdd', reporter: 'spec', timeout: 90_000, color: false, ...(only ? { grep: only } : {}) });
     ignoreIpynbWorkerErrors();

@@ -14,6 +14,7 @@ import {
   generateIdentity,
   type Identity,
   parseRelayAddresses,
+  statusSummary,
 } from '@enclave/shared';
 import { FreezableProxy } from '../support/freezable-proxy.js';
 import { createSpace, NodeWebSocket, openDocument, type RelayFixture, startRelay } from '../support/relay-fixture.js';
@@ -104,6 +105,7 @@ describe('a relay at several addresses', function () {
     try {
       await session.whenSynced();
       assert.equal(conn.relayUrl, proxy.url);
+      assert.match(statusSummary(conn, 'editor').detail, new RegExp(`on ${proxy.url}$`));
       const text = doc.getText('source');
       text.insert(0, 'before ');
       await session.flush();
@@ -114,6 +116,8 @@ describe('a relay at several addresses', function () {
         () => conn.relayUrl === fixture.url && conn.status === 'connected' && session.synced,
         'reconnected through the other address',
       );
+      // What the editors show says where the session lives now.
+      assert.equal(statusSummary(conn, 'editor').detail, `Live: team/notes.md on ${fixture.url}`);
       text.insert(text.length, 'after');
       await session.flush();
 
