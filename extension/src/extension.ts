@@ -24,6 +24,7 @@ import { registerDirectory } from './browse/directory-commands.js';
 import type { DirectoryNode } from './browse/directory-view.js';
 import { trackSharedEditorContext } from './ui/shared-editor-context.js';
 import { ConnectionFailures, type ShownFailure } from './ui/connection-failures.js';
+import { keepChainPinsIn } from './session/connect.js';
 import { RefusalHelp, type ShownHelp } from './ui/error-help.js';
 import type { AccessRequestInfo, AgreementInfo } from '@enclave/shared';
 
@@ -56,6 +57,7 @@ export interface EnclaveApi {
 }
 
 export function activate(context: vscode.ExtensionContext): EnclaveApi {
+  keepChainPinsIn(context.globalState);
   const log = vscode.window.createOutputChannel('Enclave', { log: true });
   const identities = new IdentityStore(context.secrets);
   const sessions = new SessionRegistry();

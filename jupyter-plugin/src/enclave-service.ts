@@ -2,6 +2,7 @@
  * Enclave inside one JupyterLab: the identity, the relays from the settings, the live document links,
  * and the space-level requests (members, grants) made on the person's behalf.
  */
+import { browserChainPins } from './session/browser-chain-pins.js';
 import {
   type CheckedEntry,
   createInvite,
@@ -144,6 +145,7 @@ export class EnclaveService {
       identity: await this.identity(),
       WebSocket: this.options.WebSocket,
       reconnect: false,
+      chainPins: browserChainPins(),
     }).connect();
     try {
       await passAgreement(connection, { relay, space }, this.options.agreement);

@@ -3,6 +3,7 @@
  * reconnecting), each followed by shared's RequestWatch (listed on every admission, then fed by the relay's
  * `space-event`s); this adds the holds (documents open, explicit watch) and the panel's events.
  */
+import { browserChainPins } from '../session/browser-chain-pins.js';
 import {
   type AccessRequestInfo,
   EnclaveConnection,
@@ -96,6 +97,7 @@ export class RequestWatcher extends ObservableV2<RequestWatcherEvents> {
       room: { space },
       identity,
       WebSocket: this.options.WebSocket,
+      chainPins: browserChainPins(),
     });
     const requests = new RequestWatch(connection);
     const watch: Watch = { key: { relay, space }, connection, requests, holds: 1 };

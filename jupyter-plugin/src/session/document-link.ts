@@ -28,6 +28,7 @@ import {
   type WelcomeMessage,
 } from '@enclave/shared';
 import { ObservableV2 } from 'lib0/observable';
+import { browserChainPins } from './browser-chain-pins.js';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 
@@ -215,6 +216,7 @@ export class DocumentLink extends ObservableV2<DocumentLinkEvents> {
       room,
       identity: this.options.identity,
       WebSocket: this.options.WebSocket,
+      chainPins: browserChainPins(),
       // The space channel is asked once; only the document's connection reconnects.
       ...(room.document === undefined ? { reconnect: false } : {}),
     });
