@@ -90,6 +90,8 @@ export function createRelay(options: RelayOptions): Relay {
   let context: ConnectionContext | undefined;
   let keepAlive: KeepAlive | undefined;
   let fanOut: FanOut | undefined;
+  /** Whose audit writes a stopping relay waits for. */
+  let audits: AccessService | undefined;
   let url = '';
   let shuttingDown = false;
   let closing: Promise<void> | undefined;
@@ -169,6 +171,7 @@ export function createRelay(options: RelayOptions): Relay {
       }
       const cluster = fanOut;
       const access = new AccessService(storage, new Set(options.admins), logger);
+      audits = access;
       const yjsContext: YjsDocumentContext = {
         storage,
         metrics,
@@ -367,6 +370,8 @@ export function createRelay(options: RelayOptions): Relay {
         for (const client of wss?.clients ?? []) client.terminate();
         wss?.close();
         await stopped;
+        // The connections just closed write their audit entries: let them reach storage before it closes.
+        await audits?.auditsWritten();
         await fanOut?.close();
         if (!options.storage) await storage?.close(); // a storage passed in is its owner's to close
         refusalLog.close();

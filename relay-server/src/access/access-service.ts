@@ -31,6 +31,7 @@ export type MembershipListener = (space: string, publicKey: PublicKeyText, membe
 export class AccessService {
   private readonly fingerprints = new Map<string, Promise<string>>();
   private readonly listeners = new Set<MembershipListener>();
+  private readonly auditsInFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly storage: Storage,
@@ -194,6 +195,24 @@ export class AccessService {
    * allowed to break the action it records.
    */
   async audit(space: string, entry: NewAuditEntry): Promise<void> {
+    const writing = this.writeAudit(space, entry);
+    this.auditsInFlight.add(writing);
+    try {
+      await writing;
+    } finally {
+      this.auditsInFlight.delete(writing);
+    }
+  }
+
+  /**
+   * Resolves once the audit writes begun so far have ended: a stopping relay waits for them (the entries of
+   * the connections it has just closed) before it closes its storage.
+   */
+  async auditsWritten(): Promise<void> {
+    while (this.auditsInFlight.size > 0) await Promise.all(this.auditsInFlight);
+  }
+
+  private async writeAudit(space: string, entry: NewAuditEntry): Promise<void> {
     try {
       const actorName = entry.actorName ?? (await this.nameOnList(space, entry.actor));
       const subjectName =

@@ -5,6 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { type AuditEntry, type EnclaveConnection, generateIdentity, type Identity } from '@enclave/shared';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type Logger, SqliteStorage } from '@enclave/relay';
 import { connect, createSpace, openDocument, type RelayFixture, startRelay } from '../support/relay-fixture.js';
 import { waitFor } from '../support/wait.js';
 
@@ -74,5 +78,52 @@ describe('presence in the audit log (real relay)', function () {
     assert.ok(entry.actorFingerprint, 'shown by fingerprint');
     const { members } = await lead.request({ op: 'members.list' });
     assert.ok(!members.some((m) => m.name === 'Ada the Lead'));
+  });
+
+  it('a stopping relay writes the entries of the channels it closes before it returns (its owner then closes storage)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'enclave-audit-')), 'relay.db');
+    const sqlite = new SqliteStorage(file);
+    // Audit writes that take a while, as on a networked database: an owner closing the storage as soon as
+    // the relay's close() returns must not cut them off.
+    const slow = new Proxy(sqlite, {
+      get(target, property) {
+        if (property === 'appendAudit') {
+          return async (...args: Parameters<SqliteStorage['appendAudit']>) => {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            return target.appendAudit(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const logged: string[] = [];
+    const logger: Logger = { log: (level, message) => logged.push(`${level} ${message}`) };
+    fixture = await startRelay({ logger, storage: slow });
+    bo = await generateIdentity('Bo');
+    await createSpace(fixture.url, fixture.admin, 'lab', [{ identity: bo, role: 'editor' }]);
+    const open = await openDocument(fixture.url, bo, { space: 'lab', document: 'notes.md' }, { create: 'draft' });
+    try {
+      // The relay closes Bo's channel itself; its 'joined' entry is written as the relay stops.
+      await fixture.relay.close();
+    } finally {
+      open.close();
+    }
+    await sqlite.close();
+    assert.deepEqual(
+      logged.filter((line) => line.includes('audit write failed')),
+      [],
+    );
+    const reopened = new SqliteStorage(file);
+    try {
+      const entries = (await reopened.listAudit('lab', 0, 100)).filter(
+        (e) => e.actor === bo.publicKey && e.event === 'joined',
+      );
+      assert.equal(entries.length, 1, JSON.stringify(entries));
+      assert.equal(entries[0]!.room, 'lab/notes.md');
+    } finally {
+      await reopened.close();
+      rmSync(dirname(file), { recursive: true, force: true });
+    }
   });
 });
