@@ -29,14 +29,14 @@ describe('sharing a notebook from VS Code', () => {
 
     const peer = await NotebookPeer.join(other, space, document);
     try {
-      const shared = peer.content();
-      assert.strictEqual(shared.cells.length, original.cells.length);
       const strip = (content: typeof original): unknown =>
         (normalizeNotebook(content) as { cells: { source: unknown; cell_type: unknown }[] }).cells.map((c) => [
           c.cell_type,
           c.source,
         ]);
-      assert.deepStrictEqual(strip(shared), strip(original));
+      // On a cluster the peer's relay may load the document before the sharer's relay has stored all of it;
+      // the rest then arrives live.
+      await eventually(() => assert.deepStrictEqual(strip(peer.content()), strip(original)), 30_000);
       peer.notebook.cells[0]!.ysource.insert(0, 'LIVE ');
       await eventually(() => assert.ok(notebook.cellAt(0).document.getText().startsWith('LIVE ')));
 
