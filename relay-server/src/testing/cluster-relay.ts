@@ -8,7 +8,6 @@
  * (`@enclave/relay/testing/cluster-relay`).
  */
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { generateIdentity, type Identity } from '@enclave/shared';
@@ -17,6 +16,7 @@ import { createRelay, type Relay } from '../relay.js';
 import { PostgresStorage } from '../storage/postgres-storage.js';
 import { type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';
 import { RedisServer } from './private-redis.js';
+import { freePort } from './free-port.js';
 
 /** True when the suites are asked to run against the two-relay cluster. */
 export const TEST_CLUSTER = process.env['ENCLAVE_TEST_CLUSTER'] === '1';
@@ -157,17 +157,4 @@ export class ClusterRelay {
     await this.redis.close();
     await this.postgres.close();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
