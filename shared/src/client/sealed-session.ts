@@ -36,6 +36,9 @@ import { sealName } from '../sealed/sealed-names.js';
 import { SequenceGuard } from '../sealed/sequence-guard.js';
 import { NoKeyYet, type SpaceKeys } from '../sealed/space-keys.js';
 import type { EnclaveConnection } from './enclave-connection.js';
+import { ChainWriters } from './chain-writers.js';
+import { ChainBroken } from '../sealed/membership-chain.js';
+import { loadChain } from './space-membership.js';
 import { RequestError } from './errors.js';
 import type { LiveDocument, LiveDocumentEvents } from './live-document.js';
 import { whenSynced } from './when-synced.js';
@@ -76,6 +79,8 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
   private readonly guard = new SequenceGuard();
   /** Each author's key imported once for all the messages this session opens. */
   private readonly verifier = new SignatureVerifier();
+  /** Whom the membership chain made a writer: updates and snapshots from anyone else are refused. */
+  private readonly writers: ChainWriters;
   private signingKey: Promise<CryptoKey>;
   /** Sealed updates sent and not yet seen back in the log (resent after a reconnect or a new epoch). */
   private outbox: Outgoing[] = [];
@@ -102,6 +107,7 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
     this.ownsAwareness = !options.awareness;
     this.awareness = options.awareness ?? new awarenessProtocol.Awareness(options.doc);
     this.signingKey = importSigningKey(options.identity);
+    this.writers = new ChainWriters(() => loadChain(this.connection, this.connection.chainPins));
     this.doc.on('update', this.onDocUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
     this.connection.on('welcome', this.onWelcome);
@@ -242,10 +248,11 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
 
   private async applyEntry(entry: LogEntry): Promise<void> {
     if (entry.seq <= this.applied) return;
+    const before = this.applied;
     this.applied = entry.seq;
     if (this.acknowledge(entry)) return;
     const opened = await this.open(entry.envelope, SealedKind.Update);
-    if (!opened) return;
+    if (!opened || !(await this.mayHaveWritten(opened.header, before))) return;
     const { header, plaintext } = opened;
     const mine = header.author === this.options.identity.publicKey && header.session === this.session;
     if (mine) this.outbox = this.outbox.filter((out) => out.seq > header.seq); // stored: acknowledged
@@ -292,9 +299,10 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
 
   private async applySnapshot(entry: LogEntry): Promise<void> {
     const opened = await this.open(entry.envelope, SealedKind.Snapshot);
+    const before = this.applied;
     this.applied = Math.max(this.applied, entry.seq);
     this.snapshotSeq = entry.seq;
-    if (!opened) return;
+    if (!opened || !(await this.mayHaveWritten(opened.header, before))) return;
     this.lastEpoch = opened.header.epoch;
     try {
       const decoder = decoding.createDecoder(opened.plaintext);
@@ -332,6 +340,30 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
       awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped, this);
     } catch {
       this.emit('tampered', [`presence from ${author} does not decode`]);
+    }
+  }
+
+  /**
+   * Whether the membership chain ever made `header.author` a writer (chain-writers.ts); refused entries
+   * are reported and not applied, as when the chain is broken or refused. If it cannot be read because the
+   * connection went, the entry is
+   * neither applied nor skipped: `applied` goes back to `before` and the rest of this frame is dropped,
+   * so the log is fetched again from there after the reconnect.
+   */
+  private async mayHaveWritten(header: SealedHeader, before: number): Promise<boolean> {
+    try {
+      if (await this.writers.admits(header.author)) return true;
+      this.emit('tampered', [
+        `an update from ${header.author}, whom the membership chain never made an editor: the relay let a viewer or a stranger write`,
+      ]);
+      return false;
+    } catch (error) {
+      if (error instanceof ChainBroken || error instanceof RequestError) {
+        this.emit('tampered', [`the membership chain could not be checked, so no update is trusted: ${error.message}`]);
+        return false;
+      }
+      this.applied = Math.min(this.applied, before);
+      throw new ChainUnreadable(error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -516,6 +548,7 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
 
   private enqueue(task: () => void | Promise<void>): void {
     this.work = this.work.then(task).catch((error: unknown) => {
+      if (error instanceof ChainUnreadable) return; // fetched again after the reconnect
       if (!this.destroyed) this.emit('tampered', [error instanceof Error ? error.message : String(error)]);
     });
   }
@@ -525,4 +558,9 @@ export class SealedSession extends ObservableV2<SealedSessionEvents> implements 
     this.isSynced = synced;
     this.emit('synced', [synced]);
   }
+}
+
+/** The membership chain could not be fetched (not: it was wrong): the entries waiting on it are fetched again. */
+class ChainUnreadable extends Error {
+  override readonly name = 'ChainUnreadable';
 }

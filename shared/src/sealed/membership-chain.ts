@@ -67,6 +67,11 @@ export async function signStatement(
 export interface ChainState {
   readonly root: PublicKeyText;
   readonly members: ReadonlyMap<PublicKeyText, Role>;
+  /**
+   * Every key some statement made an editor or a lead, removed or demoted since or not: the authors whose
+   * sealed updates a member may accept (writing rights of the past cannot be dated against log entries).
+   */
+  readonly writers: ReadonlySet<PublicKeyText>;
   /** Number of statements (0 for an empty chain) and the hash the next statement must name. */
   readonly length: number;
   readonly head: string;
@@ -93,6 +98,7 @@ export async function verifyChain(
   verifier: SignatureVerifier = new SignatureVerifier(),
 ): Promise<ChainState> {
   const members = new Map<PublicKeyText, Role>();
+  const writers = new Set<PublicKeyText>();
   let head = EMPTY_CHAIN_HEAD;
   let root: PublicKeyText | undefined;
   for (const [index, s] of statements.entries()) {
@@ -111,6 +117,7 @@ export async function verifyChain(
     if (!(await verifySignature(verifier, relayId, s))) throw new ChainBroken(`${where} has a bad signature`);
     if (s.role === null) members.delete(s.subject);
     else members.set(s.subject, s.role);
+    if (s.role === 'editor' || s.role === 'lead') writers.add(s.subject);
     head = statementHash(relayId, s);
     if (pin && index + 1 === pin.length && head !== pin.head) {
       throw new ChainBroken(`the chain differs from the one seen before at statement ${pin.length}`);
@@ -121,9 +128,9 @@ export async function verifyChain(
   }
   if (root === undefined) {
     if (pin) throw new ChainBroken('the chain is empty');
-    return { root: '' as PublicKeyText, members, length: 0, head };
+    return { root: '' as PublicKeyText, members, writers, length: 0, head };
   }
-  return { root, members, length: statements.length, head };
+  return { root, members, writers, length: statements.length, head };
 }
 
 async function verifySignature(verifier: SignatureVerifier, relayId: string, s: MembershipStatement): Promise<boolean> {

@@ -319,6 +319,66 @@ describe('sealed spaces', function () {
     }
   });
 
+  it("refuses a viewer's update that a relay let through: the membership chain never made the viewer an editor", async () => {
+    const a = await open(lead, 'w.md', true);
+    const id = a.connection.options.room.document!;
+    a.doc.getText('source').insert(0, 'intact');
+    await a.session.flush();
+    a.close();
+    // The viewer holds the content key (it reads), so it can seal an update that opens and verifies.
+    await onSpace(viewer.identity, (connection) => viewer.keys.refresh((r) => connection.request(r)));
+    const { epoch, key } = viewer.keys.current();
+    const shared = await import('@enclave/shared');
+    const sealer = {
+      space: SPACE,
+      epoch,
+      key,
+      author: viewer.identity,
+      signingKey: await shared.importSigningKey(viewer.identity),
+    };
+    const edit = new Y.Doc();
+    edit.getText('source').insert(0, 'VIEWER WROTE THIS ');
+    const forged = await shared.seal(
+      sealer,
+      { kind: shared.SealedKind.Update, session: 9, seq: 1, document: id },
+      Y.encodeStateAsUpdate(edit),
+    );
+    // A relay that skips its role check: the viewer's envelope stored as the log's next entry.
+    await relay.close();
+    const storage = new SqliteStorage(join(dataDir, 'enclave.sqlite'));
+    await storage.appendUpdate(SPACE, id, forged);
+    await storage.close();
+    await start();
+
+    const fresh = await open(bob, 'w.md');
+    assert.equal(text(fresh), 'intact', "the viewer's update was not applied");
+    assert.ok(
+      fresh.tampered.some((m) => /never made an editor/.test(m) && m.includes(viewer.identity.publicKey)),
+      fresh.tampered.join('; '),
+    );
+    // A writer granted after the session read the chain is accepted: the chain is read again for a new author.
+    const carol: Member = await (async () => {
+      const identity = await generateIdentity('Carol');
+      return { identity, keys: new SpaceKeys(SPACE, identity) };
+    })();
+    await onSpace(lead.identity, async (connection) => {
+      await connection.request({
+        op: 'members.grant',
+        publicKey: carol.identity.publicKey,
+        role: 'editor',
+        name: 'Carol',
+      });
+      await shareMissingKeys(connection, lead.keys);
+    });
+    const c = await open(carol, 'w.md');
+    c.doc.getText('source').insert(6, ' and Carol');
+    await c.session.flush();
+    await waitFor(() => text(fresh) === 'intact and Carol', "Carol's edit reaches Bob");
+    assert.equal(fresh.tampered.length, 1, fresh.tampered.join('; '));
+    c.close();
+    fresh.close();
+  });
+
   it('acknowledges appends with Stored under protocol 3, and by echoing the entry under protocol 2', async () => {
     const a = await open(lead, 'acks.md', true);
     const id = a.connection.options.room.document!;
