@@ -70,6 +70,7 @@ export function createClient(options: ClientOptions): BenchClient {
       if (!options.identity) throw new Error('an Enclave client needs an identity');
       return new EnclaveClient(options.url, options.document, options.identity, options.create, doc);
     case 'reference':
+    case 'forwarder':
       return new YWebsocketClient(`${options.url}/${BENCH_SPACE}/${options.document}`, undefined, doc);
     case 'hocuspocus': {
       const name = `${BENCH_SPACE}/${options.document}`;

@@ -19,7 +19,8 @@ export type ServerKind =
   | 'enclave-window'
   | 'enclave-cluster2'
   | 'enclave-cluster3'
-  | 'hocuspocus';
+  | 'hocuspocus'
+  | 'forwarder';
 
 export const SERVER_KINDS: readonly ServerKind[] = [
   'reference',
@@ -30,6 +31,7 @@ export const SERVER_KINDS: readonly ServerKind[] = [
   'enclave-cluster2',
   'enclave-cluster3',
   'hocuspocus',
+  'forwarder',
 ];
 /** What `--cluster` adds: the relay as 2 and as 3 processes on one PostgreSQL and one Redis. */
 export const CLUSTER_SERVERS: readonly ServerKind[] = ['enclave-cluster2', 'enclave-cluster3'];
@@ -45,10 +47,11 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
   'enclave-cluster2': 'Enclave, 2 relays (auth+PostgreSQL+Redis)',
   'enclave-cluster3': 'Enclave, 3 relays (auth+PostgreSQL+Redis)',
   hocuspocus: 'Hocuspocus 4.7',
+  forwarder: 'bare forwarder (floor)',
 };
 
 export function isEnclave(kind: ServerKind): boolean {
-  return kind !== 'reference' && kind !== 'hocuspocus';
+  return kind !== 'reference' && kind !== 'hocuspocus' && kind !== 'forwarder';
 }
 
 /** How many relay processes a kind runs (the cluster kinds share one PostgreSQL and one Redis). */
@@ -58,6 +61,11 @@ export function relayCount(kind: ServerKind): number {
 
 export function isSealed(kind: ServerKind): boolean {
   return kind === 'enclave-sealed';
+}
+
+/** Kinds that keep documents, so that a fresh client can join one (the bare forwarder keeps nothing). */
+export function keepsDocuments(kind: ServerKind): boolean {
+  return kind !== 'forwarder';
 }
 
 /** The Enclave space every benchmark room lives in. */

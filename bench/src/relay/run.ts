@@ -35,6 +35,7 @@ import {
   relayCount,
   isEnclave,
   isSealed,
+  keepsDocuments,
   type JoinResult,
   type PhaseResult,
   DEFAULT_SERVERS,
@@ -424,7 +425,7 @@ async function benchServer(kind: ServerKind): Promise<ServerFigures> {
     }
     const peakLoad = (await stats()).maxRssBytes;
     let join: JoinResult | undefined;
-    if (config.join) {
+    if (config.join && keepsDocuments(kind)) {
       join = await ask<JoinResult>(
         loadgens[0]!,
         {

@@ -73,6 +73,11 @@ async function startEnclave(
   return { url, stop: () => relay.close() };
 }
 
+async function startBareForwarder(): Promise<Running> {
+  const { startForwarder } = await import('./forwarder.js');
+  return startForwarder();
+}
+
 async function startHocuspocus(): Promise<Running> {
   const { Server: HocuspocusServer } = await import('@hocuspocus/server');
   const server = new HocuspocusServer({ port: 0, address: '127.0.0.1', quiet: true, stopOnSignals: false });
@@ -93,7 +98,9 @@ async function main(): Promise<void> {
             kind === 'enclave-window' ? 1 : 0,
             cluster,
           )
-        : await startHocuspocus();
+        : kind === 'forwarder'
+          ? await startBareForwarder()
+          : await startHocuspocus();
   // The parent going away (crash, kill) must not leave this server behind.
   process.on('disconnect', () => process.exit(0));
   // Event-loop delay: how long this server left ready work waiting (stalls show up here).
